@@ -1,0 +1,146 @@
+//! The browser side: IndexedDB store, server transport and the sync loop.
+//!
+//! Compiled only into the WASM bundle. It wires the plain-Rust engine to the
+//! browser and keeps [`Crm`]'s status in step with the network.
+
+mod idb;
+
+use crate::api;
+use crate::error::AppError;
+use crate::sync::{
+    Backoff, Engine, EngineError, PullRequest, PullResponse, PushRequest, PushResponse, Transport, TransportError,
+};
+use crate::ui::{user_message, Crm};
+use chrono::Utc;
+use futures::channel::mpsc::{unbounded, UnboundedReceiver};
+use futures::future::{select, Either};
+use futures::StreamExt;
+use gloo_storage::{LocalStorage, Storage};
+use gloo_timers::future::TimeoutFuture;
+use idb::IndexedDbStore;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::rc::Rc;
+use uuid::Uuid;
+
+/// The engine as the browser runs it.
+pub type BrowserEngine = Engine<IndexedDbStore, ServerTransport>;
+
+/// Name of the IndexedDB database holding records, outbox and cursor.
+const DATABASE_NAME: &str = "clientele";
+/// localStorage key of this browser's sync client id.
+const CLIENT_ID_KEY: &str = "clientele.client_id";
+/// How often an idle, online tab asks for colleagues' changes.
+const POLL_INTERVAL_MS: u32 = 5_000;
+
+/// Talks to the server through the generated server-function clients.
+pub struct ServerTransport;
+
+fn transport_error(error: AppError) -> TransportError {
+    match error {
+        AppError::Transport(reason) => TransportError::Unreachable(reason),
+        other => TransportError::Refused(other.to_string()),
+    }
+}
+
+impl Transport for ServerTransport {
+    async fn push(&self, request: PushRequest) -> Result<PushResponse, TransportError> {
+        api::push(request.client_id, request.mutations)
+            .await
+            .map_err(transport_error)
+    }
+
+    async fn pull(&self, request: PullRequest) -> Result<PullResponse, TransportError> {
+        api::pull(request.client_id, request.cursor, request.limit)
+            .await
+            .map_err(transport_error)
+    }
+}
+
+/// Opens the local store, hands the engine to the UI and starts syncing.
+pub fn start(crm: Crm) {
+    crm.status.update(|status| status.online = navigator_online());
+    let on_online = window_event_listener(leptos::ev::online, move |_| {
+        crm.status.update(|status| status.online = true);
+        crm.sync_now();
+    });
+    let on_offline = window_event_listener(leptos::ev::offline, move |_| {
+        crm.status.update(|status| status.online = false);
+    });
+    // The listeners live as long as the page: the app is never unmounted.
+    std::mem::forget((on_online, on_offline));
+    spawn_local(async move {
+        match open_engine().await {
+            Ok(engine) => {
+                let engine = Rc::new(engine);
+                let (wake, woken) = unbounded();
+                crm.attach(Rc::clone(&engine), wake);
+                sync_loop(crm, engine, woken).await;
+            }
+            Err(error) => crm.status.update(|status| status.error = Some(user_message(&error))),
+        }
+    });
+}
+
+async fn open_engine() -> Result<BrowserEngine, EngineError> {
+    let store = IndexedDbStore::open(DATABASE_NAME).await?;
+    // A wiped database must not reuse the old client id: the server would
+    // take the restarted mutation ids for retries and skip them.
+    let stored_id = LocalStorage::get::<Uuid>(CLIENT_ID_KEY).ok();
+    let client_id = match stored_id {
+        Some(id) if !store.is_fresh().await? => id,
+        _ => {
+            let id = Uuid::now_v7();
+            // Without localStorage the id lives for this page only, which is still correct.
+            let _ = LocalStorage::set(CLIENT_ID_KEY, id);
+            id
+        }
+    };
+    Engine::open(store, ServerTransport, client_id).await
+}
+
+fn navigator_online() -> bool {
+    window().navigator().on_line()
+}
+
+/// Syncs whenever woken (a local write, going online, "Retry") and every few
+/// seconds; after a failure waits with backoff unless woken by the user.
+async fn sync_loop(crm: Crm, engine: Rc<BrowserEngine>, mut woken: UnboundedReceiver<()>) {
+    let mut backoff = Backoff::default();
+    loop {
+        let mut wait_ms = POLL_INTERVAL_MS;
+        if navigator_online() {
+            crm.status.update(|status| {
+                status.syncing = true;
+                status.pulled = 0;
+            });
+            let result = engine
+                .sync(|pulled| {
+                    crm.status.update(|status| status.pulled = pulled);
+                    crm.changed();
+                })
+                .await;
+            match result {
+                Ok(_) => {
+                    backoff.reset();
+                    crm.status.update(|status| {
+                        status.last_synced = Some(Utc::now());
+                        status.error = None;
+                    });
+                }
+                Err(error) => {
+                    let delay = backoff.next_delay(js_sys::Math::random());
+                    wait_ms = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
+                    crm.status.update(|status| status.error = Some(user_message(&error)));
+                }
+            }
+            crm.status.update(|status| status.syncing = false);
+            crm.changed();
+        }
+        let timer = TimeoutFuture::new(wait_ms);
+        if let Either::Left((None, _)) = select(woken.next(), timer).await {
+            return;
+        }
+        while let Ok(Some(())) = woken.try_next() {}
+    }
+}

@@ -1,0 +1,341 @@
+//! The field schema of every synced entity, and validation driven by it.
+//!
+//! One table of [`FieldSpec`]s per entity is the single source of truth for
+//! which fields exist, what values they accept and what the user is told when
+//! a value is wrong. The browser checks a form against it before a change is
+//! queued, and the server checks every pushed mutation against the same table,
+//! so both give the same message for the same mistake.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// The kinds of record that sync. The wire names are the lowercase variants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Entity {
+    Customer,
+    Contact,
+}
+
+impl Entity {
+    /// Every entity, in the order a full pull or a cascade visits them.
+    pub const ALL: [Entity; 2] = [Entity::Customer, Entity::Contact];
+
+    /// The wire and storage name, also used to build local storage keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Customer => "customer",
+            Entity::Contact => "contact",
+        }
+    }
+
+    /// The fields a client may set on this entity; anything else is refused.
+    pub fn fields(self) -> &'static [FieldSpec] {
+        match self {
+            Entity::Customer => CUSTOMER_FIELDS,
+            Entity::Contact => CONTACT_FIELDS,
+        }
+    }
+
+    /// Looks up one field's rules, `None` when the entity has no such field.
+    pub fn field(self, name: &str) -> Option<&'static FieldSpec> {
+        self.fields().iter().find(|spec| spec.name == name)
+    }
+}
+
+impl fmt::Display for Entity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What values a field accepts; the limits are those of DESIGN.md section 2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    /// A display name or title: 1 to 200 characters once trimmed.
+    Name,
+    /// A short free text (job title, address line) of at most this many characters.
+    Text(usize),
+    /// An e-mail address, at most 254 characters.
+    Email,
+    /// A phone number, at most 50 characters.
+    Phone,
+    /// Long free text (notes), at most 20,000 characters.
+    Notes,
+    /// One value out of a fixed list.
+    Choice(&'static [&'static str]),
+    /// `true` or `false`.
+    Flag,
+    /// The id of another record of the given entity.
+    Reference(Entity),
+}
+
+/// One field of an entity: its wire name, the label users see, and its rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub kind: FieldKind,
+    pub required: bool,
+}
+
+const fn field(name: &'static str, label: &'static str, kind: FieldKind) -> FieldSpec {
+    FieldSpec {
+        name,
+        label,
+        kind,
+        required: false,
+    }
+}
+
+const fn required(name: &'static str, label: &'static str, kind: FieldKind) -> FieldSpec {
+    FieldSpec {
+        name,
+        label,
+        kind,
+        required: true,
+    }
+}
+
+/// Maximum length of a name or title, in characters.
+pub const NAME_MAX: usize = 200;
+/// Maximum length of an e-mail address (RFC 5321 path limit).
+pub const EMAIL_MAX: usize = 254;
+/// Maximum length of a phone number.
+pub const PHONE_MAX: usize = 50;
+/// Maximum length of notes and activity bodies.
+pub const NOTES_MAX: usize = 20_000;
+
+/// Customer kinds: a business (B2B) or a private person (B2C).
+pub const CUSTOMER_KINDS: &[&str] = &["company", "person"];
+/// The default customer statuses of a workspace, in the order the list shows them.
+pub const CUSTOMER_STATUSES: &[&str] = &["Prospect", "Suspect", "Customer", "Inactive"];
+
+const CUSTOMER_FIELDS: &[FieldSpec] = &[
+    required("name", "Name", FieldKind::Name),
+    required("kind", "Kind", FieldKind::Choice(CUSTOMER_KINDS)),
+    required("status", "Status", FieldKind::Choice(CUSTOMER_STATUSES)),
+    field("email", "Email", FieldKind::Email),
+    field("phone", "Phone", FieldKind::Phone),
+    field("website", "Website", FieldKind::Text(NAME_MAX)),
+    field("street", "Street", FieldKind::Text(NAME_MAX)),
+    field("city", "City", FieldKind::Text(NAME_MAX)),
+    field("postcode", "Postcode", FieldKind::Text(PHONE_MAX)),
+    field("country", "Country", FieldKind::Text(NAME_MAX)),
+    field("notes", "Notes", FieldKind::Notes),
+    field("owner", "Owner", FieldKind::Text(NAME_MAX)),
+];
+
+const CONTACT_FIELDS: &[FieldSpec] = &[
+    required(
+        "customer_id",
+        "Customer",
+        FieldKind::Reference(Entity::Customer),
+    ),
+    required("first_name", "First name", FieldKind::Name),
+    field("last_name", "Last name", FieldKind::Text(NAME_MAX)),
+    field("job_title", "Job title", FieldKind::Text(NAME_MAX)),
+    field("email", "Email", FieldKind::Email),
+    field("phone", "Phone", FieldKind::Phone),
+    field("mobile", "Mobile", FieldKind::Phone),
+    field("is_default", "Default contact", FieldKind::Flag),
+    field("notes", "Notes", FieldKind::Notes),
+];
+
+/// A value the rules refuse, naming the field so the form can show it there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Checks and normalises the fields of one change before it is queued or applied.
+///
+/// Text is trimmed and empty optional text becomes `null`, so "cleared" has one
+/// representation everywhere. Unknown fields are refused rather than dropped:
+/// a client that sends them is out of date and its user should hear about it.
+pub fn normalize_patch(entity: Entity, patch: &Map<String, Value>) -> Result<Map<String, Value>, FieldError> {
+    let mut clean = Map::with_capacity(patch.len());
+    for (name, value) in patch {
+        if name == "deleted" {
+            match value {
+                Value::Bool(_) => {
+                    clean.insert(name.clone(), value.clone());
+                    continue;
+                }
+                _ => return Err(FieldError::new("deleted", "must be true or false")),
+            }
+        }
+        let spec = entity
+            .field(name)
+            .ok_or_else(|| FieldError::new(name.clone(), format!("is not a field of a {entity}")))?;
+        clean.insert(name.clone(), normalize_value(spec, value)?);
+    }
+    Ok(clean)
+}
+
+/// Checks that a whole record (after a change is merged in) has every required field.
+pub fn check_required(entity: Entity, record: &Map<String, Value>) -> Result<(), FieldError> {
+    for spec in entity.fields().iter().filter(|spec| spec.required) {
+        if record.get(spec.name).is_none_or(Value::is_null) {
+            return Err(FieldError::new(spec.name, format!("{} is required", spec.label)));
+        }
+    }
+    Ok(())
+}
+
+fn normalize_value(spec: &FieldSpec, value: &Value) -> Result<Value, FieldError> {
+    let error = |message: String| FieldError::new(spec.name, message);
+    if value.is_null() {
+        return if spec.required {
+            Err(error(format!("{} is required", spec.label)))
+        } else {
+            Ok(Value::Null)
+        };
+    }
+    if let FieldKind::Flag = spec.kind {
+        return match value {
+            Value::Bool(_) => Ok(value.clone()),
+            _ => Err(error(format!("{} must be true or false", spec.label))),
+        };
+    }
+    let Value::String(raw) = value else {
+        return Err(error(format!("{} must be text", spec.label)));
+    };
+    let text = raw.trim();
+    if text.is_empty() {
+        return if spec.required {
+            Err(error(format!("{} is required", spec.label)))
+        } else {
+            Ok(Value::Null)
+        };
+    }
+    let length = text.chars().count();
+    let too_long = |max: usize| {
+        error(format!(
+            "{} must be at most {max} characters (it has {length})",
+            spec.label
+        ))
+    };
+    match spec.kind {
+        FieldKind::Name if length > NAME_MAX => return Err(too_long(NAME_MAX)),
+        FieldKind::Text(max) if length > max => return Err(too_long(max)),
+        FieldKind::Phone if length > PHONE_MAX => return Err(too_long(PHONE_MAX)),
+        FieldKind::Notes if length > NOTES_MAX => return Err(too_long(NOTES_MAX)),
+        FieldKind::Email if length > EMAIL_MAX => return Err(too_long(EMAIL_MAX)),
+        FieldKind::Email if !is_plausible_email(text) => {
+            return Err(error(format!(
+                "{} must be an address like name@example.com",
+                spec.label
+            )))
+        }
+        FieldKind::Choice(options) if !options.contains(&text) => {
+            return Err(error(format!(
+                "{} must be one of: {}",
+                spec.label,
+                options.join(", ")
+            )))
+        }
+        FieldKind::Reference(target) if uuid::Uuid::parse_str(text).is_err() => {
+            return Err(error(format!("{} must be the id of a {target}", spec.label)))
+        }
+        _ => {}
+    }
+    Ok(Value::String(text.to_owned()))
+}
+
+/// An RFC 5322-ish check: one `@`, a non-empty local part, a dotted domain and
+/// no spaces. Deliverability can only be proven by sending mail; this catches typos.
+fn is_plausible_email(text: &str) -> bool {
+    let Some((local, domain)) = text.rsplit_once('@') else {
+        return false;
+    };
+    let labels_ok = domain
+        .split('.')
+        .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
+    !local.is_empty()
+        && !local.contains('@')
+        && domain.contains('.')
+        && labels_ok
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn patch(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn trims_text_and_turns_blank_optional_fields_into_null() {
+        let clean = normalize_patch(
+            Entity::Customer,
+            &patch(json!({"name": "  Acme  ", "phone": "   "})),
+        )
+        .expect("valid");
+        assert_eq!(clean["name"], json!("Acme"));
+        assert_eq!(clean["phone"], Value::Null);
+    }
+
+    #[test]
+    fn names_the_field_of_an_empty_required_name() {
+        let err = normalize_patch(Entity::Customer, &patch(json!({"name": " "}))).unwrap_err();
+        assert_eq!(err, FieldError::new("name", "Name is required"));
+    }
+
+    #[test]
+    fn refuses_a_name_over_200_characters_and_says_how_long_it_is() {
+        let err = normalize_patch(Entity::Customer, &patch(json!({"name": "x".repeat(5000)})))
+            .unwrap_err();
+        assert_eq!(err.field, "name");
+        assert_eq!(err.message, "Name must be at most 200 characters (it has 5000)");
+    }
+
+    #[test]
+    fn accepts_plausible_and_refuses_malformed_emails() {
+        for good in ["a@b.co", "first.last+tag@sub.example.org"] {
+            assert!(is_plausible_email(good), "{good}");
+        }
+        for bad in ["plainaddress", "a@b", "a@@b.com", "@b.com", "a b@c.com", "a@-b.com", "a@b..com"] {
+            assert!(!is_plausible_email(bad), "{bad}");
+        }
+        let err = normalize_patch(Entity::Contact, &patch(json!({"email": "nope"}))).unwrap_err();
+        assert_eq!(err.field, "email");
+    }
+
+    #[test]
+    fn refuses_unknown_fields_statuses_and_wrong_types() {
+        let unknown = normalize_patch(Entity::Customer, &patch(json!({"colour": "red"}))).unwrap_err();
+        assert_eq!(unknown.field, "colour");
+        let status = normalize_patch(Entity::Customer, &patch(json!({"status": "Friend"}))).unwrap_err();
+        assert_eq!(status.message, "Status must be one of: Prospect, Suspect, Customer, Inactive");
+        let flag = normalize_patch(Entity::Contact, &patch(json!({"is_default": "yes"}))).unwrap_err();
+        assert_eq!(flag.field, "is_default");
+        let number = normalize_patch(Entity::Customer, &patch(json!({"name": 7}))).unwrap_err();
+        assert_eq!(number.message, "Name must be text");
+    }
+
+    #[test]
+    fn required_fields_are_checked_on_the_merged_record() {
+        let record = patch(json!({"name": "Acme", "kind": "company"}));
+        let err = check_required(Entity::Customer, &record).unwrap_err();
+        assert_eq!(err, FieldError::new("status", "Status is required"));
+    }
+}

@@ -1,0 +1,40 @@
+//! Opening the SQLite database: WAL, foreign keys, migrations.
+
+use super::ServerError;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Where the data lives when `DATABASE_URL` is not set: one file, no server to start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/clientele.db";
+
+/// Opens (creating if needed) the database at `url` and brings its schema up to date.
+///
+/// WAL lets pulls read while a push writes; `synchronous = NORMAL` is the
+/// WAL setting that never corrupts the file and only risks the last commits
+/// on power loss, not on a process crash.
+pub async fn open(url: &str) -> Result<SqlitePool, ServerError> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    if let Some(parent) = Path::new(options.get_filename()).parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent)
+                .map_err(|err| ServerError::Startup(format!("cannot create {}: {err}", parent.display())))?;
+        }
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
+    sqlx::migrate!()
+        .run(&pool)
+        .await
+        .map_err(|err| ServerError::Startup(format!("migrating the database failed: {err}")))?;
+    Ok(pool)
+}

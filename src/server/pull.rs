@@ -1,0 +1,30 @@
+//! Serving pulls: every row changed after the client's cursor, a page at a time.
+
+use super::repository::{self as repo, WorkspaceId};
+use super::ServerError;
+use crate::sync::{PullResponse, PULL_LIMIT_DEFAULT, PULL_LIMIT_MAX};
+use sqlx::SqlitePool;
+
+/// One page of changes after `cursor`, ordered by version.
+///
+/// Versions come from one per-workspace counter taken inside each write
+/// transaction, so a row with a lower version can never appear after a
+/// client has moved its cursor past it.
+pub async fn pull(
+    pool: &SqlitePool,
+    workspace: WorkspaceId,
+    cursor: i64,
+    limit: Option<u32>,
+) -> Result<PullResponse, ServerError> {
+    if cursor < 0 {
+        return Err(ServerError::BadRequest("cursor must not be negative".into()));
+    }
+    let limit = match limit {
+        None => PULL_LIMIT_DEFAULT,
+        Some(0) => return Err(ServerError::BadRequest("limit must be at least 1".into())),
+        Some(limit) => limit.min(PULL_LIMIT_MAX),
+    };
+    let (rows, more) = repo::changed_since(pool, workspace, cursor, limit).await?;
+    let cursor = rows.last().map_or(cursor, |row| row.record.version);
+    Ok(PullResponse { rows, cursor, more })
+}

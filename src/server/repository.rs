@@ -1,0 +1,329 @@
+//! The only place that writes SQL.
+//!
+//! Every function takes the workspace id and every statement filters on it:
+//! there is no path that reads or writes a row without its workspace. Entity
+//! columns come from the domain schema, so adding a field is a migration and
+//! one line in `domain::schema`, never a new query.
+
+use super::ServerError;
+use crate::domain::{Entity, FieldKind, Record};
+use crate::sync::{FieldConflict, MutationResult, PulledRow};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection, SqlitePool};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A workspace's id; a newtype so it cannot be swapped with a record id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct WorkspaceId(pub Uuid);
+
+/// A record as stored, with the version at which each field last changed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredRecord {
+    pub record: Record,
+    pub field_versions: HashMap<String, i64>,
+}
+
+fn table(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Customer => "customers",
+        Entity::Contact => "contacts",
+    }
+}
+
+fn timestamp(row: &SqliteRow, column: &str) -> Result<DateTime<Utc>, ServerError> {
+    let text: String = row.try_get(column)?;
+    DateTime::parse_from_rfc3339(&text)
+        .map(|time| time.with_timezone(&Utc))
+        .map_err(|err| ServerError::Corrupt(format!("{column} {text:?}: {err}")))
+}
+
+fn read_record(entity: Entity, row: &SqliteRow) -> Result<StoredRecord, ServerError> {
+    let id: String = row.try_get("id")?;
+    let mut fields = Map::new();
+    for spec in entity.fields() {
+        let value = match spec.kind {
+            FieldKind::Flag => Value::Bool(row.try_get::<Option<bool>, _>(spec.name)?.unwrap_or(false)),
+            _ => row
+                .try_get::<Option<String>, _>(spec.name)?
+                .map_or(Value::Null, Value::String),
+        };
+        fields.insert(spec.name.to_owned(), value);
+    }
+    let field_versions: String = row.try_get("field_versions")?;
+    Ok(StoredRecord {
+        record: Record {
+            id: Uuid::parse_str(&id).map_err(|err| ServerError::Corrupt(format!("id {id:?}: {err}")))?,
+            version: row.try_get("version")?,
+            deleted: row.try_get("deleted")?,
+            created_at: timestamp(row, "created_at")?,
+            updated_at: timestamp(row, "updated_at")?,
+            fields,
+        },
+        field_versions: serde_json::from_str(&field_versions)
+            .map_err(|err| ServerError::Corrupt(format!("field_versions: {err}")))?,
+    })
+}
+
+/// One record of this workspace, tombstones included.
+pub async fn find(
+    conn: &mut SqliteConnection,
+    workspace: WorkspaceId,
+    entity: Entity,
+    id: Uuid,
+) -> Result<Option<StoredRecord>, ServerError> {
+    let sql = format!("SELECT * FROM {} WHERE workspace_id = ? AND id = ?", table(entity));
+    let row = sqlx::query(&sql)
+        .bind(workspace.0.to_string())
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.map(|row| read_record(entity, &row)).transpose()
+}
+
+/// Writes a whole record, creating it if new.
+///
+/// Returns `false`, writing nothing, when the id belongs to another
+/// workspace: ids are global, rows are not.
+pub async fn save(
+    conn: &mut SqliteConnection,
+    workspace: WorkspaceId,
+    entity: Entity,
+    stored: &StoredRecord,
+) -> Result<bool, ServerError> {
+    let names: Vec<&str> = entity.fields().iter().map(|spec| spec.name).collect();
+    let placeholders = vec!["?"; names.len()].join(", ");
+    let updates: Vec<String> = ["version", "deleted", "updated_at", "field_versions"]
+        .iter()
+        .chain(names.iter())
+        .map(|name| format!("{name} = excluded.{name}"))
+        .collect();
+    let sql = format!(
+        "INSERT INTO {table} (id, workspace_id, version, deleted, created_at, updated_at, field_versions, {columns}) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, {placeholders}) \
+         ON CONFLICT (id) DO UPDATE SET {updates} WHERE {table}.workspace_id = excluded.workspace_id",
+        table = table(entity),
+        columns = names.join(", "),
+        updates = updates.join(", "),
+    );
+    let record = &stored.record;
+    let mut query = sqlx::query(&sql)
+        .bind(record.id.to_string())
+        .bind(workspace.0.to_string())
+        .bind(record.version)
+        .bind(record.deleted)
+        .bind(record.created_at.to_rfc3339())
+        .bind(record.updated_at.to_rfc3339())
+        .bind(serde_json::to_string(&stored.field_versions).map_err(|err| ServerError::Corrupt(err.to_string()))?);
+    for spec in entity.fields() {
+        let value = record.fields.get(spec.name).unwrap_or(&Value::Null);
+        query = match (spec.kind, value) {
+            (FieldKind::Flag, value) => query.bind(value.as_bool().unwrap_or(false)),
+            (_, Value::String(text)) => query.bind(text.clone()),
+            (_, _) => query.bind(None::<String>),
+        };
+    }
+    Ok(query.execute(conn).await?.rows_affected() == 1)
+}
+
+/// Live contacts of one customer, oldest first.
+pub async fn live_contacts_of(
+    conn: &mut SqliteConnection,
+    workspace: WorkspaceId,
+    customer_id: Uuid,
+) -> Result<Vec<StoredRecord>, ServerError> {
+    let rows = sqlx::query(
+        "SELECT * FROM contacts WHERE workspace_id = ? AND customer_id = ? AND deleted = 0 \
+         ORDER BY created_at, id",
+    )
+    .bind(workspace.0.to_string())
+    .bind(customer_id.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|row| read_record(Entity::Contact, row)).collect()
+}
+
+/// Takes the workspace's next change number. Called inside the write
+/// transaction, so versions become visible in the order they were taken.
+pub async fn next_version(conn: &mut SqliteConnection, workspace: WorkspaceId) -> Result<i64, ServerError> {
+    let version: i64 = sqlx::query_scalar(
+        "UPDATE workspaces SET change_counter = change_counter + 1 WHERE id = ? RETURNING change_counter",
+    )
+    .bind(workspace.0.to_string())
+    .fetch_one(conn)
+    .await?;
+    Ok(version)
+}
+
+/// The last mutation id processed for a client, 0 for a new client.
+pub async fn last_mutation_id(
+    conn: &mut SqliteConnection,
+    workspace: WorkspaceId,
+    client_id: Uuid,
+) -> Result<u64, ServerError> {
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT last_mutation_id FROM sync_clients WHERE workspace_id = ? AND client_id = ?")
+            .bind(workspace.0.to_string())
+            .bind(client_id.to_string())
+            .fetch_optional(conn)
+            .await?;
+    Ok(last.map_or(0, |id| u64::try_from(id).unwrap_or(0)))
+}
+
+/// The answer first given to a mutation, for a retried push.
+pub async fn stored_result(
+    conn: &mut SqliteConnection,
+    workspace: WorkspaceId,
+    client_id: Uuid,
+    mutation_id: u64,
+) -> Result<Option<MutationResult>, ServerError> {
+    let text: Option<String> = sqlx::query_scalar(
+        "SELECT result FROM mutation_results WHERE workspace_id = ? AND client_id = ? AND mutation_id = ?",
+    )
+    .bind(workspace.0.to_string())
+    .bind(client_id.to_string())
+    .bind(to_sql_id(mutation_id)?)
+    .fetch_optional(conn)
+    .await?;
+    text.map(|text| serde_json::from_str(&text).map_err(|err| ServerError::Corrupt(format!("mutation result: {err}"))))
+        .transpose()
+}
+
+/// Records that a mutation was processed and what it was answered, in the
+/// same transaction as its effect: a crash keeps both or neither.
+pub async fn record_processed(
+    conn: &mut SqliteConnection,
+    workspace: WorkspaceId,
+    client_id: Uuid,
+    result: &MutationResult,
+    now: DateTime<Utc>,
+) -> Result<(), ServerError> {
+    let id = to_sql_id(result.id)?;
+    sqlx::query(
+        "INSERT INTO sync_clients (workspace_id, client_id, last_mutation_id, updated_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (workspace_id, client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(workspace.0.to_string())
+    .bind(client_id.to_string())
+    .bind(id)
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("INSERT INTO mutation_results (workspace_id, client_id, mutation_id, result) VALUES (?, ?, ?, ?)")
+        .bind(workspace.0.to_string())
+        .bind(client_id.to_string())
+        .bind(id)
+        .bind(serde_json::to_string(result).map_err(|err| ServerError::Corrupt(err.to_string()))?)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Where an overwritten value came from, for the conflicts table.
+pub struct ConflictSource {
+    pub entity: Entity,
+    pub record_id: Uuid,
+    pub client_id: Uuid,
+    pub mutation_id: u64,
+    pub version: i64,
+}
+
+/// Keeps values a concurrent edit overwrote, so they can be restored.
+pub async fn save_conflicts(
+    conn: &mut SqliteConnection,
+    workspace: WorkspaceId,
+    source: &ConflictSource,
+    conflicts: &[FieldConflict],
+    now: DateTime<Utc>,
+) -> Result<(), ServerError> {
+    for conflict in conflicts {
+        sqlx::query(
+            "INSERT INTO conflicts (workspace_id, entity, record_id, field, theirs, mine, client_id, mutation_id, \
+             version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(workspace.0.to_string())
+        .bind(source.entity.as_str())
+        .bind(source.record_id.to_string())
+        .bind(&conflict.field)
+        .bind(conflict.theirs.to_string())
+        .bind(conflict.mine.to_string())
+        .bind(source.client_id.to_string())
+        .bind(to_sql_id(source.mutation_id)?)
+        .bind(source.version)
+        .bind(now.to_rfc3339())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Overwritten values kept for one record, oldest first: `(field, theirs, mine)`.
+pub async fn conflicts_of(
+    pool: &SqlitePool,
+    workspace: WorkspaceId,
+    entity: Entity,
+    record_id: Uuid,
+) -> Result<Vec<FieldConflict>, ServerError> {
+    let rows = sqlx::query(
+        "SELECT field, theirs, mine FROM conflicts WHERE workspace_id = ? AND entity = ? AND record_id = ? ORDER BY id",
+    )
+    .bind(workspace.0.to_string())
+    .bind(entity.as_str())
+    .bind(record_id.to_string())
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let json = |column: &str| -> Result<Value, ServerError> {
+                let text: String = row.try_get(column)?;
+                serde_json::from_str(&text).map_err(|err| ServerError::Corrupt(format!("conflict {column}: {err}")))
+            };
+            Ok(FieldConflict {
+                field: row.try_get("field")?,
+                theirs: json("theirs")?,
+                mine: json("mine")?,
+            })
+        })
+        .collect()
+}
+
+/// Rows of every entity changed after `cursor`, in version order, at most
+/// `limit`; the flag says whether more are waiting.
+pub async fn changed_since(
+    pool: &SqlitePool,
+    workspace: WorkspaceId,
+    cursor: i64,
+    limit: u32,
+) -> Result<(Vec<PulledRow>, bool), ServerError> {
+    let mut rows = Vec::new();
+    for entity in Entity::ALL {
+        let sql = format!(
+            "SELECT * FROM {} WHERE workspace_id = ? AND version > ? ORDER BY version LIMIT ?",
+            table(entity)
+        );
+        let page = sqlx::query(&sql)
+            .bind(workspace.0.to_string())
+            .bind(cursor)
+            .bind(i64::from(limit) + 1)
+            .fetch_all(pool)
+            .await?;
+        for row in &page {
+            rows.push(PulledRow {
+                entity,
+                record: read_record(entity, row)?.record,
+            });
+        }
+    }
+    rows.sort_by_key(|row| row.record.version);
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    Ok((rows, more))
+}
+
+fn to_sql_id(mutation_id: u64) -> Result<i64, ServerError> {
+    i64::try_from(mutation_id).map_err(|_| ServerError::BadRequest("mutation id is too large".into()))
+}

@@ -1,0 +1,204 @@
+//! The client sync engine: local writes, push, pull and rebase.
+//!
+//! Modelled on Replicache's push/pull: every local write is stored in the
+//! outbox before it is shown, a push sends the outbox in order, and a pull
+//! brings every row changed since the cursor and re-applies what is still
+//! pending on top. Storage and network are traits, so the same engine runs in
+//! the browser and, in tests, against memory and an in-process server.
+
+use super::protocol::{
+    MutationStatus, PullRequest, PullResponse, PushRequest, PushResponse, PULL_LIMIT_DEFAULT,
+};
+use super::replica::Replica;
+use super::store::{LocalStore, RejectedMutation, StoreError};
+use crate::domain::{Entity, FieldError};
+use serde_json::{Map, Value};
+use std::cell::{Cell, RefCell};
+use uuid::Uuid;
+
+/// How many mutations one push carries.
+pub const PUSH_BATCH: usize = 500;
+
+/// Why the server could not be reached or did not answer properly.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// No answer: offline, DNS, connection reset. Retried with backoff.
+    #[error("the server could not be reached: {0}")]
+    Unreachable(String),
+    /// The server answered with an error. Retried with backoff too; a 4xx
+    /// here means a bug in this client, which the status line shows.
+    #[error("the server refused the request: {0}")]
+    Refused(String),
+}
+
+/// The engine's door to the network: the two calls of the sync protocol.
+#[allow(async_fn_in_trait)]
+pub trait Transport {
+    async fn push(&self, request: PushRequest) -> Result<PushResponse, TransportError>;
+    async fn pull(&self, request: PullRequest) -> Result<PullResponse, TransportError>;
+}
+
+/// What can go wrong with a local write or a sync.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+}
+
+/// What one sync did, for the status line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub pushed: usize,
+    pub rejected: usize,
+    pub conflicts: usize,
+    pub pulled: usize,
+}
+
+/// The engine over a store and a transport.
+pub struct Engine<S, T> {
+    store: S,
+    transport: T,
+    client_id: Uuid,
+    replica: RefCell<Replica>,
+    syncing: Cell<bool>,
+}
+
+impl<S: LocalStore, T: Transport> Engine<S, T> {
+    /// Loads the device's state; works offline.
+    pub async fn open(store: S, transport: T, client_id: Uuid) -> Result<Self, EngineError> {
+        let snapshot = store.load().await?;
+        Ok(Self {
+            store,
+            transport,
+            client_id,
+            replica: RefCell::new(Replica::from_snapshot(snapshot)),
+            syncing: Cell::new(false),
+        })
+    }
+
+    /// Reads the current view. The borrow ends with the closure, so it can
+    /// never be held across an await.
+    pub fn read<R>(&self, read: impl FnOnce(&Replica) -> R) -> R {
+        read(&self.replica.borrow())
+    }
+
+    /// The store, for adapters that need more than the engine asks of it.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Creates a record or changes some of its fields, offline or not.
+    pub async fn upsert(
+        &self,
+        entity: Entity,
+        record_id: Uuid,
+        patch: &Map<String, Value>,
+    ) -> Result<(), EngineError> {
+        let mutation = self
+            .replica
+            .borrow_mut()
+            .prepare_upsert(entity, record_id, patch)?;
+        self.store.enqueue(&mutation).await?;
+        self.replica.borrow_mut().enqueued(mutation);
+        Ok(())
+    }
+
+    /// Deletes a record (the server tombstones what hangs off it).
+    pub async fn delete(&self, entity: Entity, record_id: Uuid) -> Result<(), EngineError> {
+        let mutation = self.replica.borrow_mut().prepare_delete(entity, record_id);
+        self.store.enqueue(&mutation).await?;
+        self.replica.borrow_mut().enqueued(mutation);
+        Ok(())
+    }
+
+    /// Forgets a change the server refused.
+    pub async fn discard_rejected(&self, mutation_id: u64) -> Result<(), EngineError> {
+        self.store.discard_rejected(mutation_id).await?;
+        self.replica.borrow_mut().discarded(mutation_id);
+        Ok(())
+    }
+
+    /// Pushes the outbox, then pulls until up to date. `on_progress` hears the
+    /// number of rows pulled so far after every page, for the progress bar.
+    ///
+    /// A second call while one runs returns at once: one sync at a time.
+    pub async fn sync(&self, on_progress: impl Fn(usize)) -> Result<SyncReport, EngineError> {
+        if self.syncing.replace(true) {
+            return Ok(SyncReport::default());
+        }
+        let result = self.push_then_pull(on_progress).await;
+        self.syncing.set(false);
+        result
+    }
+
+    async fn push_then_pull(&self, on_progress: impl Fn(usize)) -> Result<SyncReport, EngineError> {
+        let mut report = SyncReport::default();
+        loop {
+            let batch = self.replica.borrow().push_batch(PUSH_BATCH);
+            if batch.is_empty() {
+                break;
+            }
+            let response = self
+                .transport
+                .push(PushRequest {
+                    client_id: self.client_id,
+                    mutations: batch.clone(),
+                })
+                .await?;
+            let mut acknowledged = Vec::new();
+            let mut rejected = Vec::new();
+            for mutation in batch {
+                match response.results.iter().find(|result| result.id == mutation.id) {
+                    Some(result) if result.status == MutationStatus::Rejected => {
+                        let error = result
+                            .error
+                            .clone()
+                            .unwrap_or_else(|| FieldError::new("", "refused by the server"));
+                        rejected.push(RejectedMutation { mutation, error });
+                    }
+                    Some(result) => {
+                        report.conflicts += usize::from(result.status == MutationStatus::Conflict);
+                        acknowledged.push(mutation.id);
+                    }
+                    None if mutation.id <= response.last_mutation_id => acknowledged.push(mutation.id),
+                    None => {}
+                }
+            }
+            if acknowledged.is_empty() && rejected.is_empty() {
+                return Err(TransportError::Refused("the server processed none of the batch".into()).into());
+            }
+            self.store.settle(&acknowledged, &rejected).await?;
+            report.pushed += acknowledged.len();
+            report.rejected += rejected.len();
+            self.replica.borrow_mut().settled(&acknowledged, rejected);
+        }
+
+        let forget_through = self.replica.borrow().last_acknowledged();
+        loop {
+            let cursor = self.replica.borrow().cursor();
+            let page = self
+                .transport
+                .pull(PullRequest {
+                    client_id: self.client_id,
+                    cursor,
+                    limit: Some(PULL_LIMIT_DEFAULT),
+                })
+                .await?;
+            let last_page = !page.more;
+            let forget = if last_page { forget_through } else { None };
+            self.store.apply_pulled(&page.rows, page.cursor, forget).await?;
+            report.pulled += page.rows.len();
+            self.replica
+                .borrow_mut()
+                .pulled(page.rows, page.cursor, forget);
+            on_progress(report.pulled);
+            if last_page {
+                return Ok(report);
+            }
+        }
+    }
+}

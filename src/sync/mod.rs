@@ -1,0 +1,20 @@
+//! The sync protocol (DESIGN.md section 4) and the client engine that speaks it.
+//!
+//! Plain Rust with no I/O of its own: storage comes in through
+//! [`LocalStore`] and the network through [`Transport`], so the engine is
+//! tested natively and runs unchanged in the browser.
+
+mod backoff;
+mod engine;
+mod protocol;
+mod replica;
+mod store;
+
+pub use backoff::Backoff;
+pub use engine::{Engine, EngineError, SyncReport, Transport, TransportError, PUSH_BATCH};
+pub use protocol::{
+    FieldConflict, Mutation, MutationResult, MutationStatus, Op, PullRequest, PullResponse,
+    PulledRow, PushRequest, PushResponse, PULL_LIMIT_DEFAULT, PULL_LIMIT_MAX,
+};
+pub use replica::Replica;
+pub use store::{LocalStore, MemoryStore, PendingMutation, RejectedMutation, Snapshot, StoreError};

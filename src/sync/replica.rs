@@ -1,0 +1,319 @@
+//! The device's copy of the workspace: server rows with pending edits on top.
+//!
+//! Pure state, no I/O. The engine persists each change through the
+//! [`super::LocalStore`] first and then tells the replica, so what is on screen
+//! is always something that survives a reload.
+
+use super::protocol::{Mutation, Op, PulledRow};
+use super::store::{PendingMutation, RejectedMutation, Snapshot};
+use crate::domain::{
+    check_required, choose_default_contact, normalize_patch, DefaultCandidate, Entity, FieldError,
+    Record, RecordKey,
+};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// Pending "make default" marks rank above every server version.
+const LOCAL_MARK_RANK: u64 = 1 << 48;
+
+/// Records as this device sees them, and the changes not yet confirmed.
+#[derive(Debug, Default)]
+pub struct Replica {
+    /// Rows exactly as the server last sent them, tombstones included.
+    confirmed: HashMap<RecordKey, Record>,
+    /// Local mutations in id order, acknowledged ones until the next pull.
+    outbox: Vec<PendingMutation>,
+    rejected: Vec<RejectedMutation>,
+    cursor: i64,
+    next_mutation_id: u64,
+    /// `confirmed` with the outbox applied and invariants restored: what users see.
+    view: HashMap<RecordKey, Record>,
+}
+
+impl Replica {
+    /// Rebuilds the view from what the store kept.
+    pub fn from_snapshot(snapshot: Snapshot) -> Self {
+        let mut replica = Replica {
+            confirmed: snapshot
+                .rows
+                .into_iter()
+                .map(|row| (RecordKey::new(row.entity, row.record.id), row.record))
+                .collect(),
+            outbox: snapshot.outbox,
+            rejected: snapshot.rejected,
+            cursor: snapshot.cursor,
+            next_mutation_id: snapshot.next_mutation_id.max(1),
+            view: HashMap::new(),
+        };
+        replica.outbox.sort_by_key(|pending| pending.mutation.id);
+        if let Some(last) = replica.outbox.last() {
+            replica.next_mutation_id = replica.next_mutation_id.max(last.mutation.id + 1);
+        }
+        let keys: Vec<RecordKey> = replica
+            .confirmed
+            .keys()
+            .copied()
+            .chain(replica.outbox.iter().map(|pending| key_of(&pending.mutation)))
+            .collect();
+        replica.recompute(keys);
+        replica
+    }
+
+    /// Live records of one entity, in no particular order.
+    pub fn records(&self, entity: Entity) -> impl Iterator<Item = &Record> {
+        self.view
+            .iter()
+            .filter(move |(key, record)| key.entity == entity && !record.deleted)
+            .map(|(_, record)| record)
+    }
+
+    /// One live record.
+    pub fn get(&self, key: RecordKey) -> Option<&Record> {
+        self.view.get(&key).filter(|record| !record.deleted)
+    }
+
+    /// How many local changes the server has not acknowledged yet.
+    pub fn pending_count(&self) -> usize {
+        self.outbox.iter().filter(|pending| !pending.acknowledged).count()
+    }
+
+    /// Changes the server refused, oldest first.
+    pub fn rejected(&self) -> &[RejectedMutation] {
+        &self.rejected
+    }
+
+    /// The version of the last complete pull.
+    pub fn cursor(&self) -> i64 {
+        self.cursor
+    }
+
+    /// Builds the mutation for a local edit, checked by the same rules as the server.
+    ///
+    /// Reserves the mutation id at once, so two edits racing to the store never
+    /// share one; an id left unused by a failed write is a harmless gap.
+    pub fn prepare_upsert(
+        &mut self,
+        entity: Entity,
+        record_id: Uuid,
+        patch: &Map<String, Value>,
+    ) -> Result<Mutation, FieldError> {
+        let fields = normalize_patch(entity, patch)?;
+        let key = RecordKey::new(entity, record_id);
+        let mut merged = self
+            .view
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| Record::new_local(record_id, created_at_of(record_id)));
+        merged.apply_patch(&fields);
+        check_required(entity, &merged.fields)?;
+        if entity == Entity::Contact {
+            let customer = merged.reference("customer_id");
+            if customer.is_none_or(|id| self.get(RecordKey::new(Entity::Customer, id)).is_none()) {
+                return Err(FieldError::new("customer_id", "Customer does not exist"));
+            }
+        }
+        Ok(self.reserve(entity, Op::Upsert, record_id, fields))
+    }
+
+    /// Builds the mutation that deletes a record.
+    pub fn prepare_delete(&mut self, entity: Entity, record_id: Uuid) -> Mutation {
+        self.reserve(entity, Op::Delete, record_id, Map::new())
+    }
+
+    fn reserve(&mut self, entity: Entity, op: Op, record_id: Uuid, fields: Map<String, Value>) -> Mutation {
+        let id = self.next_mutation_id;
+        self.next_mutation_id += 1;
+        let base_version = self
+            .confirmed
+            .get(&RecordKey::new(entity, record_id))
+            .map_or(0, |record| record.version);
+        Mutation {
+            id,
+            entity,
+            op,
+            record_id,
+            base_version,
+            fields,
+        }
+    }
+
+    /// A mutation is safely stored: show it.
+    pub fn enqueued(&mut self, mutation: Mutation) {
+        let key = key_of(&mutation);
+        let at = self
+            .outbox
+            .partition_point(|pending| pending.mutation.id < mutation.id);
+        self.outbox.insert(
+            at,
+            PendingMutation {
+                mutation,
+                acknowledged: false,
+            },
+        );
+        self.recompute([key]);
+    }
+
+    /// The next mutations to push, oldest first.
+    pub fn push_batch(&self, max: usize) -> Vec<Mutation> {
+        self.outbox
+            .iter()
+            .filter(|pending| !pending.acknowledged)
+            .take(max)
+            .map(|pending| pending.mutation.clone())
+            .collect()
+    }
+
+    /// The highest acknowledged mutation id, which the next full pull makes redundant.
+    pub fn last_acknowledged(&self) -> Option<u64> {
+        self.outbox
+            .iter()
+            .filter(|pending| pending.acknowledged)
+            .map(|pending| pending.mutation.id)
+            .max()
+    }
+
+    /// A push was answered: acknowledged mutations stay visible until the next
+    /// pull; refused ones leave the view and wait for the user.
+    pub fn settled(&mut self, acknowledged: &[u64], rejected: Vec<RejectedMutation>) {
+        for pending in &mut self.outbox {
+            if acknowledged.contains(&pending.mutation.id) {
+                pending.acknowledged = true;
+            }
+        }
+        let refused: HashSet<u64> = rejected.iter().map(|r| r.mutation.id).collect();
+        self.outbox
+            .retain(|pending| !refused.contains(&pending.mutation.id));
+        let keys: Vec<RecordKey> = rejected.iter().map(|r| key_of(&r.mutation)).collect();
+        self.rejected.extend(rejected);
+        self.recompute(keys);
+    }
+
+    /// A page of server rows arrived: take them and rebase pending edits on top.
+    pub fn pulled(&mut self, rows: Vec<PulledRow>, cursor: i64, forget_through: Option<u64>) {
+        let mut keys: Vec<RecordKey> = Vec::with_capacity(rows.len());
+        for row in rows {
+            let key = RecordKey::new(row.entity, row.record.id);
+            keys.push(key);
+            self.confirmed.insert(key, row.record);
+        }
+        self.cursor = cursor;
+        if let Some(through) = forget_through {
+            self.outbox.retain(|pending| {
+                let forget = pending.acknowledged && pending.mutation.id <= through;
+                if forget {
+                    keys.push(key_of(&pending.mutation));
+                }
+                !forget
+            });
+        }
+        self.recompute(keys);
+    }
+
+    /// The user dropped a refused change.
+    pub fn discarded(&mut self, mutation_id: u64) {
+        self.rejected
+            .retain(|rejected| rejected.mutation.id != mutation_id);
+    }
+
+    /// Rebuilds the view of these records, then the default contact of every
+    /// customer whose contacts they touch.
+    fn recompute(&mut self, keys: impl IntoIterator<Item = RecordKey>) {
+        let mut customers: HashSet<Uuid> = HashSet::new();
+        let keys: HashSet<RecordKey> = keys.into_iter().collect();
+        for key in keys {
+            if key.entity == Entity::Contact {
+                customers.extend(self.view.get(&key).and_then(|c| c.reference("customer_id")));
+            }
+            let mut record = self.confirmed.get(&key).cloned();
+            for pending in self.outbox.iter().filter(|p| key_of(&p.mutation) == key) {
+                let mutation = &pending.mutation;
+                match mutation.op {
+                    Op::Upsert => record
+                        .get_or_insert_with(|| {
+                            Record::new_local(mutation.record_id, created_at_of(mutation.record_id))
+                        })
+                        .apply_patch(&mutation.fields),
+                    Op::Delete => {
+                        if let Some(record) = record.as_mut() {
+                            record.deleted = true;
+                        }
+                    }
+                }
+            }
+            match record {
+                Some(record) => {
+                    if key.entity == Entity::Contact {
+                        customers.extend(record.reference("customer_id"));
+                    }
+                    self.view.insert(key, record);
+                }
+                None => {
+                    self.view.remove(&key);
+                }
+            }
+        }
+        self.restore_default_contacts(&customers);
+    }
+
+    /// Mirrors the server's default-contact rule on the view.
+    fn restore_default_contacts(&mut self, customers: &HashSet<Uuid>) {
+        if customers.is_empty() {
+            return;
+        }
+        let mut marks: HashMap<Uuid, u64> = HashMap::new();
+        for pending in &self.outbox {
+            let mutation = &pending.mutation;
+            if mutation.entity == Entity::Contact && mutation.fields.get("is_default") == Some(&Value::Bool(true)) {
+                marks.insert(mutation.record_id, LOCAL_MARK_RANK + mutation.id);
+            }
+        }
+        let mut candidates: HashMap<Uuid, Vec<DefaultCandidate>> = HashMap::new();
+        for (key, record) in &self.view {
+            if key.entity != Entity::Contact || record.deleted {
+                continue;
+            }
+            let Some(customer) = record.reference("customer_id").filter(|id| customers.contains(id)) else {
+                continue;
+            };
+            candidates.entry(customer).or_default().push(DefaultCandidate {
+                id: record.id,
+                created_at: record.created_at,
+                is_default: record.flag("is_default"),
+                marked_at: marks
+                    .get(&record.id)
+                    .copied()
+                    .unwrap_or(u64::try_from(record.version).unwrap_or(0)),
+            });
+        }
+        for contacts in candidates.values() {
+            let chosen = choose_default_contact(contacts);
+            for contact in contacts {
+                let should_be_default = Some(contact.id) == chosen;
+                if contact.is_default != should_be_default {
+                    if let Some(record) = self.view.get_mut(&RecordKey::new(Entity::Contact, contact.id)) {
+                        record
+                            .fields
+                            .insert("is_default".into(), Value::Bool(should_be_default));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn key_of(mutation: &Mutation) -> RecordKey {
+    RecordKey::new(mutation.entity, mutation.record_id)
+}
+
+/// When a record was created on this device: the time inside its UUID v7,
+/// so the view rebuilt after a reload orders contacts the same way.
+fn created_at_of(id: Uuid) -> DateTime<Utc> {
+    id.get_timestamp()
+        .and_then(|timestamp| {
+            let (seconds, nanos) = timestamp.to_unix();
+            DateTime::from_timestamp(i64::try_from(seconds).ok()?, nanos)
+        })
+        .unwrap_or_else(Utc::now)
+}

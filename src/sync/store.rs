@@ -1,0 +1,139 @@
+//! The engine's door to local storage, and an in-memory store behind it.
+
+use super::protocol::{Mutation, PulledRow};
+use crate::domain::FieldError;
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+
+/// A queued mutation and whether the server has acknowledged it.
+///
+/// Acknowledged mutations stay until the next complete pull has brought their
+/// effect back, so the screen never flickers back to the old value in between
+/// and a reload in that window (offline, say) still shows the edit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingMutation {
+    pub mutation: Mutation,
+    #[serde(default)]
+    pub acknowledged: bool,
+}
+
+/// A mutation the server refused, kept with its reason until the user acts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RejectedMutation {
+    pub mutation: Mutation,
+    pub error: FieldError,
+}
+
+/// Everything the engine keeps on the device, as loaded at start-up.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Snapshot {
+    /// Rows as the server last sent them (tombstones included).
+    pub rows: Vec<PulledRow>,
+    pub outbox: Vec<PendingMutation>,
+    pub rejected: Vec<RejectedMutation>,
+    /// The version of the last complete pull.
+    pub cursor: i64,
+    /// The id the next local mutation takes.
+    pub next_mutation_id: u64,
+}
+
+/// A failure of the device's storage (quota, a closed database, bad data).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("local storage failed: {0}")]
+pub struct StoreError(pub String);
+
+/// Durable local state. Each method is one atomic write, so a tab closed at
+/// any moment leaves either the whole change or none of it.
+///
+/// Futures are not `Send`: the browser's storage lives on one thread.
+#[allow(async_fn_in_trait)]
+pub trait LocalStore {
+    async fn load(&self) -> Result<Snapshot, StoreError>;
+    /// Queues a new local mutation and advances the mutation id counter.
+    async fn enqueue(&self, mutation: &Mutation) -> Result<(), StoreError>;
+    /// Records a push's answer: these ids are acknowledged, these were refused.
+    async fn settle(&self, acknowledged: &[u64], rejected: &[RejectedMutation]) -> Result<(), StoreError>;
+    /// Stores a page of pulled rows and the cursor after it; on the last page
+    /// of a pull, also forgets the acknowledged mutations up to `forget_through`.
+    async fn apply_pulled(
+        &self,
+        rows: &[PulledRow],
+        cursor: i64,
+        forget_through: Option<u64>,
+    ) -> Result<(), StoreError>;
+    /// Forgets a refused mutation the user chose to discard.
+    async fn discard_rejected(&self, mutation_id: u64) -> Result<(), StoreError>;
+}
+
+/// A [`LocalStore`] in memory: the engine's test double and a reference for
+/// what the browser store must do.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: RefCell<Snapshot>,
+}
+
+impl MemoryStore {
+    /// A copy of what is stored, to assert on or to "reload" from.
+    pub fn snapshot(&self) -> Snapshot {
+        self.state.borrow().clone()
+    }
+}
+
+impl LocalStore for MemoryStore {
+    async fn load(&self) -> Result<Snapshot, StoreError> {
+        Ok(self.snapshot())
+    }
+
+    async fn enqueue(&self, mutation: &Mutation) -> Result<(), StoreError> {
+        let mut state = self.state.borrow_mut();
+        state.outbox.push(PendingMutation {
+            mutation: mutation.clone(),
+            acknowledged: false,
+        });
+        state.next_mutation_id = mutation.id + 1;
+        Ok(())
+    }
+
+    async fn settle(&self, acknowledged: &[u64], rejected: &[RejectedMutation]) -> Result<(), StoreError> {
+        let mut state = self.state.borrow_mut();
+        for pending in &mut state.outbox {
+            if acknowledged.contains(&pending.mutation.id) {
+                pending.acknowledged = true;
+            }
+        }
+        let refused: Vec<u64> = rejected.iter().map(|r| r.mutation.id).collect();
+        state.outbox.retain(|pending| !refused.contains(&pending.mutation.id));
+        state.rejected.extend(rejected.iter().cloned());
+        Ok(())
+    }
+
+    async fn apply_pulled(
+        &self,
+        rows: &[PulledRow],
+        cursor: i64,
+        forget_through: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state.borrow_mut();
+        for row in rows {
+            state
+                .rows
+                .retain(|kept| !(kept.entity == row.entity && kept.record.id == row.record.id));
+            state.rows.push(row.clone());
+        }
+        state.cursor = cursor;
+        if let Some(through) = forget_through {
+            state
+                .outbox
+                .retain(|pending| !(pending.acknowledged && pending.mutation.id <= through));
+        }
+        Ok(())
+    }
+
+    async fn discard_rejected(&self, mutation_id: u64) -> Result<(), StoreError> {
+        self.state
+            .borrow_mut()
+            .rejected
+            .retain(|rejected| rejected.mutation.id != mutation_id);
+        Ok(())
+    }
+}

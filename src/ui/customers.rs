@@ -1,0 +1,383 @@
+//! Customer pages: the filtered list, the new-customer form and one customer.
+
+use super::contacts::ContactsSection;
+use super::form::{choice_label, RecordForm};
+use super::state::Crm;
+use crate::domain::{Customer, CustomerFilter, Entity, StatusCount};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+/// The fields the customer form shows, in order.
+const CUSTOMER_FORM_FIELDS: &[&str] = &[
+    "name", "kind", "status", "email", "phone", "website", "street", "postcode", "city", "country", "notes",
+];
+
+/// Rows drawn at once; a search narrows longer lists.
+const LIST_LIMIT: usize = 500;
+
+/// localStorage key remembering the last status filter.
+#[cfg(feature = "hydrate")]
+const STATUS_FILTER_KEY: &str = "clientele.customer_status_filter";
+
+fn status_class(status: &str) -> String {
+    format!("badge status-{}", status.to_lowercase())
+}
+
+/// All customers, filtered by status and searched as the user types.
+#[component]
+pub fn CustomerListPage() -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    let filter = RwSignal::new(CustomerFilter::default());
+    #[cfg(feature = "hydrate")]
+    {
+        use gloo_storage::{LocalStorage, Storage};
+        // Read after hydration so the server-rendered "All" is what hydrates.
+        Effect::new(move |_| {
+            if let Ok(status) = LocalStorage::get::<String>(STATUS_FILTER_KEY) {
+                filter.update(|filter| filter.status = Some(status));
+            }
+        });
+    }
+    let choose_status = move |status: Option<&'static str>| {
+        filter.update(|filter| filter.status = status.map(str::to_owned));
+        #[cfg(feature = "hydrate")]
+        {
+            use gloo_storage::{LocalStorage, Storage};
+            match status {
+                Some(status) => {
+                    let _ = LocalStorage::set(STATUS_FILTER_KEY, status);
+                }
+                None => LocalStorage::delete(STATUS_FILTER_KEY),
+            }
+        }
+    };
+    let customers = Memo::new(move |_| crm.customers());
+    let default_contacts = Memo::new(move |_| crm.default_contact_names());
+    let counts = Memo::new(move |_| customers.with(|all| StatusCount::tally(all)));
+    let shown = Memo::new(move |_| {
+        filter.with(|filter| customers.with(|all| filter.apply(all).into_iter().cloned().collect::<Vec<Customer>>()))
+    });
+    let loaded = move || crm.status.get().loaded;
+
+    view! {
+        <section class="list-page">
+            <div class="page-head">
+                <h1>"Customers"</h1>
+                <A href="/customers/new" attr:class="button primary">
+                    "New customer"
+                </A>
+            </div>
+            <input
+                class="search"
+                type="search"
+                placeholder="Search name, email or phone"
+                aria-label="Search customers"
+                prop:value=move || filter.get().query
+                on:input=move |event| filter.update(|filter| filter.query = event_target_value(&event))
+            />
+            <div class="status-filter" role="group" aria-label="Filter by status">
+                <button
+                    aria-pressed=move || filter.get().status.is_none().to_string()
+                    on:click=move |_| choose_status(None)
+                    data-testid="status-all"
+                >
+                    "All "
+                    <span class="count">{move || customers.with(Vec::len)}</span>
+                </button>
+                {move || {
+                    counts
+                        .get()
+                        .into_iter()
+                        .map(|StatusCount { status, count }| {
+                            view! {
+                                <button
+                                    aria-pressed=move || {
+                                        (filter.get().status.as_deref() == Some(status)).to_string()
+                                    }
+                                    on:click=move |_| choose_status(Some(status))
+                                    data-testid=format!("status-{}", status.to_lowercase())
+                                >
+                                    {status}
+                                    " "
+                                    <span class="count">{count}</span>
+                                </button>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </div>
+            <Show
+                when=loaded
+                fallback=|| view! { <p class="muted">"Loading customers from this device…"</p> }
+            >
+                <Show
+                    when=move || !shown.with(Vec::is_empty)
+                    fallback=move || {
+                        view! {
+                            <p class="empty" data-testid="empty-list">
+                                {move || {
+                                    if customers.with(Vec::is_empty) {
+                                        "No customers yet. Add your first one with \u{201c}New customer\u{201d}."
+                                    } else {
+                                        "No customers match this filter."
+                                    }
+                                }}
+                            </p>
+                        }
+                    }
+                >
+                    <table class="customer-table">
+                        <thead>
+                            <tr>
+                                <th>"Name"</th>
+                                <th>"Status"</th>
+                                <th class="optional">"Email"</th>
+                                <th class="optional">"Phone"</th>
+                                <th>"Default contact"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {move || {
+                                let defaults = default_contacts.get();
+                                shown
+                                    .get()
+                                    .into_iter()
+                                    .take(LIST_LIMIT)
+                                    .map(|customer| {
+                                        let contact = defaults.get(&customer.id).cloned().unwrap_or_default();
+                                        view! {
+                                            <tr data-testid="customer-row">
+                                                <td>
+                                                    <A href=format!("/customers/{}", customer.id)>{customer.name.clone()}</A>
+                                                    <span class="kind">{choice_label(&customer.kind)}</span>
+                                                </td>
+                                                <td>
+                                                    <span class=status_class(&customer.status)>{customer.status.clone()}</span>
+                                                </td>
+                                                <td class="optional">{customer.email.clone()}</td>
+                                                <td class="optional">{customer.phone.clone()}</td>
+                                                <td data-testid="default-contact">{contact}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()
+                            }}
+                        </tbody>
+                    </table>
+                    <Show when=move || shown.with(|shown| shown.len() > LIST_LIMIT)>
+                        <p class="muted">
+                            {move || format!("Showing the first {LIST_LIMIT} of {}. Search to narrow the list.", shown.with(Vec::len))}
+                        </p>
+                    </Show>
+                </Show>
+            </Show>
+        </section>
+    }
+}
+
+/// The form for a new customer; opens the customer once saved.
+#[component]
+pub fn NewCustomerPage() -> impl IntoView {
+    let id = Uuid::now_v7();
+    let navigate = use_navigate();
+    let defaults: Map<String, Value> = json!({"kind": "company", "status": "Prospect"})
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let on_done = Callback::new(move |saved: bool| {
+        let target = if saved { format!("/customers/{id}") } else { "/".to_owned() };
+        navigate(&target, Default::default());
+    });
+    view! {
+        <section class="form-page">
+            <h1>"New customer"</h1>
+            <RecordForm
+                entity=Entity::Customer
+                record_id=id
+                fields=CUSTOMER_FORM_FIELDS
+                initial=defaults
+                submit_label="Save customer"
+                on_done=on_done
+            />
+        </section>
+    }
+}
+
+fn customer_values(customer: &Customer) -> Map<String, Value> {
+    let mut values = Map::new();
+    for (name, value) in [
+        ("name", &customer.name),
+        ("kind", &customer.kind),
+        ("status", &customer.status),
+        ("email", &customer.email),
+        ("phone", &customer.phone),
+        ("website", &customer.website),
+        ("street", &customer.street),
+        ("postcode", &customer.postcode),
+        ("city", &customer.city),
+        ("country", &customer.country),
+        ("notes", &customer.notes),
+    ] {
+        values.insert(name.to_owned(), Value::String(value.clone()));
+    }
+    values
+}
+
+/// One customer: details, edit, delete, and its contacts.
+#[component]
+pub fn CustomerPage() -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|params| params.get("id").and_then(|id| Uuid::parse_str(&id).ok())));
+    let customer = Memo::new(move |_| id.get().and_then(|id| crm.customer(id)));
+    let editing = RwSignal::new(false);
+
+    move || {
+        if !crm.status.get().loaded {
+            return view! { <p class="muted">"Loading…"</p> }.into_any();
+        }
+        let (Some(id), Some(current)) = (id.get(), customer.get()) else {
+            return view! {
+                <section class="empty" data-testid="customer-missing">
+                    <h1>"Customer not found"</h1>
+                    <p>"It may have been deleted on this device or by a colleague."</p>
+                    <A href="/">"Back to customers"</A>
+                </section>
+            }
+            .into_any();
+        };
+        if editing.get() {
+            let on_done = Callback::new(move |_| editing.set(false));
+            return view! {
+                <section class="form-page">
+                    <h1>"Edit " {current.name.clone()}</h1>
+                    <RecordForm
+                        entity=Entity::Customer
+                        record_id=id
+                        fields=CUSTOMER_FORM_FIELDS
+                        initial=customer_values(&current)
+                        editing=true
+                        submit_label="Save changes"
+                        on_done=on_done
+                    />
+                </section>
+            }
+            .into_any();
+        }
+        view! {
+            <article class="customer" data-testid="customer-page">
+                <div class="page-head">
+                    <div>
+                        <p class="crumbs">
+                            <A href="/">"Customers"</A>
+                        </p>
+                        <h1 data-testid="customer-name">{current.name.clone()}</h1>
+                        <p>
+                            <span class=status_class(&current.status) data-testid="customer-status">
+                                {current.status.clone()}
+                            </span>
+                            " "
+                            <span class="kind">{choice_label(&current.kind)}</span>
+                        </p>
+                    </div>
+                    <div class="actions">
+                        <button class="primary" on:click=move |_| editing.set(true)>
+                            "Edit"
+                        </button>
+                        <DeleteCustomer id=id name=current.name.clone()/>
+                    </div>
+                </div>
+                <CustomerDetails customer=current.clone()/>
+                <ContactsSection customer_id=id/>
+            </article>
+        }
+        .into_any()
+    }
+}
+
+#[component]
+fn CustomerDetails(customer: Customer) -> impl IntoView {
+    let address = customer.address_line();
+    let rows: Vec<(&str, String, Option<String>)> = vec![
+        ("Email", customer.email.clone(), Some(format!("mailto:{}", customer.email))),
+        ("Phone", customer.phone.clone(), Some(format!("tel:{}", customer.phone))),
+        ("Website", customer.website.clone(), None),
+        ("Address", address, None),
+    ];
+    view! {
+        <dl class="details">
+            {rows
+                .into_iter()
+                .filter(|(_, value, _)| !value.is_empty())
+                .map(|(label, value, link)| {
+                    view! {
+                        <dt>{label}</dt>
+                        <dd>
+                            {match link {
+                                Some(href) => view! { <a href=href>{value}</a> }.into_any(),
+                                None => value.into_any(),
+                            }}
+                        </dd>
+                    }
+                })
+                .collect_view()}
+        </dl>
+        <Show when={
+            let empty = customer.notes.is_empty();
+            move || !empty
+        }>
+            <section class="notes">
+                <h2>"Notes"</h2>
+                <p>{customer.notes.clone()}</p>
+            </section>
+        </Show>
+    }
+}
+
+/// Delete with an explicit confirmation that says what goes with it.
+#[component]
+fn DeleteCustomer(id: Uuid, name: String) -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    let navigate = use_navigate();
+    let confirming = RwSignal::new(false);
+    let contact_count = move || crm.contacts_of(id).len();
+    let delete = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            if crm.delete(Entity::Customer, id).await.is_ok() {
+                navigate("/", Default::default());
+            }
+        });
+    };
+    view! {
+        <Show
+            when=move || confirming.get()
+            fallback=move || {
+                view! {
+                    <button class="danger" on:click=move |_| confirming.set(true)>
+                        "Delete"
+                    </button>
+                }
+            }
+        >
+            <div class="confirm" role="alertdialog" aria-label="Confirm delete">
+                <p>
+                    {format!("Delete {name}")}
+                    {move || match contact_count() {
+                        0 => "?".to_owned(),
+                        1 => " and its contact?".to_owned(),
+                        n => format!(" and its {n} contacts?"),
+                    }}
+                </p>
+                <button class="danger" on:click=delete.clone()>
+                    "Yes, delete"
+                </button>
+                <button on:click=move |_| confirming.set(false)>"Cancel"</button>
+            </div>
+        </Show>
+    }
+}

@@ -1,0 +1,177 @@
+//! The frame around every page: header, sync status and refused changes.
+
+use super::state::{Crm, SyncStatus};
+use crate::domain::FieldError;
+use crate::sync::{Op, RejectedMutation};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+
+/// Header with navigation and sync status, then the page.
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <A href="/" attr:class="brand">
+                "Clientele"
+            </A>
+            <nav>
+                <A href="/">"Customers"</A>
+            </nav>
+            <SyncIndicator/>
+        </header>
+        <RejectedChanges/>
+        <main class="page">{children()}</main>
+    }
+}
+
+fn plural(count: usize, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{count} {many}")
+    }
+}
+
+fn status_text(status: &SyncStatus) -> String {
+    if !status.loaded {
+        return status
+            .error
+            .clone()
+            .unwrap_or_else(|| "Opening local data…".to_owned());
+    }
+    let waiting = (status.pending > 0).then(|| format!("{} waiting", plural(status.pending, "change", "changes")));
+    if !status.online {
+        return waiting.unwrap_or_else(|| "All changes saved on this device".to_owned());
+    }
+    if status.syncing && status.pulled > 0 {
+        return format!("Syncing… {} received", plural(status.pulled, "record", "records"));
+    }
+    if let Some(error) = &status.error {
+        return format!("Sync failed: {error}");
+    }
+    if let Some(waiting) = waiting {
+        return waiting;
+    }
+    match status.last_synced {
+        Some(time) => format!(
+            "All changes synced at {}",
+            time.with_timezone(&chrono::Local).format("%H:%M:%S")
+        ),
+        None => "Connecting…".to_owned(),
+    }
+}
+
+/// Online or offline, changes waiting, last sync, and a retry after errors.
+#[component]
+fn SyncIndicator() -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    let status = crm.status;
+    let state = move || {
+        let status = status.get();
+        if !status.online {
+            "offline"
+        } else if status.error.is_some() {
+            "error"
+        } else if status.syncing || status.pending > 0 {
+            "syncing"
+        } else {
+            "synced"
+        }
+    };
+    view! {
+        <div
+            class="sync-status"
+            data-testid="sync-status"
+            data-state=state
+            data-pending=move || status.get().pending.to_string()
+            role="status"
+        >
+            <span class="dot" aria-hidden="true"></span>
+            <strong data-testid="connection">
+                {move || if status.get().online { "Online" } else { "Offline" }}
+            </strong>
+            <span data-testid="sync-detail">{move || status_text(&status.get())}</span>
+            <Show when=move || status.get().error.is_some() && status.get().online>
+                <button class="link" on:click=move |_| crm.sync_now()>
+                    "Retry"
+                </button>
+            </Show>
+        </div>
+    }
+}
+
+fn describe(rejected: &RejectedMutation) -> String {
+    let action = match rejected.mutation.op {
+        Op::Upsert => "Saving",
+        Op::Delete => "Deleting",
+    };
+    let FieldError { field, message } = &rejected.error;
+    let name = rejected
+        .mutation
+        .fields
+        .get("name")
+        .or_else(|| rejected.mutation.fields.get("first_name"))
+        .and_then(|value| value.as_str())
+        .map(|name| format!(" \u{201c}{name}\u{201d}"))
+        .unwrap_or_default();
+    let field = if field.is_empty() { String::new() } else { format!(" ({field})") };
+    format!("{action} a {}{name} was refused{field}: {message}", rejected.mutation.entity)
+}
+
+/// Changes the server refused, never dropped silently: each with its reason.
+#[component]
+fn RejectedChanges() -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    let rejected = Memo::new(move |_| crm.rejected());
+    view! {
+        <Show when=move || !rejected.get().is_empty()>
+            <section class="attention" data-testid="rejected-changes" aria-live="polite">
+                <h2>"Needs attention"</h2>
+                <ul>
+                    {move || {
+                        rejected
+                            .get()
+                            .into_iter()
+                            .map(|item| {
+                                let id = item.mutation.id;
+                                view! {
+                                    <li>
+                                        <span>{describe(&item)}</span>
+                                        <button
+                                            class="link"
+                                            on:click=move |_| {
+                                                spawn_local(async move {
+                                                    let _ = crm.discard_rejected(id).await;
+                                                });
+                                            }
+                                        >
+                                            "Discard"
+                                        </button>
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+            </section>
+        </Show>
+    }
+}
+
+/// Shown for any URL the app does not know.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <section class="empty">
+            <h1>"Page not found"</h1>
+            <p>
+                <A href="/">"Back to customers"</A>
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,235 @@
+//! The UI's handle on local data: reactive reads of the engine's view and
+//! writes that enqueue mutations. Components never call the server.
+
+use crate::domain::{Contact, Customer, Entity, FieldError, RecordKey};
+use crate::sync::{EngineError, RejectedMutation, Replica};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// What the status line shows about sync.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SyncStatus {
+    /// The local store has been read; before that the lists are not known.
+    pub loaded: bool,
+    pub online: bool,
+    pub syncing: bool,
+    /// Rows received so far by the running sync, for the progress display.
+    pub pulled: usize,
+    pub pending: usize,
+    pub last_synced: Option<DateTime<Utc>>,
+    /// Why the last sync failed, until one succeeds.
+    pub error: Option<String>,
+}
+
+/// Shared, copyable access to the device's records, provided as context.
+#[derive(Clone, Copy)]
+pub struct Crm {
+    /// Bumped whenever the local view changes, so reads re-run.
+    revision: RwSignal<u64>,
+    pub status: RwSignal<SyncStatus>,
+    #[cfg(feature = "hydrate")]
+    engine: StoredValue<Option<std::rc::Rc<crate::client::BrowserEngine>>, LocalStorage>,
+    #[cfg(feature = "hydrate")]
+    wake: StoredValue<Option<futures::channel::mpsc::UnboundedSender<()>>, LocalStorage>,
+}
+
+/// A failed local write, as the form shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SaveError {
+    /// A value is wrong: show the message at this field.
+    Field(FieldError),
+    /// The device could not store the change: show it above the form.
+    Device(String),
+}
+
+impl From<EngineError> for SaveError {
+    fn from(error: EngineError) -> Self {
+        match error {
+            EngineError::Invalid(field) => SaveError::Field(field),
+            other => SaveError::Device(user_message(&other)),
+        }
+    }
+}
+
+/// The one place engine errors become sentences for users.
+pub fn user_message(error: &EngineError) -> String {
+    match error {
+        EngineError::Invalid(field) => field.message.clone(),
+        EngineError::Store(_) => {
+            "This browser could not save the change. Free some disk space or allow storage for this site, then try again."
+                .into()
+        }
+        EngineError::Transport(crate::sync::TransportError::Unreachable(_)) => "The server cannot be reached.".into(),
+        EngineError::Transport(crate::sync::TransportError::Refused(reason)) => {
+            format!("The server refused to sync: {reason}")
+        }
+    }
+}
+
+impl Crm {
+    pub fn new() -> Self {
+        Self {
+            revision: RwSignal::new(0),
+            status: RwSignal::new(SyncStatus::default()),
+            #[cfg(feature = "hydrate")]
+            engine: StoredValue::new_local(None),
+            #[cfg(feature = "hydrate")]
+            wake: StoredValue::new_local(None),
+        }
+    }
+
+    /// Re-reads counts after the view changed and wakes every reader.
+    pub fn changed(&self) {
+        let pending = self.read(0, Replica::pending_count);
+        self.status.update(|status| status.pending = pending);
+        self.revision.update(|revision| *revision += 1);
+    }
+
+    /// Reads the view, tracking changes; `fallback` before the store is open.
+    fn read<R>(&self, fallback: R, read: impl FnOnce(&Replica) -> R) -> R {
+        self.revision.track();
+        #[cfg(feature = "hydrate")]
+        if let Some(engine) = self.engine.get_value() {
+            return engine.read(read);
+        }
+        let _ = read;
+        fallback
+    }
+
+    pub fn customers(&self) -> Vec<Customer> {
+        self.read(Vec::new(), |replica| {
+            replica.records(Entity::Customer).map(Customer::from_record).collect()
+        })
+    }
+
+    pub fn customer(&self, id: Uuid) -> Option<Customer> {
+        self.read(None, |replica| {
+            replica
+                .get(RecordKey::new(Entity::Customer, id))
+                .map(Customer::from_record)
+        })
+    }
+
+    /// A customer's contacts, the default first, then oldest first.
+    pub fn contacts_of(&self, customer_id: Uuid) -> Vec<Contact> {
+        let mut contacts = self.read(Vec::new(), |replica| {
+            replica
+                .records(Entity::Contact)
+                .map(Contact::from_record)
+                .filter(|contact| contact.customer_id == Some(customer_id))
+                .collect::<Vec<_>>()
+        });
+        contacts.sort_by_key(|contact| (!contact.is_default, contact.created_at, contact.id));
+        contacts
+    }
+
+    /// Each customer's default contact name, for the list.
+    pub fn default_contact_names(&self) -> HashMap<Uuid, String> {
+        self.read(HashMap::new(), |replica| {
+            replica
+                .records(Entity::Contact)
+                .filter(|record| record.flag("is_default"))
+                .filter_map(|record| {
+                    let contact = Contact::from_record(record);
+                    Some((contact.customer_id?, contact.full_name()))
+                })
+                .collect()
+        })
+    }
+
+    /// Changes the server refused, for the "needs attention" list.
+    pub fn rejected(&self) -> Vec<RejectedMutation> {
+        self.read(Vec::new(), |replica| replica.rejected().to_vec())
+    }
+
+    /// Creates or edits a record on this device and schedules a sync.
+    pub async fn save(&self, entity: Entity, id: Uuid, patch: Map<String, Value>) -> Result<(), SaveError> {
+        #[cfg(feature = "hydrate")]
+        {
+            let engine = self.engine.get_value().ok_or_else(not_ready)?;
+            engine.upsert(entity, id, &patch).await?;
+            self.after_write();
+            Ok(())
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = (entity, id, patch);
+            Err(not_ready())
+        }
+    }
+
+    /// Deletes a record on this device and schedules a sync.
+    pub async fn delete(&self, entity: Entity, id: Uuid) -> Result<(), SaveError> {
+        #[cfg(feature = "hydrate")]
+        {
+            let engine = self.engine.get_value().ok_or_else(not_ready)?;
+            engine.delete(entity, id).await?;
+            self.after_write();
+            Ok(())
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = (entity, id);
+            Err(not_ready())
+        }
+    }
+
+    /// Drops a refused change for good.
+    pub async fn discard_rejected(&self, mutation_id: u64) -> Result<(), SaveError> {
+        #[cfg(feature = "hydrate")]
+        {
+            let engine = self.engine.get_value().ok_or_else(not_ready)?;
+            engine.discard_rejected(mutation_id).await?;
+            self.changed();
+            Ok(())
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = mutation_id;
+            Err(not_ready())
+        }
+    }
+
+    /// Asks the sync loop to run now (after a write, a click on "Retry", going online).
+    pub fn sync_now(&self) {
+        #[cfg(feature = "hydrate")]
+        self.wake.with_value(|wake| {
+            if let Some(wake) = wake {
+                // The loop holds the receiver for the page's lifetime.
+                let _ = wake.unbounded_send(());
+            }
+        });
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn after_write(&self) {
+        self.changed();
+        self.sync_now();
+    }
+
+    /// Hands the opened engine and the sync loop's wake-up channel to the UI.
+    #[cfg(feature = "hydrate")]
+    pub fn attach(
+        &self,
+        engine: std::rc::Rc<crate::client::BrowserEngine>,
+        wake: futures::channel::mpsc::UnboundedSender<()>,
+    ) {
+        self.engine.set_value(Some(engine));
+        self.wake.set_value(Some(wake));
+        self.status.update(|status| status.loaded = true);
+        self.changed();
+    }
+}
+
+impl Default for Crm {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn not_ready() -> SaveError {
+    SaveError::Device("The page is still loading; try again in a moment.".into())
+}
