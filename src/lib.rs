@@ -5,6 +5,8 @@
 //! pure and shared by both; `server` and `client` are the adapters of each
 //! side; `api` is the network surface between them; `ui` is the Leptos app.
 
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod domain;

@@ -86,6 +86,16 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
         read(&self.replica.borrow())
     }
 
+    /// The id the server knows this device by.
+    pub fn client_id(&self) -> Uuid {
+        self.client_id
+    }
+
+    /// The transport, for adapters and tests that steer it.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
     /// The store, for adapters that need more than the engine asks of it.
     pub fn store(&self) -> &S {
         &self.store

@@ -137,3 +137,12 @@ impl LocalStore for MemoryStore {
         Ok(())
     }
 }
+
+impl From<Snapshot> for MemoryStore {
+    /// A store holding what another one had: a reloaded tab, in tests.
+    fn from(snapshot: Snapshot) -> Self {
+        Self {
+            state: RefCell::new(snapshot),
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Shared test fixtures: a real SQLite file and an in-process server transport.
+#![allow(dead_code)] // each test binary uses a different part of the fixtures
+
+use clientele::server::{db, pull, push, DEFAULT_WORKSPACE};
+use clientele::sync::{
+    Engine, MemoryStore, PullRequest, PullResponse, PushRequest, PushResponse, Transport, TransportError,
+};
+use serde_json::{Map, Value};
+use sqlx::SqlitePool;
+use std::cell::Cell;
+use std::rc::Rc;
+use tempfile::TempDir;
+use uuid::Uuid;
+
+/// A fresh database file, removed with the returned directory.
+pub async fn database() -> (SqlitePool, TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let pool = db::open(&url).await.expect("database opens");
+    (pool, dir)
+}
+
+/// How the simulated network behaves for the next call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Network {
+    Up,
+    Down,
+    /// The server applies the next push but the answer never arrives.
+    LoseNextPushReply,
+}
+
+/// Calls the server's push and pull code directly, over a switchable "network".
+#[derive(Clone)]
+pub struct InProcess {
+    pool: SqlitePool,
+    pub network: Rc<Cell<Network>>,
+}
+
+impl InProcess {
+    pub fn new(pool: &SqlitePool) -> Self {
+        Self {
+            pool: pool.clone(),
+            network: Rc::new(Cell::new(Network::Up)),
+        }
+    }
+}
+
+impl Transport for InProcess {
+    async fn push(&self, request: PushRequest) -> Result<PushResponse, TransportError> {
+        match self.network.get() {
+            Network::Down => Err(TransportError::Unreachable("offline".into())),
+            network => {
+                let response = push::push(&self.pool, DEFAULT_WORKSPACE, request.client_id, &request.mutations)
+                    .await
+                    .map_err(|err| TransportError::Refused(err.to_string()))?;
+                if network == Network::LoseNextPushReply {
+                    self.network.set(Network::Up);
+                    return Err(TransportError::Unreachable("connection reset".into()));
+                }
+                Ok(response)
+            }
+        }
+    }
+
+    async fn pull(&self, request: PullRequest) -> Result<PullResponse, TransportError> {
+        if self.network.get() == Network::Down {
+            return Err(TransportError::Unreachable("offline".into()));
+        }
+        pull::pull(&self.pool, DEFAULT_WORKSPACE, request.cursor, request.limit)
+            .await
+            .map_err(|err| TransportError::Refused(err.to_string()))
+    }
+}
+
+pub type TestEngine = Engine<MemoryStore, InProcess>;
+
+/// A client device with an empty local store.
+pub async fn device(pool: &SqlitePool) -> TestEngine {
+    Engine::open(MemoryStore::default(), InProcess::new(pool), Uuid::now_v7())
+        .await
+        .expect("engine opens")
+}
+
+/// The same device after a reload: a new engine over what the store kept.
+pub async fn reload(engine: TestEngine, pool: &SqlitePool) -> TestEngine {
+    let client_id = engine.client_id();
+    let snapshot = engine.store().snapshot();
+    Engine::open(MemoryStore::from(snapshot), InProcess::new(pool), client_id)
+        .await
+        .expect("engine reopens")
+}
+
+/// Builds a field map from a JSON object literal.
+pub fn fields(value: Value) -> Map<String, Value> {
+    value.as_object().cloned().expect("a JSON object")
+}

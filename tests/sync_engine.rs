@@ -1,0 +1,335 @@
+//! The client engine against the real server code on a real SQLite file.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use clientele::domain::{Contact, Customer, Entity, RecordKey};
+use clientele::server::repository::{conflicts_of, find};
+use clientele::server::DEFAULT_WORKSPACE;
+use clientele::sync::{EngineError, FieldConflict};
+use common::{database, device, fields, reload, Network, TestEngine};
+use serde_json::json;
+use uuid::Uuid;
+
+async fn sync(engine: &TestEngine) {
+    engine.sync(|_| {}).await.expect("sync succeeds");
+}
+
+fn customer(engine: &TestEngine, id: Uuid) -> Option<Customer> {
+    engine.read(|replica| replica.get(RecordKey::new(Entity::Customer, id)).map(Customer::from_record))
+}
+
+fn contacts(engine: &TestEngine, customer_id: Uuid) -> Vec<Contact> {
+    let mut contacts: Vec<Contact> = engine.read(|replica| {
+        replica
+            .records(Entity::Contact)
+            .map(Contact::from_record)
+            .filter(|contact| contact.customer_id == Some(customer_id))
+            .collect()
+    });
+    contacts.sort_by_key(|contact| contact.created_at);
+    contacts
+}
+
+fn default_name(engine: &TestEngine, customer_id: Uuid) -> Vec<String> {
+    contacts(engine, customer_id)
+        .into_iter()
+        .filter(|contact| contact.is_default)
+        .map(|contact| contact.first_name)
+        .collect()
+}
+
+async fn add_customer(engine: &TestEngine, name: &str) -> Uuid {
+    let id = Uuid::now_v7();
+    engine
+        .upsert(
+            Entity::Customer,
+            id,
+            &fields(json!({"name": name, "kind": "company", "status": "Prospect"})),
+        )
+        .await
+        .expect("customer saved");
+    id
+}
+
+async fn add_contact(engine: &TestEngine, customer_id: Uuid, first_name: &str) -> Uuid {
+    let id = Uuid::now_v7();
+    engine
+        .upsert(
+            Entity::Contact,
+            id,
+            &fields(json!({"customer_id": customer_id.to_string(), "first_name": first_name})),
+        )
+        .await
+        .expect("contact saved");
+    id
+}
+
+#[tokio::test]
+async fn offline_edits_reach_a_second_device_after_sync() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let bob = device(&pool).await;
+    let acme = add_customer(&alice, "Acme").await;
+    add_contact(&alice, acme, "Ada").await;
+    assert_eq!(alice.read(|r| r.pending_count()), 2);
+    assert_eq!(customer(&alice, acme).map(|c| c.name), Some("Acme".into()), "visible before any sync");
+
+    sync(&alice).await;
+    assert_eq!(alice.read(|r| r.pending_count()), 0);
+    sync(&bob).await;
+    assert_eq!(customer(&bob, acme).map(|c| c.status), Some("Prospect".into()));
+    assert_eq!(default_name(&bob, acme), ["Ada"]);
+}
+
+#[tokio::test]
+async fn a_retried_push_applies_nothing_twice() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let acme = add_customer(&alice, "Acme").await;
+    add_contact(&alice, acme, "Ada").await;
+
+    // The server applies the push, but the reply is lost: the engine must retry.
+    alice.transport_network().set(Network::LoseNextPushReply);
+    assert!(matches!(alice.sync(|_| {}).await, Err(EngineError::Transport(_))));
+    assert_eq!(alice.read(|r| r.pending_count()), 2, "unacknowledged mutations stay queued");
+    let version_after_first = counter(&pool).await;
+
+    sync(&alice).await;
+    assert_eq!(counter(&pool).await, version_after_first, "the retry wrote nothing new");
+    let bob = device(&pool).await;
+    sync(&bob).await;
+    assert_eq!(contacts(&bob, acme).len(), 1);
+}
+
+#[tokio::test]
+async fn a_reload_between_a_local_write_and_its_push_loses_nothing() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    alice.transport_network().set(Network::Down);
+    let acme = add_customer(&alice, "Acme").await;
+    assert!(alice.sync(|_| {}).await.is_err());
+
+    let alice = reload(alice, &pool).await;
+    assert_eq!(customer(&alice, acme).map(|c| c.name), Some("Acme".into()), "shown after reload, offline");
+    sync(&alice).await;
+    let bob = device(&pool).await;
+    sync(&bob).await;
+    assert!(customer(&bob, acme).is_some());
+}
+
+#[tokio::test]
+async fn an_acknowledged_edit_stays_visible_until_the_pull_brings_it_back() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let acme = add_customer(&alice, "Acme").await;
+    sync(&alice).await;
+    alice
+        .upsert(Entity::Customer, acme, &fields(json!({"name": "Acme Ltd"})))
+        .await
+        .expect("edit saved");
+    // Push goes through, the reply is lost, then the device reloads offline.
+    alice.transport_network().set(Network::LoseNextPushReply);
+    let _ = alice.sync(|_| {}).await;
+    let alice = reload(alice, &pool).await;
+    assert_eq!(customer(&alice, acme).map(|c| c.name), Some("Acme Ltd".into()));
+    sync(&alice).await;
+    assert_eq!(customer(&alice, acme).map(|c| c.name), Some("Acme Ltd".into()));
+    assert_eq!(alice.read(|r| r.pending_count()), 0);
+}
+
+#[tokio::test]
+async fn edits_to_different_fields_of_one_customer_both_survive() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let bob = device(&pool).await;
+    let acme = add_customer(&alice, "Acme").await;
+    sync(&alice).await;
+    sync(&bob).await;
+
+    alice
+        .upsert(Entity::Customer, acme, &fields(json!({"phone": "+44 20 7946 0000"})))
+        .await
+        .expect("alice edits");
+    bob.upsert(Entity::Customer, acme, &fields(json!({"status": "Customer"})))
+        .await
+        .expect("bob edits");
+    sync(&alice).await;
+    sync(&bob).await;
+    sync(&alice).await;
+
+    for engine in [&alice, &bob] {
+        let seen = customer(engine, acme).expect("still there");
+        assert_eq!(seen.phone, "+44 20 7946 0000");
+        assert_eq!(seen.status, "Customer");
+    }
+    let kept = conflicts_of(&pool, DEFAULT_WORKSPACE, Entity::Customer, acme).await.expect("query");
+    assert!(kept.is_empty(), "different fields never conflict");
+}
+
+#[tokio::test]
+async fn edits_to_the_same_field_converge_and_keep_the_overwritten_value() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let bob = device(&pool).await;
+    let acme = add_customer(&alice, "Acme").await;
+    sync(&alice).await;
+    sync(&bob).await;
+
+    alice
+        .upsert(Entity::Customer, acme, &fields(json!({"email": "alice@acme.test"})))
+        .await
+        .expect("alice edits");
+    bob.upsert(Entity::Customer, acme, &fields(json!({"email": "bob@acme.test"})))
+        .await
+        .expect("bob edits");
+    sync(&alice).await;
+    let report = bob.sync(|_| {}).await.expect("bob syncs");
+    assert_eq!(report.conflicts, 1);
+    sync(&alice).await;
+
+    assert_eq!(customer(&alice, acme).map(|c| c.email), Some("bob@acme.test".into()));
+    assert_eq!(customer(&bob, acme).map(|c| c.email), Some("bob@acme.test".into()));
+    let kept = conflicts_of(&pool, DEFAULT_WORKSPACE, Entity::Customer, acme).await.expect("query");
+    assert_eq!(
+        kept,
+        [FieldConflict { field: "email".into(), theirs: json!("alice@acme.test"), mine: json!("bob@acme.test") }]
+    );
+}
+
+#[tokio::test]
+async fn exactly_one_default_contact_locally_and_on_the_server() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let acme = add_customer(&alice, "Acme").await;
+    let ada = add_contact(&alice, acme, "Ada").await;
+    let bea = add_contact(&alice, acme, "Bea").await;
+    add_contact(&alice, acme, "Cy").await;
+    assert_eq!(default_name(&alice, acme), ["Ada"], "the first contact is the default");
+
+    alice
+        .upsert(Entity::Contact, bea, &fields(json!({"is_default": true})))
+        .await
+        .expect("mark default");
+    assert_eq!(default_name(&alice, acme), ["Bea"], "optimistically moved");
+    sync(&alice).await;
+    assert_eq!(default_name(&alice, acme), ["Bea"], "and the server agrees");
+
+    alice.delete(Entity::Contact, bea).await.expect("delete default");
+    sync(&alice).await;
+    assert_eq!(default_name(&alice, acme), ["Ada"], "the oldest remaining is promoted");
+
+    let bob = device(&pool).await;
+    sync(&bob).await;
+    assert_eq!(default_name(&bob, acme), ["Ada"]);
+    let mut conn = pool.acquire().await.expect("connection");
+    let stored = find(&mut conn, DEFAULT_WORKSPACE, Entity::Contact, ada).await.expect("query").expect("row");
+    assert!(stored.record.flag("is_default"));
+}
+
+#[tokio::test]
+async fn deleting_a_customer_tombstones_its_contacts_everywhere() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let bob = device(&pool).await;
+    let acme = add_customer(&alice, "Acme").await;
+    add_contact(&alice, acme, "Ada").await;
+    sync(&alice).await;
+    sync(&bob).await;
+    assert_eq!(contacts(&bob, acme).len(), 1);
+
+    alice.delete(Entity::Customer, acme).await.expect("delete");
+    sync(&alice).await;
+    sync(&bob).await;
+    assert!(customer(&bob, acme).is_none());
+    assert!(contacts(&bob, acme).is_empty());
+}
+
+#[tokio::test]
+async fn a_refused_change_is_kept_with_its_reason_and_the_view_reverts() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let bob = device(&pool).await;
+    let acme = add_customer(&alice, "Acme").await;
+    sync(&alice).await;
+    sync(&bob).await;
+
+    // Bob adds a contact offline while Alice deletes the customer.
+    bob.transport_network().set(Network::Down);
+    let ghost = add_contact(&bob, acme, "Ghost").await;
+    alice.delete(Entity::Customer, acme).await.expect("delete");
+    sync(&alice).await;
+    bob.transport_network().set(Network::Up);
+    let report = bob.sync(|_| {}).await.expect("sync");
+    assert_eq!(report.rejected, 1);
+
+    let rejected = bob.read(|r| r.rejected().to_vec());
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].mutation.record_id, ghost);
+    assert_eq!(rejected[0].error.field, "customer_id");
+    assert!(contacts(&bob, acme).is_empty());
+    bob.discard_rejected(rejected[0].mutation.id).await.expect("discard");
+    assert!(bob.read(|r| r.rejected().is_empty()));
+}
+
+#[tokio::test]
+async fn an_edit_to_a_deleted_customer_loses_to_the_delete_until_restored() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let bob = device(&pool).await;
+    let acme = add_customer(&alice, "Acme").await;
+    sync(&alice).await;
+    sync(&bob).await;
+
+    alice.delete(Entity::Customer, acme).await.expect("delete");
+    sync(&alice).await;
+    bob.upsert(Entity::Customer, acme, &fields(json!({"phone": "123"})))
+        .await
+        .expect("edit");
+    let report = bob.sync(|_| {}).await.expect("sync");
+    assert_eq!(report.conflicts, 1);
+    assert!(customer(&bob, acme).is_none(), "deletes win");
+
+    // Restoring is an upsert with deleted: false; the record comes back everywhere.
+    bob.upsert(Entity::Customer, acme, &fields(json!({"deleted": false})))
+        .await
+        .expect("restore");
+    sync(&bob).await;
+    sync(&alice).await;
+    assert_eq!(customer(&alice, acme).map(|c| c.name), Some("Acme".into()));
+    let mut conn = pool.acquire().await.expect("connection");
+    let restored = find(&mut conn, DEFAULT_WORKSPACE, Entity::Customer, acme)
+        .await
+        .expect("query")
+        .expect("row");
+    assert!(!restored.record.deleted);
+}
+
+#[tokio::test]
+async fn invalid_local_edits_are_refused_before_they_are_queued() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let error = alice
+        .upsert(Entity::Customer, Uuid::now_v7(), &fields(json!({"name": "", "kind": "company", "status": "Prospect"})))
+        .await
+        .expect_err("empty name");
+    assert!(matches!(error, EngineError::Invalid(ref field) if field.field == "name"));
+    assert_eq!(alice.read(|r| r.pending_count()), 0);
+}
+
+async fn counter(pool: &sqlx::SqlitePool) -> i64 {
+    sqlx::query_scalar("SELECT change_counter FROM workspaces")
+        .fetch_one(pool)
+        .await
+        .expect("counter")
+}
+
+trait NetworkSwitch {
+    fn transport_network(&self) -> std::rc::Rc<std::cell::Cell<Network>>;
+}
+
+impl NetworkSwitch for TestEngine {
+    fn transport_network(&self) -> std::rc::Rc<std::cell::Cell<Network>> {
+        self.transport().network.clone()
+    }
+}
