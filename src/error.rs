@@ -21,15 +21,42 @@ pub enum AppError {
     Transport(String),
 }
 
+impl AppError {
+    /// The HTTP status this error is answered with.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            AppError::BadRequest(_) => 400,
+            AppError::Internal | AppError::Transport(_) => 500,
+        }
+    }
+
+    /// Sets this error's status on the response being built, so a client
+    /// that sent a malformed body gets a 4xx rather than the default 500.
+    #[cfg(feature = "ssr")]
+    pub fn set_response_status(&self) {
+        use leptos::prelude::use_context;
+        if let (Some(response), Ok(status)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            axum::http::StatusCode::from_u16(self.http_status()),
+        ) {
+            response.set_status(status);
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
+        let error = match value {
             ServerFnErrorErr::Args(message) | ServerFnErrorErr::Deserialization(message) => {
                 AppError::BadRequest(message)
             }
             other => AppError::Transport(other.to_string()),
-        }
+        };
+        // On the server this runs when a request body cannot be decoded.
+        #[cfg(feature = "ssr")]
+        error.set_response_status();
+        error
     }
 }

@@ -33,9 +33,7 @@ pub async fn pull(client_id: Uuid, cursor: i64, limit: Option<u32>) -> Result<Pu
 mod ssr {
     use crate::error::AppError;
     use crate::server::{AppState, ServerError};
-    use axum::http::StatusCode;
     use leptos::prelude::use_context;
-    use leptos_axum::ResponseOptions;
 
     /// The server state the router put in context.
     pub fn state() -> Result<AppState, AppError> {
@@ -45,13 +43,7 @@ mod ssr {
     /// Maps a server failure to the client's error and the matching HTTP status.
     pub fn respond(error: ServerError) -> AppError {
         let error = AppError::from(error);
-        let status = match error {
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        if let Some(response) = use_context::<ResponseOptions>() {
-            response.set_status(status);
-        }
+        error.set_response_status();
         error
     }
 }

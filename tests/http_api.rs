@@ -1,0 +1,154 @@
+//! The sync wire contract over real HTTP on 127.0.0.1, as an outside client sees it.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use clientele::server::{router, AppState};
+use leptos::prelude::LeptosOptions;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+struct Server {
+    base: String,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    async fn start() -> Self {
+        let (pool, dir) = common::database().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        let options = LeptosOptions::builder()
+            .output_name("clientele")
+            .site_addr(address)
+            .build();
+        let app = router(options, AppState { pool });
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self {
+            base: format!("http://{address}"),
+            http: reqwest::Client::new(),
+            _dir: dir,
+        }
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+}
+
+fn upsert(id: u64, record_id: Uuid, fields: Value) -> Value {
+    json!({"id": id, "entity": "customer", "op": "upsert", "record_id": record_id, "base_version": 0, "fields": fields})
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn push_then_pull_round_trips_the_documented_shapes() {
+    let server = Server::start().await;
+    let client = Uuid::now_v7();
+    let acme = Uuid::now_v7();
+    let contact = Uuid::now_v7();
+    let body = json!({"client_id": client, "mutations": [
+        upsert(1, acme, json!({"name": "Acme", "kind": "company", "status": "Prospect", "email": "sales@acme.test"})),
+        {"id": 2, "entity": "contact", "op": "upsert", "record_id": contact, "base_version": 0,
+         "fields": {"customer_id": acme, "first_name": "Ada"}},
+        upsert(3, Uuid::now_v7(), json!({"name": "x".repeat(5000), "kind": "company", "status": "Prospect"})),
+    ]});
+    let (status, reply) = server.post("/api/sync/push", body.clone()).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["last_mutation_id"], 3);
+    assert_eq!(reply["results"][0]["status"], "applied");
+    assert_eq!(reply["results"][1]["status"], "applied");
+    assert_eq!(
+        reply["results"][2],
+        json!({"id": 3, "status": "rejected",
+               "error": {"field": "name", "message": "Name must be at most 200 characters (it has 5000)"}})
+    );
+
+    let (status, again) = server.post("/api/sync/push", body).await;
+    assert_eq!(status, 200);
+    assert_eq!(again, reply, "a retried push is answered exactly as the first time");
+
+    let (status, page) = server.post("/api/sync/pull", json!({"client_id": client, "cursor": 0, "limit": 1})).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["more"], true);
+    assert_eq!(page["rows"][0]["entity"], "customer");
+    assert_eq!(page["rows"][0]["record"]["name"], "Acme");
+    assert_eq!(page["rows"][0]["record"]["deleted"], false);
+    let cursor = page["cursor"].clone();
+
+    let (_, rest) = server.post("/api/sync/pull", json!({"client_id": client, "cursor": cursor})).await;
+    assert_eq!(rest["more"], false);
+    let rows = rest["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["entity"], "contact");
+    assert_eq!(rows[0]["record"]["is_default"], true, "the first contact is the default");
+    assert!(rows[0]["record"]["version"].as_i64() > cursor.as_i64());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_values_are_rejected_naming_the_field() {
+    let server = Server::start().await;
+    let client = Uuid::now_v7();
+    let cases = [
+        (json!({"name": "", "kind": "company", "status": "Prospect"}), "name"),
+        (json!({"name": "Acme", "kind": "company", "status": "Prospect", "email": "not-an-email"}), "email"),
+        (json!({"name": "Acme", "kind": "robot", "status": "Prospect"}), "kind"),
+        (json!({"name": "Acme", "kind": "company", "status": "Prospect", "shoe_size": 9}), "shoe_size"),
+        (json!({"name": "Acme", "kind": "company"}), "status"),
+    ];
+    for (id, (fields, field)) in cases.into_iter().enumerate() {
+        let id = id as u64 + 1;
+        let (status, reply) = server
+            .post(
+                "/api/sync/push",
+                json!({"client_id": client, "mutations": [upsert(id, Uuid::now_v7(), fields)]}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(reply["results"][0]["status"], "rejected", "{reply}");
+        assert_eq!(reply["results"][0]["error"]["field"], field);
+    }
+    let (_, page) = server.post("/api/sync/pull", json!({"client_id": client, "cursor": 0})).await;
+    assert_eq!(page["rows"], json!([]), "nothing was written");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_requests_get_a_4xx_and_change_nothing() {
+    let server = Server::start().await;
+    let client = Uuid::now_v7();
+    let backwards = json!({"client_id": client, "mutations": [
+        upsert(5, Uuid::now_v7(), json!({"name": "A", "kind": "company", "status": "Prospect"})),
+        upsert(4, Uuid::now_v7(), json!({"name": "B", "kind": "company", "status": "Prospect"})),
+    ]});
+    let unknown_entity = json!({"client_id": client, "mutations": [
+        {"id": 1, "entity": "spaceship", "op": "upsert", "record_id": Uuid::now_v7(), "base_version": 0, "fields": {}}
+    ]});
+    let wrong_types = json!({"client_id": "not-a-uuid", "mutations": "many"});
+    for body in [backwards, unknown_entity, wrong_types] {
+        let (status, reply) = server.post("/api/sync/push", body).await;
+        assert!((400..500).contains(&status), "got {status}: {reply}");
+    }
+    let (status, _) = server.post("/api/sync/pull", json!({"client_id": client, "cursor": -1})).await;
+    assert_eq!(status, 400);
+    let (_, page) = server.post("/api/sync/pull", json!({"client_id": client, "cursor": 0})).await;
+    assert_eq!(page["rows"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_render_on_the_server_and_unknown_ones_are_404() {
+    let server = Server::start().await;
+    let page = server.http.get(format!("{}/", server.base)).send().await.expect("page");
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().await.expect("html").contains("Customers"));
+    let missing = server.http.get(format!("{}/no/such/page", server.base)).send().await.expect("page");
+    assert_eq!(missing.status().as_u16(), 404);
+}
