@@ -141,6 +141,6 @@ async fn sync_loop(crm: Crm, engine: Rc<BrowserEngine>, mut woken: UnboundedRece
         if let Either::Left((None, _)) = select(woken.next(), timer).await {
             return;
         }
-        while let Ok(Some(())) = woken.try_next() {}
+        while woken.try_recv().is_ok() {}
     }
 }

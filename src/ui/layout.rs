@@ -85,6 +85,7 @@ fn SyncIndicator() -> impl IntoView {
             data-testid="sync-status"
             data-state=state
             data-pending=move || status.get().pending.to_string()
+            data-loaded=move || status.get().loaded.to_string()
             role="status"
         >
             <span class="dot" aria-hidden="true"></span>

@@ -1,0 +1,78 @@
+import { expect, type Page } from "@playwright/test";
+
+/** A short unique tag so tests sharing one database never see each other's rows. */
+export function uid(): string {
+  return Math.random().toString(36).slice(2, 8);
+}
+
+/** Opens a page of the app and waits until the local store is loaded. */
+export async function open(page: Page, path = "/"): Promise<void> {
+  await page.goto(path);
+  await expect(page.getByTestId("sync-status")).toHaveAttribute("data-loaded", "true");
+}
+
+/** Waits until every local change has reached the server. */
+export async function synced(page: Page): Promise<void> {
+  await expect(page.getByTestId("sync-status")).toHaveAttribute("data-pending", "0");
+  await expect(page.getByTestId("sync-status")).toHaveAttribute("data-state", "synced");
+}
+
+export interface NewCustomer {
+  name: string;
+  kind?: "Company" | "Person";
+  status?: "Prospect" | "Suspect" | "Customer" | "Inactive";
+  email?: string;
+  phone?: string;
+  website?: string;
+  street?: string;
+  postcode?: string;
+  city?: string;
+  country?: string;
+  notes?: string;
+}
+
+/** Fills the new-customer form and saves; ends on the customer's page. */
+export async function addCustomer(page: Page, customer: NewCustomer): Promise<void> {
+  await page.getByRole("link", { name: "New customer" }).click();
+  await expect(page.getByRole("heading", { name: "New customer" })).toBeVisible();
+  await fillCustomerForm(page, customer);
+  await page.getByRole("button", { name: "Save customer" }).click();
+  await expect(page.getByTestId("customer-name")).toHaveText(customer.name);
+}
+
+export async function fillCustomerForm(page: Page, customer: Partial<NewCustomer>): Promise<void> {
+  const form = page.getByTestId("customer-form");
+  if (customer.name !== undefined) await form.getByLabel("Name").fill(customer.name);
+  if (customer.kind) await form.getByLabel("Kind").selectOption({ label: customer.kind });
+  if (customer.status) await form.getByLabel("Status").selectOption({ label: customer.status });
+  const text: [keyof NewCustomer, string][] = [
+    ["email", "Email"],
+    ["phone", "Phone"],
+    ["website", "Website"],
+    ["street", "Street"],
+    ["postcode", "Postcode"],
+    ["city", "City"],
+    ["country", "Country"],
+    ["notes", "Notes"],
+  ];
+  for (const [key, label] of text) {
+    const value = customer[key];
+    if (value !== undefined) await form.getByLabel(label, { exact: true }).fill(value);
+  }
+}
+
+/** Adds a contact on the customer page that is open. */
+export async function addContact(page: Page, firstName: string, lastName = "", email = ""): Promise<void> {
+  await page.getByRole("button", { name: "Add contact" }).click();
+  const form = page.getByTestId("contact-form");
+  await form.getByLabel("First name").fill(firstName);
+  if (lastName) await form.getByLabel("Last name").fill(lastName);
+  if (email) await form.getByLabel("Email").fill(email);
+  await form.getByRole("button", { name: "Add contact" }).click();
+  await expect(form).toHaveCount(0);
+}
+
+/** The list's search box. */
+export function search(page: Page) {
+  return page.getByRole("searchbox", { name: "Search customers" });
+}
