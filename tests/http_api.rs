@@ -17,7 +17,9 @@ struct Server {
 impl Server {
     async fn start() -> Self {
         let (pool, dir) = common::database().await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let address = listener.local_addr().expect("address");
         let options = LeptosOptions::builder()
             .output_name("clientele")
@@ -42,7 +44,10 @@ impl Server {
             .expect("request");
         let status = response.status().as_u16();
         let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 }
 
@@ -75,9 +80,17 @@ async fn push_then_pull_round_trips_the_documented_shapes() {
 
     let (status, again) = server.post("/api/sync/push", body).await;
     assert_eq!(status, 200);
-    assert_eq!(again, reply, "a retried push is answered exactly as the first time");
+    assert_eq!(
+        again, reply,
+        "a retried push is answered exactly as the first time"
+    );
 
-    let (status, page) = server.post("/api/sync/pull", json!({"client_id": client, "cursor": 0, "limit": 1})).await;
+    let (status, page) = server
+        .post(
+            "/api/sync/pull",
+            json!({"client_id": client, "cursor": 0, "limit": 1}),
+        )
+        .await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["more"], true);
     assert_eq!(page["rows"][0]["entity"], "customer");
@@ -85,12 +98,20 @@ async fn push_then_pull_round_trips_the_documented_shapes() {
     assert_eq!(page["rows"][0]["record"]["deleted"], false);
     let cursor = page["cursor"].clone();
 
-    let (_, rest) = server.post("/api/sync/pull", json!({"client_id": client, "cursor": cursor})).await;
+    let (_, rest) = server
+        .post(
+            "/api/sync/pull",
+            json!({"client_id": client, "cursor": cursor}),
+        )
+        .await;
     assert_eq!(rest["more"], false);
     let rows = rest["rows"].as_array().expect("rows");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["entity"], "contact");
-    assert_eq!(rows[0]["record"]["is_default"], true, "the first contact is the default");
+    assert_eq!(
+        rows[0]["record"]["is_default"], true,
+        "the first contact is the default"
+    );
     assert!(rows[0]["record"]["version"].as_i64() > cursor.as_i64());
 }
 
@@ -99,10 +120,22 @@ async fn bad_values_are_rejected_naming_the_field() {
     let server = Server::start().await;
     let client = Uuid::now_v7();
     let cases = [
-        (json!({"name": "", "kind": "company", "status": "Prospect"}), "name"),
-        (json!({"name": "Acme", "kind": "company", "status": "Prospect", "email": "not-an-email"}), "email"),
-        (json!({"name": "Acme", "kind": "robot", "status": "Prospect"}), "kind"),
-        (json!({"name": "Acme", "kind": "company", "status": "Prospect", "shoe_size": 9}), "shoe_size"),
+        (
+            json!({"name": "", "kind": "company", "status": "Prospect"}),
+            "name",
+        ),
+        (
+            json!({"name": "Acme", "kind": "company", "status": "Prospect", "email": "not-an-email"}),
+            "email",
+        ),
+        (
+            json!({"name": "Acme", "kind": "robot", "status": "Prospect"}),
+            "kind",
+        ),
+        (
+            json!({"name": "Acme", "kind": "company", "status": "Prospect", "shoe_size": 9}),
+            "shoe_size",
+        ),
         (json!({"name": "Acme", "kind": "company"}), "status"),
     ];
     for (id, (fields, field)) in cases.into_iter().enumerate() {
@@ -117,7 +150,9 @@ async fn bad_values_are_rejected_naming_the_field() {
         assert_eq!(reply["results"][0]["status"], "rejected", "{reply}");
         assert_eq!(reply["results"][0]["error"]["field"], field);
     }
-    let (_, page) = server.post("/api/sync/pull", json!({"client_id": client, "cursor": 0})).await;
+    let (_, page) = server
+        .post("/api/sync/pull", json!({"client_id": client, "cursor": 0}))
+        .await;
     assert_eq!(page["rows"], json!([]), "nothing was written");
 }
 
@@ -137,18 +172,32 @@ async fn malformed_requests_get_a_4xx_and_change_nothing() {
         let (status, reply) = server.post("/api/sync/push", body).await;
         assert!((400..500).contains(&status), "got {status}: {reply}");
     }
-    let (status, _) = server.post("/api/sync/pull", json!({"client_id": client, "cursor": -1})).await;
+    let (status, _) = server
+        .post("/api/sync/pull", json!({"client_id": client, "cursor": -1}))
+        .await;
     assert_eq!(status, 400);
-    let (_, page) = server.post("/api/sync/pull", json!({"client_id": client, "cursor": 0})).await;
+    let (_, page) = server
+        .post("/api/sync/pull", json!({"client_id": client, "cursor": 0}))
+        .await;
     assert_eq!(page["rows"], json!([]));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pages_render_on_the_server_and_unknown_ones_are_404() {
     let server = Server::start().await;
-    let page = server.http.get(format!("{}/", server.base)).send().await.expect("page");
+    let page = server
+        .http
+        .get(format!("{}/", server.base))
+        .send()
+        .await
+        .expect("page");
     assert_eq!(page.status().as_u16(), 200);
     assert!(page.text().await.expect("html").contains("Customers"));
-    let missing = server.http.get(format!("{}/no/such/page", server.base)).send().await.expect("page");
+    let missing = server
+        .http
+        .get(format!("{}/no/such/page", server.base))
+        .send()
+        .await
+        .expect("page");
     assert_eq!(missing.status().as_u16(), 404);
 }

@@ -16,7 +16,11 @@ async fn sync(engine: &TestEngine) {
 }
 
 fn customer(engine: &TestEngine, id: Uuid) -> Option<Customer> {
-    engine.read(|replica| replica.get(RecordKey::new(Entity::Customer, id)).map(Customer::from_record))
+    engine.read(|replica| {
+        replica
+            .get(RecordKey::new(Entity::Customer, id))
+            .map(Customer::from_record)
+    })
 }
 
 fn contacts(engine: &TestEngine, customer_id: Uuid) -> Vec<Contact> {
@@ -73,12 +77,19 @@ async fn offline_edits_reach_a_second_device_after_sync() {
     let acme = add_customer(&alice, "Acme").await;
     add_contact(&alice, acme, "Ada").await;
     assert_eq!(alice.read(|r| r.pending_count()), 2);
-    assert_eq!(customer(&alice, acme).map(|c| c.name), Some("Acme".into()), "visible before any sync");
+    assert_eq!(
+        customer(&alice, acme).map(|c| c.name),
+        Some("Acme".into()),
+        "visible before any sync"
+    );
 
     sync(&alice).await;
     assert_eq!(alice.read(|r| r.pending_count()), 0);
     sync(&bob).await;
-    assert_eq!(customer(&bob, acme).map(|c| c.status), Some("Prospect".into()));
+    assert_eq!(
+        customer(&bob, acme).map(|c| c.status),
+        Some("Prospect".into())
+    );
     assert_eq!(default_name(&bob, acme), ["Ada"]);
 }
 
@@ -91,12 +102,23 @@ async fn a_retried_push_applies_nothing_twice() {
 
     // The server applies the push, but the reply is lost: the engine must retry.
     alice.transport_network().set(Network::LoseNextPushReply);
-    assert!(matches!(alice.sync(|_| {}).await, Err(EngineError::Transport(_))));
-    assert_eq!(alice.read(|r| r.pending_count()), 2, "unacknowledged mutations stay queued");
+    assert!(matches!(
+        alice.sync(|_| {}).await,
+        Err(EngineError::Transport(_))
+    ));
+    assert_eq!(
+        alice.read(|r| r.pending_count()),
+        2,
+        "unacknowledged mutations stay queued"
+    );
     let version_after_first = counter(&pool).await;
 
     sync(&alice).await;
-    assert_eq!(counter(&pool).await, version_after_first, "the retry wrote nothing new");
+    assert_eq!(
+        counter(&pool).await,
+        version_after_first,
+        "the retry wrote nothing new"
+    );
     let bob = device(&pool).await;
     sync(&bob).await;
     assert_eq!(contacts(&bob, acme).len(), 1);
@@ -111,7 +133,11 @@ async fn a_reload_between_a_local_write_and_its_push_loses_nothing() {
     assert!(alice.sync(|_| {}).await.is_err());
 
     let alice = reload(alice, &pool).await;
-    assert_eq!(customer(&alice, acme).map(|c| c.name), Some("Acme".into()), "shown after reload, offline");
+    assert_eq!(
+        customer(&alice, acme).map(|c| c.name),
+        Some("Acme".into()),
+        "shown after reload, offline"
+    );
     sync(&alice).await;
     let bob = device(&pool).await;
     sync(&bob).await;
@@ -132,9 +158,15 @@ async fn an_acknowledged_edit_stays_visible_until_the_pull_brings_it_back() {
     alice.transport_network().set(Network::LoseNextPushReply);
     let _ = alice.sync(|_| {}).await;
     let alice = reload(alice, &pool).await;
-    assert_eq!(customer(&alice, acme).map(|c| c.name), Some("Acme Ltd".into()));
+    assert_eq!(
+        customer(&alice, acme).map(|c| c.name),
+        Some("Acme Ltd".into())
+    );
     sync(&alice).await;
-    assert_eq!(customer(&alice, acme).map(|c| c.name), Some("Acme Ltd".into()));
+    assert_eq!(
+        customer(&alice, acme).map(|c| c.name),
+        Some("Acme Ltd".into())
+    );
     assert_eq!(alice.read(|r| r.pending_count()), 0);
 }
 
@@ -148,12 +180,20 @@ async fn edits_to_different_fields_of_one_customer_both_survive() {
     sync(&bob).await;
 
     alice
-        .upsert(Entity::Customer, acme, &fields(json!({"phone": "+44 20 7946 0000"})))
+        .upsert(
+            Entity::Customer,
+            acme,
+            &fields(json!({"phone": "+44 20 7946 0000"})),
+        )
         .await
         .expect("alice edits");
-    bob.upsert(Entity::Customer, acme, &fields(json!({"status": "Customer"})))
-        .await
-        .expect("bob edits");
+    bob.upsert(
+        Entity::Customer,
+        acme,
+        &fields(json!({"status": "Customer"})),
+    )
+    .await
+    .expect("bob edits");
     sync(&alice).await;
     sync(&bob).await;
     sync(&alice).await;
@@ -163,7 +203,9 @@ async fn edits_to_different_fields_of_one_customer_both_survive() {
         assert_eq!(seen.phone, "+44 20 7946 0000");
         assert_eq!(seen.status, "Customer");
     }
-    let kept = conflicts_of(&pool, DEFAULT_WORKSPACE, Entity::Customer, acme).await.expect("query");
+    let kept = conflicts_of(&pool, DEFAULT_WORKSPACE, Entity::Customer, acme)
+        .await
+        .expect("query");
     assert!(kept.is_empty(), "different fields never conflict");
 }
 
@@ -177,23 +219,43 @@ async fn edits_to_the_same_field_converge_and_keep_the_overwritten_value() {
     sync(&bob).await;
 
     alice
-        .upsert(Entity::Customer, acme, &fields(json!({"email": "alice@acme.test"})))
+        .upsert(
+            Entity::Customer,
+            acme,
+            &fields(json!({"email": "alice@acme.test"})),
+        )
         .await
         .expect("alice edits");
-    bob.upsert(Entity::Customer, acme, &fields(json!({"email": "bob@acme.test"})))
-        .await
-        .expect("bob edits");
+    bob.upsert(
+        Entity::Customer,
+        acme,
+        &fields(json!({"email": "bob@acme.test"})),
+    )
+    .await
+    .expect("bob edits");
     sync(&alice).await;
     let report = bob.sync(|_| {}).await.expect("bob syncs");
     assert_eq!(report.conflicts, 1);
     sync(&alice).await;
 
-    assert_eq!(customer(&alice, acme).map(|c| c.email), Some("bob@acme.test".into()));
-    assert_eq!(customer(&bob, acme).map(|c| c.email), Some("bob@acme.test".into()));
-    let kept = conflicts_of(&pool, DEFAULT_WORKSPACE, Entity::Customer, acme).await.expect("query");
+    assert_eq!(
+        customer(&alice, acme).map(|c| c.email),
+        Some("bob@acme.test".into())
+    );
+    assert_eq!(
+        customer(&bob, acme).map(|c| c.email),
+        Some("bob@acme.test".into())
+    );
+    let kept = conflicts_of(&pool, DEFAULT_WORKSPACE, Entity::Customer, acme)
+        .await
+        .expect("query");
     assert_eq!(
         kept,
-        [FieldConflict { field: "email".into(), theirs: json!("alice@acme.test"), mine: json!("bob@acme.test") }]
+        [FieldConflict {
+            field: "email".into(),
+            theirs: json!("alice@acme.test"),
+            mine: json!("bob@acme.test")
+        }]
     );
 }
 
@@ -205,7 +267,11 @@ async fn exactly_one_default_contact_locally_and_on_the_server() {
     let ada = add_contact(&alice, acme, "Ada").await;
     let bea = add_contact(&alice, acme, "Bea").await;
     add_contact(&alice, acme, "Cy").await;
-    assert_eq!(default_name(&alice, acme), ["Ada"], "the first contact is the default");
+    assert_eq!(
+        default_name(&alice, acme),
+        ["Ada"],
+        "the first contact is the default"
+    );
 
     alice
         .upsert(Entity::Contact, bea, &fields(json!({"is_default": true})))
@@ -215,15 +281,25 @@ async fn exactly_one_default_contact_locally_and_on_the_server() {
     sync(&alice).await;
     assert_eq!(default_name(&alice, acme), ["Bea"], "and the server agrees");
 
-    alice.delete(Entity::Contact, bea).await.expect("delete default");
+    alice
+        .delete(Entity::Contact, bea)
+        .await
+        .expect("delete default");
     sync(&alice).await;
-    assert_eq!(default_name(&alice, acme), ["Ada"], "the oldest remaining is promoted");
+    assert_eq!(
+        default_name(&alice, acme),
+        ["Ada"],
+        "the oldest remaining is promoted"
+    );
 
     let bob = device(&pool).await;
     sync(&bob).await;
     assert_eq!(default_name(&bob, acme), ["Ada"]);
     let mut conn = pool.acquire().await.expect("connection");
-    let stored = find(&mut conn, DEFAULT_WORKSPACE, Entity::Contact, ada).await.expect("query").expect("row");
+    let stored = find(&mut conn, DEFAULT_WORKSPACE, Entity::Contact, ada)
+        .await
+        .expect("query")
+        .expect("row");
     assert!(stored.record.flag("is_default"));
 }
 
@@ -268,7 +344,9 @@ async fn a_refused_change_is_kept_with_its_reason_and_the_view_reverts() {
     assert_eq!(rejected[0].mutation.record_id, ghost);
     assert_eq!(rejected[0].error.field, "customer_id");
     assert!(contacts(&bob, acme).is_empty());
-    bob.discard_rejected(rejected[0].mutation.id).await.expect("discard");
+    bob.discard_rejected(rejected[0].mutation.id)
+        .await
+        .expect("discard");
     assert!(bob.read(|r| r.rejected().is_empty()));
 }
 
@@ -310,7 +388,11 @@ async fn invalid_local_edits_are_refused_before_they_are_queued() {
     let (pool, _dir) = database().await;
     let alice = device(&pool).await;
     let error = alice
-        .upsert(Entity::Customer, Uuid::now_v7(), &fields(json!({"name": "", "kind": "company", "status": "Prospect"})))
+        .upsert(
+            Entity::Customer,
+            Uuid::now_v7(),
+            &fields(json!({"name": "", "kind": "company", "status": "Prospect"})),
+        )
         .await
         .expect_err("empty name");
     assert!(matches!(error, EngineError::Invalid(ref field) if field.field == "name"));

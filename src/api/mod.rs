@@ -21,7 +21,11 @@ pub async fn push(client_id: Uuid, mutations: Vec<Mutation>) -> Result<PushRespo
 
 /// Sends the rows changed after `cursor`; see `server::pull`.
 #[server(prefix = "/api", endpoint = "sync/pull", input = Json, output = Json)]
-pub async fn pull(client_id: Uuid, cursor: i64, limit: Option<u32>) -> Result<PullResponse, AppError> {
+pub async fn pull(
+    client_id: Uuid,
+    cursor: i64,
+    limit: Option<u32>,
+) -> Result<PullResponse, AppError> {
     tracing::debug!(%client_id, cursor, "pull");
     let state = ssr::state()?;
     crate::server::pull::pull(&state.pool, state.workspace(), cursor, limit)
@@ -37,7 +41,8 @@ mod ssr {
 
     /// The server state the router put in context.
     pub fn state() -> Result<AppState, AppError> {
-        use_context::<AppState>().ok_or_else(|| respond(ServerError::Startup("no AppState in context".into())))
+        use_context::<AppState>()
+            .ok_or_else(|| respond(ServerError::Startup("no AppState in context".into())))
     }
 
     /// Maps a server failure to the client's error and the matching HTTP status.

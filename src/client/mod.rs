@@ -8,7 +8,8 @@ mod idb;
 use crate::api;
 use crate::error::AppError;
 use crate::sync::{
-    Backoff, Engine, EngineError, PullRequest, PullResponse, PushRequest, PushResponse, Transport, TransportError,
+    Backoff, Engine, EngineError, PullRequest, PullResponse, PushRequest, PushResponse, Transport,
+    TransportError,
 };
 use crate::ui::{user_message, Crm};
 use chrono::Utc;
@@ -59,7 +60,8 @@ impl Transport for ServerTransport {
 
 /// Opens the local store, hands the engine to the UI and starts syncing.
 pub fn start(crm: Crm) {
-    crm.status.update(|status| status.online = navigator_online());
+    crm.status
+        .update(|status| status.online = navigator_online());
     let on_online = window_event_listener(leptos::ev::online, move |_| {
         crm.status.update(|status| status.online = true);
         crm.sync_now();
@@ -77,7 +79,9 @@ pub fn start(crm: Crm) {
                 crm.attach(Rc::clone(&engine), wake);
                 sync_loop(crm, engine, woken).await;
             }
-            Err(error) => crm.status.update(|status| status.error = Some(user_message(&error))),
+            Err(error) => crm
+                .status
+                .update(|status| status.error = Some(user_message(&error))),
         }
     });
 }
@@ -131,7 +135,8 @@ async fn sync_loop(crm: Crm, engine: Rc<BrowserEngine>, mut woken: UnboundedRece
                 Err(error) => {
                     let delay = backoff.next_delay(js_sys::Math::random());
                     wait_ms = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
-                    crm.status.update(|status| status.error = Some(user_message(&error)));
+                    crm.status
+                        .update(|status| status.error = Some(user_message(&error)));
                 }
             }
             crm.status.update(|status| status.syncing = false);

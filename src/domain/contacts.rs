@@ -42,7 +42,10 @@ mod tests {
     fn candidate(n: u128, minute: u32, is_default: bool, marked_at: u64) -> DefaultCandidate {
         DefaultCandidate {
             id: Uuid::from_u128(n),
-            created_at: Utc.with_ymd_and_hms(2026, 1, 1, 9, minute, 0).single().expect("valid time"),
+            created_at: Utc
+                .with_ymd_and_hms(2026, 1, 1, 9, minute, 0)
+                .single()
+                .expect("valid time"),
             is_default,
             marked_at,
         }
@@ -55,7 +58,10 @@ mod tests {
 
     #[test]
     fn the_first_contact_becomes_default_even_unmarked() {
-        assert_eq!(choose_default_contact(&[candidate(1, 0, false, 0)]), Some(Uuid::from_u128(1)));
+        assert_eq!(
+            choose_default_contact(&[candidate(1, 0, false, 0)]),
+            Some(Uuid::from_u128(1))
+        );
     }
 
     #[test]
@@ -66,7 +72,11 @@ mod tests {
 
     #[test]
     fn deleting_the_default_promotes_the_oldest_remaining_contact() {
-        let remaining = [candidate(3, 7, false, 0), candidate(2, 3, false, 0), candidate(4, 5, false, 0)];
+        let remaining = [
+            candidate(3, 7, false, 0),
+            candidate(2, 3, false, 0),
+            candidate(4, 5, false, 0),
+        ];
         assert_eq!(choose_default_contact(&remaining), Some(Uuid::from_u128(2)));
     }
 }

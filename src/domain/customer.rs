@@ -146,7 +146,10 @@ impl CustomerFilter {
     }
 
     /// The matching customers sorted by name, as the list shows them.
-    pub fn apply<'a>(&self, customers: impl IntoIterator<Item = &'a Customer>) -> Vec<&'a Customer> {
+    pub fn apply<'a>(
+        &self,
+        customers: impl IntoIterator<Item = &'a Customer>,
+    ) -> Vec<&'a Customer> {
         let mut shown: Vec<&Customer> = customers.into_iter().filter(|c| self.matches(c)).collect();
         shown.sort_by_cached_key(|customer| (customer.name.to_lowercase(), customer.id));
         shown
@@ -168,7 +171,10 @@ impl StatusCount {
             .map(|status| StatusCount { status, count: 0 })
             .collect();
         for customer in customers {
-            if let Some(entry) = counts.iter_mut().find(|entry| entry.status == customer.status) {
+            if let Some(entry) = counts
+                .iter_mut()
+                .find(|entry| entry.status == customer.status)
+            {
                 entry.count += 1;
             }
         }
@@ -194,20 +200,41 @@ mod tests {
     #[test]
     fn filters_by_status_and_searches_name_email_and_phone() {
         let all = [
-            customer("Acme Ltd", "Prospect", "sales@acme.test", "+44 20 7946 0000"),
+            customer(
+                "Acme Ltd",
+                "Prospect",
+                "sales@acme.test",
+                "+44 20 7946 0000",
+            ),
             customer("Globex", "Customer", "hello@globex.test", "555-0100"),
             customer("Initech", "Prospect", "info@initech.test", ""),
         ];
         let names = |filter: &CustomerFilter| -> Vec<String> {
-            filter.apply(&all).into_iter().map(|c| c.name.clone()).collect()
+            filter
+                .apply(&all)
+                .into_iter()
+                .map(|c| c.name.clone())
+                .collect()
         };
-        let prospects = CustomerFilter { status: Some("Prospect".into()), query: String::new() };
+        let prospects = CustomerFilter {
+            status: Some("Prospect".into()),
+            query: String::new(),
+        };
         assert_eq!(names(&prospects), ["Acme Ltd", "Initech"]);
-        let by_email = CustomerFilter { status: None, query: "GLOBEX.test".into() };
+        let by_email = CustomerFilter {
+            status: None,
+            query: "GLOBEX.test".into(),
+        };
         assert_eq!(names(&by_email), ["Globex"]);
-        let by_phone = CustomerFilter { status: None, query: "2079".into() };
+        let by_phone = CustomerFilter {
+            status: None,
+            query: "2079".into(),
+        };
         assert_eq!(names(&by_phone), ["Acme Ltd"]);
-        let nothing = CustomerFilter { status: Some("Customer".into()), query: "acme".into() };
+        let nothing = CustomerFilter {
+            status: Some("Customer".into()),
+            query: "acme".into(),
+        };
         assert!(names(&nothing).is_empty());
     }
 
@@ -218,7 +245,18 @@ mod tests {
             customer("B", "Customer", "", ""),
             customer("C", "Inactive", "", ""),
         ];
-        let counts: Vec<(&str, usize)> = StatusCount::tally(&all).into_iter().map(|c| (c.status, c.count)).collect();
-        assert_eq!(counts, [("Prospect", 0), ("Suspect", 0), ("Customer", 2), ("Inactive", 1)]);
+        let counts: Vec<(&str, usize)> = StatusCount::tally(&all)
+            .into_iter()
+            .map(|c| (c.status, c.count))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                ("Prospect", 0),
+                ("Suspect", 0),
+                ("Customer", 2),
+                ("Inactive", 1)
+            ]
+        );
     }
 }

@@ -44,7 +44,10 @@ impl Record {
 
     /// A flag field, `false` when unset.
     pub fn flag(&self, field: &str) -> bool {
-        self.fields.get(field).and_then(Value::as_bool).unwrap_or(false)
+        self.fields
+            .get(field)
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
     }
 
     /// A reference field parsed as the id it holds.

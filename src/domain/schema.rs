@@ -165,22 +165,31 @@ impl FieldError {
 /// Text is trimmed and empty optional text becomes `null`, so "cleared" has one
 /// representation everywhere. Unknown fields are refused rather than dropped:
 /// a client that sends them is out of date and its user should hear about it.
-pub fn normalize_patch(entity: Entity, patch: &Map<String, Value>) -> Result<Map<String, Value>, FieldError> {
+pub fn normalize_patch(
+    entity: Entity,
+    patch: &Map<String, Value>,
+) -> Result<Map<String, Value>, FieldError> {
+    if let Some(unknown) = patch
+        .keys()
+        .find(|name| *name != "deleted" && entity.field(name).is_none())
+    {
+        return Err(FieldError::new(
+            unknown.clone(),
+            format!("is not a field of a {entity}"),
+        ));
+    }
     let mut clean = Map::with_capacity(patch.len());
-    for (name, value) in patch {
-        if name == "deleted" {
-            match value {
-                Value::Bool(_) => {
-                    clean.insert(name.clone(), value.clone());
-                    continue;
-                }
-                _ => return Err(FieldError::new("deleted", "must be true or false")),
-            }
+    if let Some(deleted) = patch.get("deleted") {
+        if !deleted.is_boolean() {
+            return Err(FieldError::new("deleted", "must be true or false"));
         }
-        let spec = entity
-            .field(name)
-            .ok_or_else(|| FieldError::new(name.clone(), format!("is not a field of a {entity}")))?;
-        clean.insert(name.clone(), normalize_value(spec, value)?);
+        clean.insert("deleted".to_owned(), deleted.clone());
+    }
+    // Schema order, so the first mistake reported is the first one on the form.
+    for spec in entity.fields() {
+        if let Some(value) = patch.get(spec.name) {
+            clean.insert(spec.name.to_owned(), normalize_value(spec, value)?);
+        }
     }
     Ok(clean)
 }
@@ -189,7 +198,10 @@ pub fn normalize_patch(entity: Entity, patch: &Map<String, Value>) -> Result<Map
 pub fn check_required(entity: Entity, record: &Map<String, Value>) -> Result<(), FieldError> {
     for spec in entity.fields().iter().filter(|spec| spec.required) {
         if record.get(spec.name).is_none_or(Value::is_null) {
-            return Err(FieldError::new(spec.name, format!("{} is required", spec.label)));
+            return Err(FieldError::new(
+                spec.name,
+                format!("{} is required", spec.label),
+            ));
         }
     }
     Ok(())
@@ -248,7 +260,10 @@ fn normalize_value(spec: &FieldSpec, value: &Value) -> Result<Value, FieldError>
             )))
         }
         FieldKind::Reference(target) if uuid::Uuid::parse_str(text).is_err() => {
-            return Err(error(format!("{} must be the id of a {target}", spec.label)))
+            return Err(error(format!(
+                "{} must be the id of a {target}",
+                spec.label
+            )))
         }
         _ => {}
     }
@@ -305,7 +320,10 @@ mod tests {
         let err = normalize_patch(Entity::Customer, &patch(json!({"name": "x".repeat(5000)})))
             .unwrap_err();
         assert_eq!(err.field, "name");
-        assert_eq!(err.message, "Name must be at most 200 characters (it has 5000)");
+        assert_eq!(
+            err.message,
+            "Name must be at most 200 characters (it has 5000)"
+        );
     }
 
     #[test]
@@ -313,7 +331,15 @@ mod tests {
         for good in ["a@b.co", "first.last+tag@sub.example.org"] {
             assert!(is_plausible_email(good), "{good}");
         }
-        for bad in ["plainaddress", "a@b", "a@@b.com", "@b.com", "a b@c.com", "a@-b.com", "a@b..com"] {
+        for bad in [
+            "plainaddress",
+            "a@b",
+            "a@@b.com",
+            "@b.com",
+            "a b@c.com",
+            "a@-b.com",
+            "a@b..com",
+        ] {
             assert!(!is_plausible_email(bad), "{bad}");
         }
         let err = normalize_patch(Entity::Contact, &patch(json!({"email": "nope"}))).unwrap_err();
@@ -322,14 +348,30 @@ mod tests {
 
     #[test]
     fn refuses_unknown_fields_statuses_and_wrong_types() {
-        let unknown = normalize_patch(Entity::Customer, &patch(json!({"colour": "red"}))).unwrap_err();
+        let unknown =
+            normalize_patch(Entity::Customer, &patch(json!({"colour": "red"}))).unwrap_err();
         assert_eq!(unknown.field, "colour");
-        let status = normalize_patch(Entity::Customer, &patch(json!({"status": "Friend"}))).unwrap_err();
-        assert_eq!(status.message, "Status must be one of: Prospect, Suspect, Customer, Inactive");
-        let flag = normalize_patch(Entity::Contact, &patch(json!({"is_default": "yes"}))).unwrap_err();
+        let status =
+            normalize_patch(Entity::Customer, &patch(json!({"status": "Friend"}))).unwrap_err();
+        assert_eq!(
+            status.message,
+            "Status must be one of: Prospect, Suspect, Customer, Inactive"
+        );
+        let flag =
+            normalize_patch(Entity::Contact, &patch(json!({"is_default": "yes"}))).unwrap_err();
         assert_eq!(flag.field, "is_default");
         let number = normalize_patch(Entity::Customer, &patch(json!({"name": 7}))).unwrap_err();
         assert_eq!(number.message, "Name must be text");
+    }
+
+    #[test]
+    fn reports_the_first_wrong_field_in_form_order() {
+        let err = normalize_patch(
+            Entity::Customer,
+            &patch(json!({"email": "nope", "name": ""})),
+        )
+        .unwrap_err();
+        assert_eq!(err.field, "name");
     }
 
     #[test]

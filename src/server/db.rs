@@ -24,8 +24,9 @@ pub async fn open(url: &str) -> Result<SqlitePool, ServerError> {
         .busy_timeout(Duration::from_secs(10));
     if let Some(parent) = Path::new(options.get_filename()).parent() {
         if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent)
-                .map_err(|err| ServerError::Startup(format!("cannot create {}: {err}", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(|err| {
+                ServerError::Startup(format!("cannot create {}: {err}", parent.display()))
+            })?;
         }
     }
     let pool = SqlitePoolOptions::new()

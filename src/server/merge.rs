@@ -25,7 +25,12 @@ pub fn merge(stored: &StoredRecord, base_version: i64, patch: &Map<String, Value
         let theirs = if field == "deleted" {
             Value::Bool(stored.record.deleted)
         } else {
-            stored.record.fields.get(field).cloned().unwrap_or(Value::Null)
+            stored
+                .record
+                .fields
+                .get(field)
+                .cloned()
+                .unwrap_or(Value::Null)
         };
         if &theirs == mine {
             continue;
@@ -54,12 +59,20 @@ mod tests {
     fn stored() -> StoredRecord {
         let mut record = Record::new_local(Uuid::now_v7(), Utc::now());
         record.version = 12;
-        record.apply_patch(json!({"name": "Acme", "phone": "1", "email": "a@b.co"}).as_object().expect("object"));
+        record.apply_patch(
+            json!({"name": "Acme", "phone": "1", "email": "a@b.co"})
+                .as_object()
+                .expect("object"),
+        );
         StoredRecord {
             record,
-            field_versions: [("name".to_owned(), 3), ("phone".to_owned(), 12), ("email".to_owned(), 12)]
-                .into_iter()
-                .collect(),
+            field_versions: [
+                ("name".to_owned(), 3),
+                ("phone".to_owned(), 12),
+                ("email".to_owned(), 12),
+            ]
+            .into_iter()
+            .collect(),
         }
     }
 
@@ -83,11 +96,19 @@ mod tests {
 
     #[test]
     fn a_field_changed_since_the_base_is_a_conflict_that_keeps_their_value() {
-        let merge = merge(&stored(), 5, &patch(json!({"phone": "2", "email": "a@b.co"})));
+        let merge = merge(
+            &stored(),
+            5,
+            &patch(json!({"phone": "2", "email": "a@b.co"})),
+        );
         assert_eq!(merge.changed, ["phone"], "an equal value is not a change");
         assert_eq!(
             merge.conflicts,
-            [FieldConflict { field: "phone".into(), theirs: json!("1"), mine: json!("2") }]
+            [FieldConflict {
+                field: "phone".into(),
+                theirs: json!("1"),
+                mine: json!("2")
+            }]
         );
     }
 }

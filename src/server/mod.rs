@@ -19,7 +19,8 @@ use uuid::Uuid;
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// The workspace every request acts in until accounts land.
-pub const DEFAULT_WORKSPACE: WorkspaceId = WorkspaceId(Uuid::from_u128(0x00000000_0000_7000_8000_000000000001));
+pub const DEFAULT_WORKSPACE: WorkspaceId =
+    WorkspaceId(Uuid::from_u128(0x00000000_0000_7000_8000_000000000001));
 
 /// Failures inside the server, mapped once to what the client is told.
 #[derive(Debug, thiserror::Error)]
@@ -63,15 +64,10 @@ impl AppState {
 pub fn router(options: LeptosOptions, state: AppState) -> Router {
     let routes = generate_route_list(crate::app::App);
     Router::new()
-        .leptos_routes_with_context(
-            &options,
-            routes,
-            move || provide_context(state.clone()),
-            {
-                let options = options.clone();
-                move || crate::app::shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&options, routes, move || provide_context(state.clone()), {
+            let options = options.clone();
+            move || crate::app::shell(options.clone())
+        })
         .fallback(leptos_axum::file_and_error_handler(crate::app::shell))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .with_state(options)

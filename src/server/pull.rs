@@ -17,7 +17,9 @@ pub async fn pull(
     limit: Option<u32>,
 ) -> Result<PullResponse, ServerError> {
     if cursor < 0 {
-        return Err(ServerError::BadRequest("cursor must not be negative".into()));
+        return Err(ServerError::BadRequest(
+            "cursor must not be negative".into(),
+        ));
     }
     let limit = match limit {
         None => PULL_LIMIT_DEFAULT,

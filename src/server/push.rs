@@ -4,7 +4,8 @@ use super::merge::merge;
 use super::repository::{self as repo, ConflictSource, StoredRecord, WorkspaceId};
 use super::ServerError;
 use crate::domain::{
-    check_required, choose_default_contact, normalize_patch, DefaultCandidate, Entity, FieldError, Record,
+    check_required, choose_default_contact, normalize_patch, DefaultCandidate, Entity, FieldError,
+    Record,
 };
 use crate::sync::{FieldConflict, Mutation, MutationResult, MutationStatus, Op, PushResponse};
 use chrono::{DateTime, Utc};
@@ -38,7 +39,10 @@ pub async fn push(
             results.push(earlier.unwrap_or_else(|| {
                 MutationResult::rejected(
                     mutation.id,
-                    FieldError::new("id", format!("mutation id {} was skipped earlier", mutation.id)),
+                    FieldError::new(
+                        "id",
+                        format!("mutation id {} was skipped earlier", mutation.id),
+                    ),
                 )
             }));
             continue;
@@ -93,7 +97,10 @@ async fn apply(
 fn id_unusable(mutation: &Mutation) -> MutationResult {
     MutationResult::rejected(
         mutation.id,
-        FieldError::new("record_id", format!("there is no {} with this id", mutation.entity)),
+        FieldError::new(
+            "record_id",
+            format!("there is no {} with this id", mutation.entity),
+        ),
     )
 }
 
@@ -109,7 +116,9 @@ async fn upsert(
         Ok(fields) => fields,
         Err(error) => return Ok(MutationResult::rejected(mutation.id, error)),
     };
-    let previous_customer = existing.as_ref().and_then(|s| s.record.reference("customer_id"));
+    let previous_customer = existing
+        .as_ref()
+        .and_then(|s| s.record.reference("customer_id"));
     let mut stored = existing.unwrap_or_else(|| StoredRecord {
         record: Record::new_local(mutation.record_id, now),
         field_versions: Default::default(),
@@ -149,7 +158,11 @@ async fn upsert(
     };
     let is_new = stored.record.version == 0;
     if merged.changed.is_empty() && !is_new {
-        return Ok(MutationResult::applied(mutation.id, stored.record.version, Vec::new()));
+        return Ok(MutationResult::applied(
+            mutation.id,
+            stored.record.version,
+            Vec::new(),
+        ));
     }
     let version = repo::next_version(tx, workspace).await?;
     stored.record.version = version;
@@ -175,7 +188,11 @@ async fn upsert(
     for customer in touched {
         restore_default_contact(tx, workspace, customer, now).await?;
     }
-    Ok(MutationResult::applied(mutation.id, version, merged.conflicts))
+    Ok(MutationResult::applied(
+        mutation.id,
+        version,
+        merged.conflicts,
+    ))
 }
 
 async fn delete(
@@ -189,7 +206,11 @@ async fn delete(
         return Ok(id_unusable(mutation));
     };
     if stored.record.deleted {
-        return Ok(MutationResult::applied(mutation.id, stored.record.version, Vec::new()));
+        return Ok(MutationResult::applied(
+            mutation.id,
+            stored.record.version,
+            Vec::new(),
+        ));
     }
     let version = tombstone(tx, workspace, mutation.entity, &mut stored, now).await?;
     match mutation.entity {

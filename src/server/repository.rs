@@ -45,7 +45,9 @@ fn read_record(entity: Entity, row: &SqliteRow) -> Result<StoredRecord, ServerEr
     let mut fields = Map::new();
     for spec in entity.fields() {
         let value = match spec.kind {
-            FieldKind::Flag => Value::Bool(row.try_get::<Option<bool>, _>(spec.name)?.unwrap_or(false)),
+            FieldKind::Flag => {
+                Value::Bool(row.try_get::<Option<bool>, _>(spec.name)?.unwrap_or(false))
+            }
             _ => row
                 .try_get::<Option<String>, _>(spec.name)?
                 .map_or(Value::Null, Value::String),
@@ -55,7 +57,8 @@ fn read_record(entity: Entity, row: &SqliteRow) -> Result<StoredRecord, ServerEr
     let field_versions: String = row.try_get("field_versions")?;
     Ok(StoredRecord {
         record: Record {
-            id: Uuid::parse_str(&id).map_err(|err| ServerError::Corrupt(format!("id {id:?}: {err}")))?,
+            id: Uuid::parse_str(&id)
+                .map_err(|err| ServerError::Corrupt(format!("id {id:?}: {err}")))?,
             version: row.try_get("version")?,
             deleted: row.try_get("deleted")?,
             created_at: timestamp(row, "created_at")?,
@@ -74,7 +77,10 @@ pub async fn find(
     entity: Entity,
     id: Uuid,
 ) -> Result<Option<StoredRecord>, ServerError> {
-    let sql = format!("SELECT * FROM {} WHERE workspace_id = ? AND id = ?", table(entity));
+    let sql = format!(
+        "SELECT * FROM {} WHERE workspace_id = ? AND id = ?",
+        table(entity)
+    );
     let row = sqlx::query(&sql)
         .bind(workspace.0.to_string())
         .bind(id.to_string())
@@ -116,7 +122,10 @@ pub async fn save(
         .bind(record.deleted)
         .bind(record.created_at.to_rfc3339())
         .bind(record.updated_at.to_rfc3339())
-        .bind(serde_json::to_string(&stored.field_versions).map_err(|err| ServerError::Corrupt(err.to_string()))?);
+        .bind(
+            serde_json::to_string(&stored.field_versions)
+                .map_err(|err| ServerError::Corrupt(err.to_string()))?,
+        );
     for spec in entity.fields() {
         let value = record.fields.get(spec.name).unwrap_or(&Value::Null);
         query = match (spec.kind, value) {
@@ -142,12 +151,17 @@ pub async fn live_contacts_of(
     .bind(customer_id.to_string())
     .fetch_all(conn)
     .await?;
-    rows.iter().map(|row| read_record(Entity::Contact, row)).collect()
+    rows.iter()
+        .map(|row| read_record(Entity::Contact, row))
+        .collect()
 }
 
 /// Takes the workspace's next change number. Called inside the write
 /// transaction, so versions become visible in the order they were taken.
-pub async fn next_version(conn: &mut SqliteConnection, workspace: WorkspaceId) -> Result<i64, ServerError> {
+pub async fn next_version(
+    conn: &mut SqliteConnection,
+    workspace: WorkspaceId,
+) -> Result<i64, ServerError> {
     let version: i64 = sqlx::query_scalar(
         "UPDATE workspaces SET change_counter = change_counter + 1 WHERE id = ? RETURNING change_counter",
     )
@@ -163,12 +177,13 @@ pub async fn last_mutation_id(
     workspace: WorkspaceId,
     client_id: Uuid,
 ) -> Result<u64, ServerError> {
-    let last: Option<i64> =
-        sqlx::query_scalar("SELECT last_mutation_id FROM sync_clients WHERE workspace_id = ? AND client_id = ?")
-            .bind(workspace.0.to_string())
-            .bind(client_id.to_string())
-            .fetch_optional(conn)
-            .await?;
+    let last: Option<i64> = sqlx::query_scalar(
+        "SELECT last_mutation_id FROM sync_clients WHERE workspace_id = ? AND client_id = ?",
+    )
+    .bind(workspace.0.to_string())
+    .bind(client_id.to_string())
+    .fetch_optional(conn)
+    .await?;
     Ok(last.map_or(0, |id| u64::try_from(id).unwrap_or(0)))
 }
 
@@ -187,8 +202,11 @@ pub async fn stored_result(
     .bind(to_sql_id(mutation_id)?)
     .fetch_optional(conn)
     .await?;
-    text.map(|text| serde_json::from_str(&text).map_err(|err| ServerError::Corrupt(format!("mutation result: {err}"))))
-        .transpose()
+    text.map(|text| {
+        serde_json::from_str(&text)
+            .map_err(|err| ServerError::Corrupt(format!("mutation result: {err}")))
+    })
+    .transpose()
 }
 
 /// Records that a mutation was processed and what it was answered, in the
@@ -279,7 +297,8 @@ pub async fn conflicts_of(
         .map(|row| {
             let json = |column: &str| -> Result<Value, ServerError> {
                 let text: String = row.try_get(column)?;
-                serde_json::from_str(&text).map_err(|err| ServerError::Corrupt(format!("conflict {column}: {err}")))
+                serde_json::from_str(&text)
+                    .map_err(|err| ServerError::Corrupt(format!("conflict {column}: {err}")))
             };
             Ok(FieldConflict {
                 field: row.try_get("field")?,
@@ -325,5 +344,6 @@ pub async fn changed_since(
 }
 
 fn to_sql_id(mutation_id: u64) -> Result<i64, ServerError> {
-    i64::try_from(mutation_id).map_err(|_| ServerError::BadRequest("mutation id is too large".into()))
+    i64::try_from(mutation_id)
+        .map_err(|_| ServerError::BadRequest("mutation id is too large".into()))
 }

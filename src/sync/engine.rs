@@ -162,7 +162,11 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
             let mut acknowledged = Vec::new();
             let mut rejected = Vec::new();
             for mutation in batch {
-                match response.results.iter().find(|result| result.id == mutation.id) {
+                match response
+                    .results
+                    .iter()
+                    .find(|result| result.id == mutation.id)
+                {
                     Some(result) if result.status == MutationStatus::Rejected => {
                         let error = result
                             .error
@@ -174,12 +178,17 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
                         report.conflicts += usize::from(result.status == MutationStatus::Conflict);
                         acknowledged.push(mutation.id);
                     }
-                    None if mutation.id <= response.last_mutation_id => acknowledged.push(mutation.id),
+                    None if mutation.id <= response.last_mutation_id => {
+                        acknowledged.push(mutation.id)
+                    }
                     None => {}
                 }
             }
             if acknowledged.is_empty() && rejected.is_empty() {
-                return Err(TransportError::Refused("the server processed none of the batch".into()).into());
+                return Err(TransportError::Refused(
+                    "the server processed none of the batch".into(),
+                )
+                .into());
             }
             self.store.settle(&acknowledged, &rejected).await?;
             report.pushed += acknowledged.len();
@@ -200,7 +209,9 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
                 .await?;
             let last_page = !page.more;
             let forget = if last_page { forget_through } else { None };
-            self.store.apply_pulled(&page.rows, page.cursor, forget).await?;
+            self.store
+                .apply_pulled(&page.rows, page.cursor, forget)
+                .await?;
             report.pulled += page.rows.len();
             self.replica
                 .borrow_mut()

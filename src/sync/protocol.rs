@@ -158,10 +158,17 @@ mod tests {
 
     #[test]
     fn results_serialize_without_empty_parts() {
-        let applied = serde_json::to_value(MutationResult::applied(17, 52, vec![])).expect("serializes");
-        assert_eq!(applied, json!({"id": 17, "status": "applied", "version": 52}));
-        let rejected = serde_json::to_value(MutationResult::rejected(19, FieldError::new("name", "Name is required")))
-            .expect("serializes");
+        let applied =
+            serde_json::to_value(MutationResult::applied(17, 52, vec![])).expect("serializes");
+        assert_eq!(
+            applied,
+            json!({"id": 17, "status": "applied", "version": 52})
+        );
+        let rejected = serde_json::to_value(MutationResult::rejected(
+            19,
+            FieldError::new("name", "Name is required"),
+        ))
+        .expect("serializes");
         assert_eq!(
             rejected,
             json!({"id": 19, "status": "rejected", "error": {"field": "name", "message": "Name is required"}})

@@ -55,7 +55,12 @@ impl Replica {
             .confirmed
             .keys()
             .copied()
-            .chain(replica.outbox.iter().map(|pending| key_of(&pending.mutation)))
+            .chain(
+                replica
+                    .outbox
+                    .iter()
+                    .map(|pending| key_of(&pending.mutation)),
+            )
             .collect();
         replica.recompute(keys);
         replica
@@ -76,7 +81,10 @@ impl Replica {
 
     /// How many local changes the server has not acknowledged yet.
     pub fn pending_count(&self) -> usize {
-        self.outbox.iter().filter(|pending| !pending.acknowledged).count()
+        self.outbox
+            .iter()
+            .filter(|pending| !pending.acknowledged)
+            .count()
     }
 
     /// Changes the server refused, oldest first.
@@ -122,7 +130,13 @@ impl Replica {
         self.reserve(entity, Op::Delete, record_id, Map::new())
     }
 
-    fn reserve(&mut self, entity: Entity, op: Op, record_id: Uuid, fields: Map<String, Value>) -> Mutation {
+    fn reserve(
+        &mut self,
+        entity: Entity,
+        op: Op,
+        record_id: Uuid,
+        fields: Map<String, Value>,
+    ) -> Mutation {
         let id = self.next_mutation_id;
         self.next_mutation_id += 1;
         let base_version = self
@@ -265,7 +279,9 @@ impl Replica {
         let mut marks: HashMap<Uuid, u64> = HashMap::new();
         for pending in &self.outbox {
             let mutation = &pending.mutation;
-            if mutation.entity == Entity::Contact && mutation.fields.get("is_default") == Some(&Value::Bool(true)) {
+            if mutation.entity == Entity::Contact
+                && mutation.fields.get("is_default") == Some(&Value::Bool(true))
+            {
                 marks.insert(mutation.record_id, LOCAL_MARK_RANK + mutation.id);
             }
         }
@@ -274,25 +290,34 @@ impl Replica {
             if key.entity != Entity::Contact || record.deleted {
                 continue;
             }
-            let Some(customer) = record.reference("customer_id").filter(|id| customers.contains(id)) else {
+            let Some(customer) = record
+                .reference("customer_id")
+                .filter(|id| customers.contains(id))
+            else {
                 continue;
             };
-            candidates.entry(customer).or_default().push(DefaultCandidate {
-                id: record.id,
-                created_at: record.created_at,
-                is_default: record.flag("is_default"),
-                marked_at: marks
-                    .get(&record.id)
-                    .copied()
-                    .unwrap_or(u64::try_from(record.version).unwrap_or(0)),
-            });
+            candidates
+                .entry(customer)
+                .or_default()
+                .push(DefaultCandidate {
+                    id: record.id,
+                    created_at: record.created_at,
+                    is_default: record.flag("is_default"),
+                    marked_at: marks
+                        .get(&record.id)
+                        .copied()
+                        .unwrap_or(u64::try_from(record.version).unwrap_or(0)),
+                });
         }
         for contacts in candidates.values() {
             let chosen = choose_default_contact(contacts);
             for contact in contacts {
                 let should_be_default = Some(contact.id) == chosen;
                 if contact.is_default != should_be_default {
-                    if let Some(record) = self.view.get_mut(&RecordKey::new(Entity::Contact, contact.id)) {
+                    if let Some(record) = self
+                        .view
+                        .get_mut(&RecordKey::new(Entity::Contact, contact.id))
+                    {
                         record
                             .fields
                             .insert("is_default".into(), Value::Bool(should_be_default));

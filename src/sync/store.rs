@@ -52,7 +52,11 @@ pub trait LocalStore {
     /// Queues a new local mutation and advances the mutation id counter.
     async fn enqueue(&self, mutation: &Mutation) -> Result<(), StoreError>;
     /// Records a push's answer: these ids are acknowledged, these were refused.
-    async fn settle(&self, acknowledged: &[u64], rejected: &[RejectedMutation]) -> Result<(), StoreError>;
+    async fn settle(
+        &self,
+        acknowledged: &[u64],
+        rejected: &[RejectedMutation],
+    ) -> Result<(), StoreError>;
     /// Stores a page of pulled rows and the cursor after it; on the last page
     /// of a pull, also forgets the acknowledged mutations up to `forget_through`.
     async fn apply_pulled(
@@ -94,7 +98,11 @@ impl LocalStore for MemoryStore {
         Ok(())
     }
 
-    async fn settle(&self, acknowledged: &[u64], rejected: &[RejectedMutation]) -> Result<(), StoreError> {
+    async fn settle(
+        &self,
+        acknowledged: &[u64],
+        rejected: &[RejectedMutation],
+    ) -> Result<(), StoreError> {
         let mut state = self.state.borrow_mut();
         for pending in &mut state.outbox {
             if acknowledged.contains(&pending.mutation.id) {
@@ -102,7 +110,9 @@ impl LocalStore for MemoryStore {
             }
         }
         let refused: Vec<u64> = rejected.iter().map(|r| r.mutation.id).collect();
-        state.outbox.retain(|pending| !refused.contains(&pending.mutation.id));
+        state
+            .outbox
+            .retain(|pending| !refused.contains(&pending.mutation.id));
         state.rejected.extend(rejected.iter().cloned());
         Ok(())
     }

@@ -9,7 +9,15 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 /// The fields the contact form shows, in order.
-const CONTACT_FORM_FIELDS: &[&str] = &["first_name", "last_name", "job_title", "email", "phone", "mobile", "notes"];
+const CONTACT_FORM_FIELDS: &[&str] = &[
+    "first_name",
+    "last_name",
+    "job_title",
+    "email",
+    "phone",
+    "mobile",
+    "notes",
+];
 
 fn contact_values(contact: &Contact) -> Map<String, Value> {
     [
@@ -38,7 +46,10 @@ pub fn ContactsSection(customer_id: Uuid) -> impl IntoView {
         let mut fixed = Map::new();
         fixed.insert("customer_id".into(), Value::String(customer_id.to_string()));
         // The first contact becomes the default; the engine and server agree.
-        fixed.insert("is_default".into(), Value::Bool(contacts.with_untracked(Vec::is_empty)));
+        fixed.insert(
+            "is_default".into(),
+            Value::Bool(contacts.with_untracked(Vec::is_empty)),
+        );
         let on_done = Callback::new(move |_| {
             adding.set(false);
             new_contact_id.set(Uuid::now_v7());
@@ -90,7 +101,9 @@ fn ContactItem(contact: Contact) -> impl IntoView {
     let confirming = RwSignal::new(false);
     let id = contact.id;
     let make_default = move |_| {
-        let patch: Map<String, Value> = [("is_default".to_owned(), Value::Bool(true))].into_iter().collect();
+        let patch: Map<String, Value> = [("is_default".to_owned(), Value::Bool(true))]
+            .into_iter()
+            .collect();
         spawn_local(async move {
             let _ = crm.save(Entity::Contact, id, patch).await;
         });

@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 /// The fields the customer form shows, in order.
 const CUSTOMER_FORM_FIELDS: &[&str] = &[
-    "name", "kind", "status", "email", "phone", "website", "street", "postcode", "city", "country", "notes",
+    "name", "kind", "status", "email", "phone", "website", "street", "postcode", "city", "country",
+    "notes",
 ];
 
 /// Rows drawn at once; a search narrows longer lists.
@@ -59,7 +60,15 @@ pub fn CustomerListPage() -> impl IntoView {
     let default_contacts = Memo::new(move |_| crm.default_contact_names());
     let counts = Memo::new(move |_| customers.with(|all| StatusCount::tally(all)));
     let shown = Memo::new(move |_| {
-        filter.with(|filter| customers.with(|all| filter.apply(all).into_iter().cloned().collect::<Vec<Customer>>()))
+        filter.with(|filter| {
+            customers.with(|all| {
+                filter
+                    .apply(all)
+                    .into_iter()
+                    .cloned()
+                    .collect::<Vec<Customer>>()
+            })
+        })
     });
     let loaded = move || crm.status.get().loaded;
 
@@ -189,7 +198,11 @@ pub fn NewCustomerPage() -> impl IntoView {
         .cloned()
         .unwrap_or_default();
     let on_done = Callback::new(move |saved: bool| {
-        let target = if saved { format!("/customers/{id}") } else { "/".to_owned() };
+        let target = if saved {
+            format!("/customers/{id}")
+        } else {
+            "/".to_owned()
+        };
         navigate(&target, Default::default());
     });
     view! {
@@ -232,7 +245,9 @@ fn customer_values(customer: &Customer) -> Map<String, Value> {
 pub fn CustomerPage() -> impl IntoView {
     let crm = expect_context::<Crm>();
     let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|params| params.get("id").and_then(|id| Uuid::parse_str(&id).ok())));
+    let id = Memo::new(move |_| {
+        params.with(|params| params.get("id").and_then(|id| Uuid::parse_str(&id).ok()))
+    });
     let customer = Memo::new(move |_| id.get().and_then(|id| crm.customer(id)));
     let editing = RwSignal::new(false);
 
@@ -303,8 +318,16 @@ pub fn CustomerPage() -> impl IntoView {
 fn CustomerDetails(customer: Customer) -> impl IntoView {
     let address = customer.address_line();
     let rows: Vec<(&str, String, Option<String>)> = vec![
-        ("Email", customer.email.clone(), Some(format!("mailto:{}", customer.email))),
-        ("Phone", customer.phone.clone(), Some(format!("tel:{}", customer.phone))),
+        (
+            "Email",
+            customer.email.clone(),
+            Some(format!("mailto:{}", customer.email)),
+        ),
+        (
+            "Phone",
+            customer.phone.clone(),
+            Some(format!("tel:{}", customer.phone)),
+        ),
         ("Website", customer.website.clone(), None),
         ("Address", address, None),
     ];

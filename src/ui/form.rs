@@ -53,7 +53,11 @@ pub fn RecordForm(
         .iter()
         .filter_map(|name| entity.field(name))
         .map(|spec| {
-            let initial = initial.get(spec.name).and_then(Value::as_str).unwrap_or_default().to_owned();
+            let initial = initial
+                .get(spec.name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
             Input {
                 spec,
                 value: RwSignal::new(initial.clone()),
@@ -182,7 +186,11 @@ fn field_view(entity: Entity, input: Input, error: RwSignal<Option<FieldError>>)
             .into_any()
         }
     };
-    let label = if spec.required { format!("{} *", spec.label) } else { spec.label.to_owned() };
+    let label = if spec.required {
+        format!("{} *", spec.label)
+    } else {
+        spec.label.to_owned()
+    };
     view! {
         <div class="field" class:wide=wide class:invalid=move || message().is_some()>
             <label for=id>{label}</label>

@@ -40,12 +40,16 @@ fn status_text(status: &SyncStatus) -> String {
             .clone()
             .unwrap_or_else(|| "Opening local data…".to_owned());
     }
-    let waiting = (status.pending > 0).then(|| format!("{} waiting", plural(status.pending, "change", "changes")));
+    let waiting = (status.pending > 0)
+        .then(|| format!("{} waiting", plural(status.pending, "change", "changes")));
     if !status.online {
         return waiting.unwrap_or_else(|| "All changes saved on this device".to_owned());
     }
     if status.syncing && status.pulled > 0 {
-        return format!("Syncing… {} received", plural(status.pulled, "record", "records"));
+        return format!(
+            "Syncing… {} received",
+            plural(status.pulled, "record", "records")
+        );
     }
     if let Some(error) = &status.error {
         return format!("Sync failed: {error}");
@@ -116,8 +120,15 @@ fn describe(rejected: &RejectedMutation) -> String {
         .and_then(|value| value.as_str())
         .map(|name| format!(" \u{201c}{name}\u{201d}"))
         .unwrap_or_default();
-    let field = if field.is_empty() { String::new() } else { format!(" ({field})") };
-    format!("{action} a {}{name} was refused{field}: {message}", rejected.mutation.entity)
+    let field = if field.is_empty() {
+        String::new()
+    } else {
+        format!(" ({field})")
+    };
+    format!(
+        "{action} a {}{name} was refused{field}: {message}",
+        rejected.mutation.entity
+    )
 }
 
 /// Changes the server refused, never dropped silently: each with its reason.

@@ -101,7 +101,10 @@ impl Crm {
 
     pub fn customers(&self) -> Vec<Customer> {
         self.read(Vec::new(), |replica| {
-            replica.records(Entity::Customer).map(Customer::from_record).collect()
+            replica
+                .records(Entity::Customer)
+                .map(Customer::from_record)
+                .collect()
         })
     }
 
@@ -146,7 +149,12 @@ impl Crm {
     }
 
     /// Creates or edits a record on this device and schedules a sync.
-    pub async fn save(&self, entity: Entity, id: Uuid, patch: Map<String, Value>) -> Result<(), SaveError> {
+    pub async fn save(
+        &self,
+        entity: Entity,
+        id: Uuid,
+        patch: Map<String, Value>,
+    ) -> Result<(), SaveError> {
         #[cfg(feature = "hydrate")]
         {
             let engine = self.engine.get_value().ok_or_else(not_ready)?;

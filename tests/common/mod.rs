@@ -3,7 +3,8 @@
 
 use clientele::server::{db, pull, push, DEFAULT_WORKSPACE};
 use clientele::sync::{
-    Engine, MemoryStore, PullRequest, PullResponse, PushRequest, PushResponse, Transport, TransportError,
+    Engine, MemoryStore, PullRequest, PullResponse, PushRequest, PushResponse, Transport,
+    TransportError,
 };
 use serde_json::{Map, Value};
 use sqlx::SqlitePool;
@@ -50,9 +51,14 @@ impl Transport for InProcess {
         match self.network.get() {
             Network::Down => Err(TransportError::Unreachable("offline".into())),
             network => {
-                let response = push::push(&self.pool, DEFAULT_WORKSPACE, request.client_id, &request.mutations)
-                    .await
-                    .map_err(|err| TransportError::Refused(err.to_string()))?;
+                let response = push::push(
+                    &self.pool,
+                    DEFAULT_WORKSPACE,
+                    request.client_id,
+                    &request.mutations,
+                )
+                .await
+                .map_err(|err| TransportError::Refused(err.to_string()))?;
                 if network == Network::LoseNextPushReply {
                     self.network.set(Network::Up);
                     return Err(TransportError::Unreachable("connection reset".into()));
