@@ -60,8 +60,6 @@ impl Transport for ServerTransport {
 
 /// Opens the local store, hands the engine to the UI and starts syncing.
 pub fn start(crm: Crm) {
-    crm.status
-        .update(|status| status.online = navigator_online());
     let on_online = window_event_listener(leptos::ev::online, move |_| {
         crm.status.update(|status| status.online = true);
         crm.sync_now();
@@ -72,6 +70,10 @@ pub fn start(crm: Crm) {
     // The listeners live as long as the page: the app is never unmounted.
     std::mem::forget((on_online, on_offline));
     spawn_local(async move {
+        // Runs after hydration: the server rendered "Offline", and changing
+        // state during hydration would leave that text on screen.
+        crm.status
+            .update(|status| status.online = navigator_online());
         match open_engine().await {
             Ok(engine) => {
                 let engine = Rc::new(engine);
