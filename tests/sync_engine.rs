@@ -56,6 +56,24 @@ async fn add_customer(engine: &TestEngine, name: &str) -> Uuid {
     id
 }
 
+/// Two devices that both have customer "Acme" synced.
+async fn two_devices_sharing_a_customer(pool: &sqlx::SqlitePool) -> (TestEngine, TestEngine, Uuid) {
+    let alice = device(pool).await;
+    let bob = device(pool).await;
+    let acme = add_customer(&alice, "Acme").await;
+    sync(&alice).await;
+    sync(&bob).await;
+    (alice, bob, acme)
+}
+
+/// Edits some fields of a customer on one device.
+async fn edit(engine: &TestEngine, id: Uuid, changes: serde_json::Value) {
+    engine
+        .upsert(Entity::Customer, id, &fields(changes))
+        .await
+        .expect("edit saved");
+}
+
 async fn add_contact(engine: &TestEngine, customer_id: Uuid, first_name: &str) -> Uuid {
     let id = Uuid::now_v7();
     engine
@@ -150,10 +168,7 @@ async fn an_acknowledged_edit_stays_visible_until_the_pull_brings_it_back() {
     let alice = device(&pool).await;
     let acme = add_customer(&alice, "Acme").await;
     sync(&alice).await;
-    alice
-        .upsert(Entity::Customer, acme, &fields(json!({"name": "Acme Ltd"})))
-        .await
-        .expect("edit saved");
+    edit(&alice, acme, json!({"name": "Acme Ltd"})).await;
     // Push goes through, the reply is lost, then the device reloads offline.
     alice.transport_network().set(Network::LoseNextPushReply);
     let _ = alice.sync(|_| {}).await;
@@ -173,27 +188,10 @@ async fn an_acknowledged_edit_stays_visible_until_the_pull_brings_it_back() {
 #[tokio::test]
 async fn edits_to_different_fields_of_one_customer_both_survive() {
     let (pool, _dir) = database().await;
-    let alice = device(&pool).await;
-    let bob = device(&pool).await;
-    let acme = add_customer(&alice, "Acme").await;
-    sync(&alice).await;
-    sync(&bob).await;
+    let (alice, bob, acme) = two_devices_sharing_a_customer(&pool).await;
 
-    alice
-        .upsert(
-            Entity::Customer,
-            acme,
-            &fields(json!({"phone": "+44 20 7946 0000"})),
-        )
-        .await
-        .expect("alice edits");
-    bob.upsert(
-        Entity::Customer,
-        acme,
-        &fields(json!({"status": "Customer"})),
-    )
-    .await
-    .expect("bob edits");
+    edit(&alice, acme, json!({"phone": "+44 20 7946 0000"})).await;
+    edit(&bob, acme, json!({"status": "Customer"})).await;
     sync(&alice).await;
     sync(&bob).await;
     sync(&alice).await;
@@ -212,27 +210,10 @@ async fn edits_to_different_fields_of_one_customer_both_survive() {
 #[tokio::test]
 async fn edits_to_the_same_field_converge_and_keep_the_overwritten_value() {
     let (pool, _dir) = database().await;
-    let alice = device(&pool).await;
-    let bob = device(&pool).await;
-    let acme = add_customer(&alice, "Acme").await;
-    sync(&alice).await;
-    sync(&bob).await;
+    let (alice, bob, acme) = two_devices_sharing_a_customer(&pool).await;
 
-    alice
-        .upsert(
-            Entity::Customer,
-            acme,
-            &fields(json!({"email": "alice@acme.test"})),
-        )
-        .await
-        .expect("alice edits");
-    bob.upsert(
-        Entity::Customer,
-        acme,
-        &fields(json!({"email": "bob@acme.test"})),
-    )
-    .await
-    .expect("bob edits");
+    edit(&alice, acme, json!({"email": "alice@acme.test"})).await;
+    edit(&bob, acme, json!({"email": "bob@acme.test"})).await;
     sync(&alice).await;
     let report = bob.sync(|_| {}).await.expect("bob syncs");
     assert_eq!(report.conflicts, 1);
@@ -324,11 +305,7 @@ async fn deleting_a_customer_tombstones_its_contacts_everywhere() {
 #[tokio::test]
 async fn a_refused_change_is_kept_with_its_reason_and_the_view_reverts() {
     let (pool, _dir) = database().await;
-    let alice = device(&pool).await;
-    let bob = device(&pool).await;
-    let acme = add_customer(&alice, "Acme").await;
-    sync(&alice).await;
-    sync(&bob).await;
+    let (alice, bob, acme) = two_devices_sharing_a_customer(&pool).await;
 
     // Bob adds a contact offline while Alice deletes the customer.
     bob.transport_network().set(Network::Down);
@@ -353,25 +330,17 @@ async fn a_refused_change_is_kept_with_its_reason_and_the_view_reverts() {
 #[tokio::test]
 async fn an_edit_to_a_deleted_customer_loses_to_the_delete_until_restored() {
     let (pool, _dir) = database().await;
-    let alice = device(&pool).await;
-    let bob = device(&pool).await;
-    let acme = add_customer(&alice, "Acme").await;
-    sync(&alice).await;
-    sync(&bob).await;
+    let (alice, bob, acme) = two_devices_sharing_a_customer(&pool).await;
 
     alice.delete(Entity::Customer, acme).await.expect("delete");
     sync(&alice).await;
-    bob.upsert(Entity::Customer, acme, &fields(json!({"phone": "123"})))
-        .await
-        .expect("edit");
+    edit(&bob, acme, json!({"phone": "123"})).await;
     let report = bob.sync(|_| {}).await.expect("sync");
     assert_eq!(report.conflicts, 1);
     assert!(customer(&bob, acme).is_none(), "deletes win");
 
     // Restoring is an upsert with deleted: false; the record comes back everywhere.
-    bob.upsert(Entity::Customer, acme, &fields(json!({"deleted": false})))
-        .await
-        .expect("restore");
+    edit(&bob, acme, json!({"deleted": false})).await;
     sync(&bob).await;
     sync(&alice).await;
     assert_eq!(customer(&alice, acme).map(|c| c.name), Some("Acme".into()));
