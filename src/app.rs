@@ -1,13 +1,21 @@
 //! The HTML shell and the routes.
 
-use crate::ui::{CustomerListPage, CustomerPage, Layout, NewCustomerPage, NotFound};
+use crate::ui::{CustomerListPage, CustomerPage, Layout, NewCustomerPage, NotFound, ShellPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+/// Name of the meta tag that records which path the server rendered.
+pub const RENDERED_PATH_META: &str = "rendered-path";
+
 /// The document the server renders around the app.
+///
+/// It records the path it was rendered for: the service worker answers
+/// offline navigations with the page rendered for `/shell`, and the browser
+/// then mounts the app afresh instead of hydrating a page for another URL.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let rendered_path = rendered_path();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -15,7 +23,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="theme-color" content="#1f4e79"/>
+                <meta name=RENDERED_PATH_META content=rendered_path/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="stylesheet" id="leptos" href="/pkg/clientele.css"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
@@ -26,6 +36,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+#[cfg(feature = "ssr")]
+fn rendered_path() -> String {
+    use_context::<axum::http::request::Parts>()
+        .map(|parts| parts.uri.path().to_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(not(feature = "ssr"))]
+fn rendered_path() -> String {
+    String::new()
 }
 
 /// The application: local data context, layout and pages.
@@ -45,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=CustomerListPage/>
                     <Route path=path!("/customers/new") view=NewCustomerPage/>
                     <Route path=path!("/customers/:id") view=CustomerPage/>
+                    <Route path=path!("/shell") view=ShellPage/>
                 </Routes>
             </Layout>
         </Router>

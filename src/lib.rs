@@ -19,10 +19,16 @@ pub mod client;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// The WASM entry point: takes over the server-rendered page.
+/// The WASM entry point: takes over the server-rendered page, or mounts the
+/// app into the offline shell the service worker served for another URL.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    if client::page_rendered_for_this_url() {
+        leptos::mount::hydrate_body(app::App);
+    } else {
+        client::clear_body();
+        leptos::mount::mount_to_body(app::App);
+    }
 }

@@ -69,6 +69,7 @@ pub fn start(crm: Crm) {
     });
     // The listeners live as long as the page: the app is never unmounted.
     std::mem::forget((on_online, on_offline));
+    register_service_worker();
     spawn_local(async move {
         // Runs after hydration: the server rendered "Offline", and changing
         // state during hydration would leave that text on screen.
@@ -103,6 +104,40 @@ async fn open_engine() -> Result<BrowserEngine, EngineError> {
         }
     };
     Engine::open(store, ServerTransport, client_id).await
+}
+
+/// Whether the server rendered this document for the current URL; `false`
+/// when it is the service worker's offline shell.
+pub fn page_rendered_for_this_url() -> bool {
+    let document = document();
+    let rendered = document
+        .query_selector(&format!(
+            "meta[name=\"{}\"]",
+            crate::app::RENDERED_PATH_META
+        ))
+        .ok()
+        .flatten()
+        .and_then(|meta| meta.get_attribute("content"));
+    let here = window().location().pathname().ok();
+    rendered.is_some() && rendered == here
+}
+
+/// Empties the shell's body so the app can be mounted into it.
+pub fn clear_body() {
+    if let Some(body) = document().body() {
+        body.set_inner_html("");
+    }
+}
+
+/// Installs the service worker that keeps the app shell for offline use.
+fn register_service_worker() {
+    let container = window().navigator().service_worker();
+    let registration = container.register("/sw.js");
+    spawn_local(async move {
+        if let Err(error) = wasm_bindgen_futures::JsFuture::from(registration).await {
+            leptos::logging::warn!("the offline shell is unavailable: {error:?}");
+        }
+    });
 }
 
 fn navigator_online() -> bool {

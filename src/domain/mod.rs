@@ -12,6 +12,6 @@ pub use contacts::{choose_default_contact, DefaultCandidate};
 pub use customer::{Contact, Customer, CustomerFilter, StatusCount};
 pub use record::{Record, RecordKey};
 pub use schema::{
-    check_required, normalize_patch, Entity, FieldError, FieldKind, FieldSpec, CUSTOMER_KINDS,
-    CUSTOMER_STATUSES,
+    check_required, normalize_patch, unknown_field, Entity, FieldError, FieldKind, FieldSpec,
+    CUSTOMER_KINDS, CUSTOMER_STATUSES,
 };

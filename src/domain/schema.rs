@@ -194,6 +194,15 @@ pub fn normalize_patch(
     Ok(clean)
 }
 
+/// The first name in a patch that is not a field of the entity: a client
+/// sending one is out of date or hostile, and the whole request is refused.
+pub fn unknown_field(entity: Entity, patch: &Map<String, Value>) -> Option<&str> {
+    patch
+        .keys()
+        .map(String::as_str)
+        .find(|name| *name != "deleted" && entity.field(name).is_none())
+}
+
 /// Checks that a whole record (after a change is merged in) has every required field.
 pub fn check_required(entity: Entity, record: &Map<String, Value>) -> Result<(), FieldError> {
     for spec in entity.fields().iter().filter(|spec| spec.required) {

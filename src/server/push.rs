@@ -4,8 +4,8 @@ use super::merge::merge;
 use super::repository::{self as repo, ConflictSource, StoredRecord, WorkspaceId};
 use super::ServerError;
 use crate::domain::{
-    check_required, choose_default_contact, normalize_patch, DefaultCandidate, Entity, FieldError,
-    Record,
+    check_required, choose_default_contact, normalize_patch, unknown_field, DefaultCandidate,
+    Entity, FieldError, Record,
 };
 use crate::sync::{FieldConflict, Mutation, MutationResult, MutationStatus, Op, PushResponse};
 use chrono::{DateTime, Utc};
@@ -28,6 +28,15 @@ pub async fn push(
     mutations: &[Mutation],
 ) -> Result<PushResponse, ServerError> {
     check_batch(mutations)?;
+    {
+        let mut conn = pool.acquire().await?;
+        let ids: Vec<(Entity, Uuid)> = mutations.iter().map(|m| (m.entity, m.record_id)).collect();
+        if let Some((entity, id)) = repo::first_foreign_record(&mut conn, workspace, &ids).await? {
+            return Err(ServerError::BadRequest(format!(
+                "{entity} {id} cannot be changed from this workspace"
+            )));
+        }
+    }
     let mut results = Vec::with_capacity(mutations.len());
     for mutation in mutations {
         // IMMEDIATE takes the write lock first, so two pushes wait for each
@@ -76,6 +85,14 @@ fn check_batch(mutations: &[Mutation]) -> Result<(), ServerError> {
             "mutation ids must be strictly increasing: {} follows {}",
             pair[1].id, pair[0].id
         )));
+    }
+    for mutation in mutations {
+        if let Some(field) = unknown_field(mutation.entity, &mutation.fields) {
+            return Err(ServerError::BadRequest(format!(
+                "mutation {}: `{field}` is not a field of a {}",
+                mutation.id, mutation.entity
+            )));
+        }
     }
     Ok(())
 }

@@ -137,6 +137,42 @@ pub async fn save(
     Ok(query.execute(conn).await?.rows_affected() == 1)
 }
 
+/// The first of these records that exists in another workspace, if any.
+///
+/// Ids are global, so a push naming one is refused as a whole before
+/// anything is applied.
+pub async fn first_foreign_record(
+    conn: &mut SqliteConnection,
+    workspace: WorkspaceId,
+    records: &[(Entity, Uuid)],
+) -> Result<Option<(Entity, Uuid)>, ServerError> {
+    for entity in Entity::ALL {
+        let ids: Vec<String> = records
+            .iter()
+            .filter(|(of, _)| *of == entity)
+            .map(|(_, id)| id.to_string())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let sql = format!(
+            "SELECT id FROM {} WHERE workspace_id <> ? AND id IN ({}) LIMIT 1",
+            table(entity),
+            vec!["?"; ids.len()].join(", ")
+        );
+        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(workspace.0.to_string());
+        for id in ids {
+            query = query.bind(id);
+        }
+        if let Some(id) = query.fetch_optional(&mut *conn).await? {
+            let id = Uuid::parse_str(&id)
+                .map_err(|err| ServerError::Corrupt(format!("id {id:?}: {err}")))?;
+            return Ok(Some((entity, id)));
+        }
+    }
+    Ok(None)
+}
+
 /// Live contacts of one customer, oldest first.
 pub async fn live_contacts_of(
     conn: &mut SqliteConnection,

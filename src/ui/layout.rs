@@ -171,6 +171,12 @@ fn RejectedChanges() -> impl IntoView {
     }
 }
 
+/// What the offline shell shows until the app mounts for the real URL.
+#[component]
+pub fn ShellPage() -> impl IntoView {
+    view! { <p class="muted">"Opening Clientele…"</p> }
+}
+
 /// Shown for any URL the app does not know.
 #[component]
 pub fn NotFound() -> impl IntoView {

@@ -8,5 +8,5 @@ mod layout;
 mod state;
 
 pub use customers::{CustomerListPage, CustomerPage, NewCustomerPage};
-pub use layout::{Layout, NotFound};
+pub use layout::{Layout, NotFound, ShellPage};
 pub use state::{user_message, Crm, SaveError, SyncStatus};

@@ -1,0 +1,82 @@
+import { expect, test, type Page } from "@playwright/test";
+import { addCustomer, fillCustomerForm, open, search, synced, uid } from "./helpers";
+
+/** Waits until the service worker controls the page (after the first online visit). */
+async function controlledByServiceWorker(page: Page): Promise<void> {
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+}
+
+/** Which path the server rendered this document for; "/shell" when the service worker answered. */
+function renderedPath(page: Page) {
+  return page.locator('meta[name="rendered-path"]').getAttribute("content");
+}
+
+test("after one online visit, reload and new tabs at any URL work with no network", async ({ browser, request }) => {
+  const tag = uid();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await open(page);
+  await addCustomer(page, { name: `Cached ${tag}`, status: "Customer" });
+  await synced(page);
+
+  // A colleague adds a customer this browser pulls but never opens.
+  const neverOpened = crypto.randomUUID();
+  const reply = await request.post("/api/sync/push", {
+    data: {
+      client_id: crypto.randomUUID(),
+      mutations: [
+        {
+          id: 1,
+          entity: "customer",
+          op: "upsert",
+          record_id: neverOpened,
+          base_version: 0,
+          fields: { name: `Colleague ${tag}`, kind: "person", status: "Prospect" },
+        },
+      ],
+    },
+  });
+  expect((await reply.json()).results[0].status).toBe("applied");
+  await search(page).fill(tag);
+  await expect(page.getByTestId("customer-row")).toHaveCount(2, { timeout: 20_000 });
+  await controlledByServiceWorker(page);
+
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.getByTestId("sync-status")).toHaveAttribute("data-loaded", "true");
+  expect(await renderedPath(page)).toBe("/shell");
+  await expect(page.getByTestId("connection")).toHaveText("Offline");
+  await search(page).fill(tag);
+  await expect(page.getByTestId("customer-row")).toHaveCount(2);
+
+  // A new tab straight at a customer page never opened before.
+  const tab = await context.newPage();
+  await tab.goto(`/customers/${neverOpened}`);
+  await expect(tab.getByTestId("customer-name")).toHaveText(`Colleague ${tag}`);
+  expect(await renderedPath(tab)).toBe("/shell");
+  await tab.getByRole("button", { name: "Edit" }).click();
+  await fillCustomerForm(tab, { status: "Customer" });
+  await tab.getByRole("button", { name: "Save changes" }).click();
+  await expect(tab.getByTestId("customer-status")).toHaveText("Customer");
+  await expect(tab.getByTestId("sync-status")).toHaveAttribute("data-pending", "1");
+
+  await context.setOffline(false);
+  await synced(tab);
+  await context.close();
+});
+
+test("the app is installable and fits tablet and phone widths", async ({ page }) => {
+  await open(page);
+  const manifest = await page.request.get("/manifest.webmanifest");
+  expect(manifest.ok()).toBe(true);
+  expect((await manifest.json()).display).toBe("standalone");
+  for (const width of [768, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const path of ["/", "/customers/new"]) {
+      await open(page, path);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${path} at ${width}px`).toBeLessThanOrEqual(0);
+    }
+  }
+});
