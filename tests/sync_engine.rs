@@ -384,3 +384,50 @@ impl NetworkSwitch for TestEngine {
         self.transport().network.clone()
     }
 }
+
+#[tokio::test]
+async fn tabs_sharing_one_store_never_reuse_a_mutation_id() {
+    use clientele::sync::{Engine, MemoryStore};
+    use std::rc::Rc;
+    let (pool, _dir) = database().await;
+    let store = Rc::new(MemoryStore::default());
+    let client_id = Uuid::now_v7();
+    let open = || Engine::open(Rc::clone(&store), common::InProcess::new(&pool), client_id);
+    let first_tab = open().await.expect("tab 1");
+    let second_tab = open().await.expect("tab 2");
+
+    // Both tabs start from the same counter and edit before hearing of each other.
+    let acme = Uuid::now_v7();
+    let globex = Uuid::now_v7();
+    for (tab, id, name) in [(&first_tab, acme, "Acme"), (&second_tab, globex, "Globex")] {
+        tab.upsert(
+            Entity::Customer,
+            id,
+            &fields(json!({"name": name, "kind": "company", "status": "Prospect"})),
+        )
+        .await
+        .expect("saved");
+    }
+    let ids: Vec<u64> = store
+        .snapshot()
+        .outbox
+        .iter()
+        .map(|p| p.mutation.id)
+        .collect();
+    assert_eq!(ids, [1, 2]);
+
+    // The tab holding the sync lease hears "changed", reloads and pushes both.
+    first_tab.reload().await.expect("reload");
+    first_tab.sync(|_| {}).await.expect("sync");
+    second_tab.reload().await.expect("reload");
+    for tab in [&first_tab, &second_tab] {
+        assert_eq!(tab.read(|r| r.pending_count()), 0);
+        let names: Vec<String> = tab.read(|r| {
+            r.records(Entity::Customer)
+                .filter(|record| [acme, globex].contains(&record.id))
+                .map(|record| Customer::from_record(record).name)
+                .collect()
+        });
+        assert_eq!(names.len(), 2);
+    }
+}

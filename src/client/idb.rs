@@ -144,23 +144,33 @@ impl LocalStore for IndexedDbStore {
         })
     }
 
-    async fn enqueue(&self, mutation: &Mutation) -> Result<(), StoreError> {
+    async fn enqueue(&self, mutation: &Mutation) -> Result<u64, StoreError> {
         let tx = self.transaction(&[OUTBOX, META], TransactionMode::Readwrite)?;
-        let pending = PendingMutation {
-            mutation: mutation.clone(),
-            acknowledged: false,
+        let id = {
+            let meta = object_store(&tx, META)?;
+            let stored = meta
+                .get::<String, _, _>(NEXT_MUTATION_ID)
+                .build()
+                .map_err(failed("reading the mutation counter"))?
+                .await
+                .map_err(failed("reading the mutation counter"))?;
+            // Another tab may have queued mutations since this one last looked.
+            let id = mutation
+                .id
+                .max(parse_meta::<u64>(NEXT_MUTATION_ID, stored)?);
+            let pending = PendingMutation {
+                mutation: Mutation {
+                    id,
+                    ..mutation.clone()
+                },
+                acknowledged: false,
+            };
+            put(&object_store(&tx, OUTBOX)?, id_key(id), to_json(&pending)?)?;
+            put(&meta, NEXT_MUTATION_ID, to_json(&(id + 1))?)?;
+            id
         };
-        put(
-            &object_store(&tx, OUTBOX)?,
-            id_key(mutation.id),
-            to_json(&pending)?,
-        )?;
-        put(
-            &object_store(&tx, META)?,
-            NEXT_MUTATION_ID,
-            to_json(&(mutation.id + 1))?,
-        )?;
-        commit(tx, "queueing a mutation").await
+        commit(tx, "queueing a mutation").await?;
+        Ok(id)
     }
 
     async fn settle(

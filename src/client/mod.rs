@@ -4,12 +4,15 @@
 //! browser and keeps [`Crm`]'s status in step with the network.
 
 mod idb;
+mod tabs;
+
+pub use tabs::{TabMessage, Tabs};
 
 use crate::api;
 use crate::error::AppError;
 use crate::sync::{
-    Backoff, Engine, EngineError, PullRequest, PullResponse, PushRequest, PushResponse, Transport,
-    TransportError,
+    Backoff, Engine, EngineError, PullRequest, PullResponse, PushRequest, PushResponse, SyncReport,
+    Transport, TransportError,
 };
 use crate::ui::{user_message, Crm};
 use chrono::Utc;
@@ -22,6 +25,7 @@ use idb::IndexedDbStore;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
+
 use uuid::Uuid;
 
 /// The engine as the browser runs it.
@@ -78,15 +82,41 @@ pub fn start(crm: Crm) {
         match open_engine().await {
             Ok(engine) => {
                 let engine = Rc::new(engine);
+                let tabs = Rc::new(Tabs::join({
+                    let engine = Rc::clone(&engine);
+                    move |message| hear_other_tab(crm, Rc::clone(&engine), message)
+                }));
                 let (wake, woken) = unbounded();
-                crm.attach(Rc::clone(&engine), wake);
-                sync_loop(crm, engine, woken).await;
+                crm.attach(Rc::clone(&engine), wake, Rc::clone(&tabs));
+                sync_loop(crm, engine, tabs, woken).await;
             }
             Err(error) => crm
                 .status
                 .update(|status| status.error = Some(user_message(&error))),
         }
     });
+}
+
+/// Another tab changed the shared store or finished a sync.
+fn hear_other_tab(crm: Crm, engine: Rc<BrowserEngine>, message: TabMessage) {
+    match message {
+        TabMessage::Changed => spawn_local(async move {
+            match engine.reload().await {
+                Ok(()) => {
+                    crm.changed();
+                    // If this tab holds the sync lease, the change goes out now.
+                    crm.sync_now();
+                }
+                Err(error) => crm
+                    .status
+                    .update(|status| status.error = Some(user_message(&error))),
+            }
+        }),
+        TabMessage::Synced { at, error } => crm.status.update(|status| {
+            status.last_synced = Some(at);
+            status.error = error;
+        }),
+    }
 }
 
 async fn open_engine() -> Result<BrowserEngine, EngineError> {
@@ -146,11 +176,21 @@ fn navigator_online() -> bool {
 
 /// Syncs whenever woken (a local write, going online, "Retry") and every few
 /// seconds; after a failure waits with backoff unless woken by the user.
-async fn sync_loop(crm: Crm, engine: Rc<BrowserEngine>, mut woken: UnboundedReceiver<()>) {
+async fn sync_loop(
+    crm: Crm,
+    engine: Rc<BrowserEngine>,
+    tabs: Rc<Tabs>,
+    mut woken: UnboundedReceiver<()>,
+) {
     let mut backoff = Backoff::default();
+    let leaving = Rc::clone(&tabs);
+    let on_leave =
+        window_event_listener(leptos::ev::pagehide, move |_| leaving.release_sync_lease());
+    // Released with the page.
+    std::mem::forget(on_leave);
     loop {
         let mut wait_ms = POLL_INTERVAL_MS;
-        if navigator_online() {
+        if navigator_online() && tabs.hold_sync_lease() {
             crm.status.update(|status| {
                 status.syncing = true;
                 status.pulled = 0;
@@ -161,22 +201,32 @@ async fn sync_loop(crm: Crm, engine: Rc<BrowserEngine>, mut woken: UnboundedRece
                     crm.changed();
                 })
                 .await;
-            match result {
-                Ok(_) => {
+            let error = match result {
+                Ok(report) => {
                     backoff.reset();
-                    crm.status.update(|status| {
-                        status.last_synced = Some(Utc::now());
-                        status.error = None;
-                    });
+                    if report != SyncReport::default() {
+                        tabs.announce(&TabMessage::Changed);
+                    }
+                    None
                 }
                 Err(error) => {
                     let delay = backoff.next_delay(js_sys::Math::random());
                     wait_ms = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
-                    crm.status
-                        .update(|status| status.error = Some(user_message(&error)));
+                    Some(user_message(&error))
                 }
-            }
-            crm.status.update(|status| status.syncing = false);
+            };
+            let at = Utc::now();
+            tabs.announce(&TabMessage::Synced {
+                at,
+                error: error.clone(),
+            });
+            crm.status.update(|status| {
+                status.syncing = false;
+                status.error = error;
+                if status.error.is_none() {
+                    status.last_synced = Some(at);
+                }
+            });
             crm.changed();
         }
         let timer = TimeoutFuture::new(wait_ms);

@@ -112,16 +112,25 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
             .replica
             .borrow_mut()
             .prepare_upsert(entity, record_id, patch)?;
-        self.store.enqueue(&mutation).await?;
-        self.replica.borrow_mut().enqueued(mutation);
-        Ok(())
+        self.enqueue(mutation).await
     }
 
     /// Deletes a record (the server tombstones what hangs off it).
     pub async fn delete(&self, entity: Entity, record_id: Uuid) -> Result<(), EngineError> {
         let mutation = self.replica.borrow_mut().prepare_delete(entity, record_id);
-        self.store.enqueue(&mutation).await?;
+        self.enqueue(mutation).await
+    }
+
+    async fn enqueue(&self, mut mutation: crate::sync::Mutation) -> Result<(), EngineError> {
+        mutation.id = self.store.enqueue(&mutation).await?;
         self.replica.borrow_mut().enqueued(mutation);
+        Ok(())
+    }
+
+    /// Re-reads everything from the store, after another tab changed it.
+    pub async fn reload(&self) -> Result<(), EngineError> {
+        let snapshot = self.store.load().await?;
+        *self.replica.borrow_mut() = Replica::from_snapshot(snapshot);
         Ok(())
     }
 

@@ -153,9 +153,10 @@ impl Replica {
         }
     }
 
-    /// A mutation is safely stored: show it.
+    /// A mutation is safely stored (under the id the store gave it): show it.
     pub fn enqueued(&mut self, mutation: Mutation) {
         let key = key_of(&mutation);
+        self.next_mutation_id = self.next_mutation_id.max(mutation.id + 1);
         let at = self
             .outbox
             .partition_point(|pending| pending.mutation.id < mutation.id);

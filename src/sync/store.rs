@@ -49,8 +49,12 @@ pub struct StoreError(pub String);
 #[allow(async_fn_in_trait)]
 pub trait LocalStore {
     async fn load(&self) -> Result<Snapshot, StoreError>;
-    /// Queues a new local mutation and advances the mutation id counter.
-    async fn enqueue(&self, mutation: &Mutation) -> Result<(), StoreError>;
+    /// Queues a new local mutation under the next free id and returns that id.
+    ///
+    /// The counter lives in the store, so tabs sharing one store never hand
+    /// out the same id: the store takes `mutation.id` or, if another tab got
+    /// further, the next id after that tab's.
+    async fn enqueue(&self, mutation: &Mutation) -> Result<u64, StoreError>;
     /// Records a push's answer: these ids are acknowledged, these were refused.
     async fn settle(
         &self,
@@ -88,14 +92,18 @@ impl LocalStore for MemoryStore {
         Ok(self.snapshot())
     }
 
-    async fn enqueue(&self, mutation: &Mutation) -> Result<(), StoreError> {
+    async fn enqueue(&self, mutation: &Mutation) -> Result<u64, StoreError> {
         let mut state = self.state.borrow_mut();
+        let id = mutation.id.max(state.next_mutation_id);
         state.outbox.push(PendingMutation {
-            mutation: mutation.clone(),
+            mutation: Mutation {
+                id,
+                ..mutation.clone()
+            },
             acknowledged: false,
         });
-        state.next_mutation_id = mutation.id + 1;
-        Ok(())
+        state.next_mutation_id = id + 1;
+        Ok(id)
     }
 
     async fn settle(
@@ -154,5 +162,37 @@ impl From<Snapshot> for MemoryStore {
         Self {
             state: RefCell::new(snapshot),
         }
+    }
+}
+
+/// Tabs of one browser share one store; in tests, engines share an `Rc`.
+impl<S: LocalStore> LocalStore for std::rc::Rc<S> {
+    async fn load(&self) -> Result<Snapshot, StoreError> {
+        S::load(self).await
+    }
+
+    async fn enqueue(&self, mutation: &Mutation) -> Result<u64, StoreError> {
+        S::enqueue(self, mutation).await
+    }
+
+    async fn settle(
+        &self,
+        acknowledged: &[u64],
+        rejected: &[RejectedMutation],
+    ) -> Result<(), StoreError> {
+        S::settle(self, acknowledged, rejected).await
+    }
+
+    async fn apply_pulled(
+        &self,
+        rows: &[PulledRow],
+        cursor: i64,
+        forget_through: Option<u64>,
+    ) -> Result<(), StoreError> {
+        S::apply_pulled(self, rows, cursor, forget_through).await
+    }
+
+    async fn discard_rejected(&self, mutation_id: u64) -> Result<(), StoreError> {
+        S::discard_rejected(self, mutation_id).await
     }
 }

@@ -34,6 +34,8 @@ pub struct Crm {
     engine: StoredValue<Option<std::rc::Rc<crate::client::BrowserEngine>>, LocalStorage>,
     #[cfg(feature = "hydrate")]
     wake: StoredValue<Option<futures::channel::mpsc::UnboundedSender<()>>, LocalStorage>,
+    #[cfg(feature = "hydrate")]
+    tabs: StoredValue<Option<std::rc::Rc<crate::client::Tabs>>, LocalStorage>,
 }
 
 /// A failed local write, as the form shows it.
@@ -78,6 +80,8 @@ impl Crm {
             engine: StoredValue::new_local(None),
             #[cfg(feature = "hydrate")]
             wake: StoredValue::new_local(None),
+            #[cfg(feature = "hydrate")]
+            tabs: StoredValue::new_local(None),
         }
     }
 
@@ -192,6 +196,7 @@ impl Crm {
             let engine = self.engine.get_value().ok_or_else(not_ready)?;
             engine.discard_rejected(mutation_id).await?;
             self.changed();
+            self.tell_other_tabs();
             Ok(())
         }
         #[cfg(not(feature = "hydrate"))]
@@ -215,18 +220,31 @@ impl Crm {
     #[cfg(feature = "hydrate")]
     fn after_write(&self) {
         self.changed();
+        self.tell_other_tabs();
         self.sync_now();
     }
 
-    /// Hands the opened engine and the sync loop's wake-up channel to the UI.
+    #[cfg(feature = "hydrate")]
+    fn tell_other_tabs(&self) {
+        self.tabs.with_value(|tabs| {
+            if let Some(tabs) = tabs {
+                tabs.announce(&crate::client::TabMessage::Changed);
+            }
+        });
+    }
+
+    /// Hands the opened engine, the sync loop's wake-up channel and the
+    /// other-tabs channel to the UI.
     #[cfg(feature = "hydrate")]
     pub fn attach(
         &self,
         engine: std::rc::Rc<crate::client::BrowserEngine>,
         wake: futures::channel::mpsc::UnboundedSender<()>,
+        tabs: std::rc::Rc<crate::client::Tabs>,
     ) {
         self.engine.set_value(Some(engine));
         self.wake.set_value(Some(wake));
+        self.tabs.set_value(Some(tabs));
         self.status.update(|status| status.loaded = true);
         self.changed();
     }
