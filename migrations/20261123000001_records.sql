@@ -74,17 +74,22 @@ CREATE UNIQUE INDEX contacts_by_version ON contacts (workspace_id, version);
 CREATE INDEX contacts_by_customer ON contacts (workspace_id, customer_id);
 
 -- Values overwritten by a concurrent edit, kept so nobody's work is lost.
+-- Synced like any record, so every device can show and restore them.
 CREATE TABLE conflicts (
-    id INTEGER PRIMARY KEY,
+    id TEXT PRIMARY KEY NOT NULL,
     workspace_id TEXT NOT NULL REFERENCES workspaces (id),
-    entity TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    field_versions TEXT NOT NULL DEFAULT '{}',
+    record_entity TEXT NOT NULL,
     record_id TEXT NOT NULL,
     field TEXT NOT NULL,
-    theirs TEXT NOT NULL,
-    mine TEXT NOT NULL,
-    client_id TEXT NOT NULL,
-    mutation_id INTEGER NOT NULL,
-    version INTEGER NOT NULL,
-    created_at TEXT NOT NULL
+    theirs TEXT,
+    mine TEXT,
+    client_id TEXT,
+    resolved INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX conflicts_by_record ON conflicts (workspace_id, entity, record_id);
+CREATE UNIQUE INDEX conflicts_by_version ON conflicts (workspace_id, version);
+CREATE INDEX conflicts_by_record ON conflicts (workspace_id, record_entity, record_id);

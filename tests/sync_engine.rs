@@ -431,3 +431,57 @@ async fn tabs_sharing_one_store_never_reuse_a_mutation_id() {
         assert_eq!(names.len(), 2);
     }
 }
+
+#[tokio::test]
+async fn an_overwritten_value_reaches_every_device_and_can_be_restored() {
+    let (pool, _dir) = database().await;
+    let (alice, bob, acme) = two_devices_sharing_a_customer(&pool).await;
+    edit(&alice, acme, json!({"email": "alice@acme.test"})).await;
+    edit(&bob, acme, json!({"email": "bob@acme.test"})).await;
+    sync(&alice).await;
+    sync(&bob).await;
+    sync(&alice).await;
+
+    let conflict = alice.read(|r| {
+        r.records(Entity::Conflict)
+            .find(|record| record.text("record_id") == Some(&acme.to_string()))
+            .cloned()
+    });
+    let conflict = conflict.expect("the conflict was pulled");
+    assert_eq!(conflict.text("field"), Some("email"));
+    assert_eq!(conflict.text("theirs"), Some("\"alice@acme.test\""));
+    assert!(!conflict.flag("resolved"));
+
+    // Restore: an ordinary edit, plus marking the conflict resolved.
+    edit(&alice, acme, json!({"email": "alice@acme.test"})).await;
+    alice
+        .upsert(
+            Entity::Conflict,
+            conflict.id,
+            &fields(json!({"resolved": true})),
+        )
+        .await
+        .expect("resolve");
+    sync(&alice).await;
+    sync(&bob).await;
+    assert_eq!(
+        customer(&bob, acme).map(|c| c.email),
+        Some("alice@acme.test".into())
+    );
+    let resolved = bob.read(|r| {
+        r.get(RecordKey::new(Entity::Conflict, conflict.id))
+            .map(|c| c.flag("resolved"))
+    });
+    assert_eq!(resolved, Some(true));
+
+    // Clients cannot forge conflicts or rewrite what they say.
+    let forged = alice
+        .upsert(
+            Entity::Conflict,
+            conflict.id,
+            &fields(json!({"theirs": "\"x\""})),
+        )
+        .await
+        .expect_err("server-written field");
+    assert!(matches!(forged, EngineError::Invalid(ref field) if field.field == "theirs"));
+}

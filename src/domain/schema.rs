@@ -16,17 +16,21 @@ use std::fmt;
 pub enum Entity {
     Customer,
     Contact,
+    /// A value a concurrent edit overwrote. Written by the server; clients
+    /// may only mark one resolved.
+    Conflict,
 }
 
 impl Entity {
     /// Every entity, in the order a full pull or a cascade visits them.
-    pub const ALL: [Entity; 2] = [Entity::Customer, Entity::Contact];
+    pub const ALL: [Entity; 3] = [Entity::Customer, Entity::Contact, Entity::Conflict];
 
     /// The wire and storage name, also used to build local storage keys.
     pub fn as_str(self) -> &'static str {
         match self {
             Entity::Customer => "customer",
             Entity::Contact => "contact",
+            Entity::Conflict => "conflict",
         }
     }
 
@@ -35,6 +39,15 @@ impl Entity {
         match self {
             Entity::Customer => CUSTOMER_FIELDS,
             Entity::Contact => CONTACT_FIELDS,
+            Entity::Conflict => CONFLICT_FIELDS,
+        }
+    }
+
+    /// Whether clients may write this field; the others are the server's.
+    pub fn client_writable(self, field: &str) -> bool {
+        match self {
+            Entity::Conflict => field == "resolved",
+            Entity::Customer | Entity::Contact => field == "deleted" || self.field(field).is_some(),
         }
     }
 
@@ -143,6 +156,28 @@ const CONTACT_FIELDS: &[FieldSpec] = &[
     field("notes", "Notes", FieldKind::Notes),
 ];
 
+/// Entities a conflict can be about.
+pub const CONFLICT_ENTITIES: &[&str] = &["customer", "contact"];
+
+const CONFLICT_FIELDS: &[FieldSpec] = &[
+    required(
+        "record_entity",
+        "Record kind",
+        FieldKind::Choice(CONFLICT_ENTITIES),
+    ),
+    required("record_id", "Record", FieldKind::Text(64)),
+    required("field", "Field", FieldKind::Text(64)),
+    // JSON text of the overwritten value and of the value that won.
+    field(
+        "theirs",
+        "Overwritten value",
+        FieldKind::Text(NOTES_MAX + 64),
+    ),
+    field("mine", "New value", FieldKind::Text(NOTES_MAX + 64)),
+    field("client_id", "Changed by", FieldKind::Text(64)),
+    field("resolved", "Resolved", FieldKind::Flag),
+];
+
 /// A value the rules refuse, naming the field so the form can show it there.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -169,14 +204,13 @@ pub fn normalize_patch(
     entity: Entity,
     patch: &Map<String, Value>,
 ) -> Result<Map<String, Value>, FieldError> {
-    if let Some(unknown) = patch
-        .keys()
-        .find(|name| *name != "deleted" && entity.field(name).is_none())
-    {
-        return Err(FieldError::new(
-            unknown.clone(),
-            format!("is not a field of a {entity}"),
-        ));
+    if let Some(unknown) = unknown_field(entity, patch) {
+        let message = if entity.field(unknown).is_some() {
+            "is set by the server".to_owned()
+        } else {
+            format!("is not a field of a {entity}")
+        };
+        return Err(FieldError::new(unknown, message));
     }
     let mut clean = Map::with_capacity(patch.len());
     if let Some(deleted) = patch.get("deleted") {
@@ -200,7 +234,7 @@ pub fn unknown_field(entity: Entity, patch: &Map<String, Value>) -> Option<&str>
     patch
         .keys()
         .map(String::as_str)
-        .find(|name| *name != "deleted" && entity.field(name).is_none())
+        .find(|name| !entity.client_writable(name))
 }
 
 /// Checks that a whole record (after a change is merged in) has every required field.

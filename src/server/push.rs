@@ -1,7 +1,7 @@
 //! Applying pushed mutations: idempotent, in order, one transaction each.
 
 use super::merge::merge;
-use super::repository::{self as repo, ConflictSource, StoredRecord, WorkspaceId};
+use super::repository::{self as repo, StoredRecord, WorkspaceId};
 use super::ServerError;
 use crate::domain::{
     check_required, choose_default_contact, normalize_patch, unknown_field, DefaultCandidate,
@@ -160,6 +160,12 @@ async fn upsert(
     if let Err(error) = check_required(mutation.entity, &stored.record.fields) {
         return Ok(MutationResult::rejected(mutation.id, error));
     }
+    if mutation.entity == Entity::Conflict && is_new_record(&stored) {
+        return Ok(MutationResult::rejected(
+            mutation.id,
+            FieldError::new("record_id", "conflicts are recorded by the server"),
+        ));
+    }
     let customer = match mutation.entity {
         Entity::Contact => {
             let customer = stored.record.reference("customer_id");
@@ -171,9 +177,9 @@ async fn upsert(
             }
             customer
         }
-        Entity::Customer => None,
+        Entity::Customer | Entity::Conflict => None,
     };
-    let is_new = stored.record.version == 0;
+    let is_new = is_new_record(&stored);
     if merged.changed.is_empty() && !is_new {
         return Ok(MutationResult::applied(
             mutation.id,
@@ -190,15 +196,8 @@ async fn upsert(
     if !repo::save(tx, workspace, mutation.entity, &stored).await? {
         return Ok(id_unusable(mutation));
     }
-    if !merged.conflicts.is_empty() {
-        let source = ConflictSource {
-            entity: mutation.entity,
-            record_id: mutation.record_id,
-            client_id,
-            mutation_id: mutation.id,
-            version,
-        };
-        repo::save_conflicts(tx, workspace, &source, &merged.conflicts, now).await?;
+    for conflict in &merged.conflicts {
+        keep_overwritten_value(tx, workspace, mutation, client_id, conflict, now).await?;
     }
     let mut touched: Vec<Uuid> = previous_customer.into_iter().chain(customer).collect();
     touched.dedup();
@@ -241,8 +240,57 @@ async fn delete(
                 restore_default_contact(tx, workspace, customer, now).await?;
             }
         }
+        Entity::Conflict => {}
     }
     Ok(MutationResult::applied(mutation.id, version, Vec::new()))
+}
+
+fn is_new_record(stored: &StoredRecord) -> bool {
+    stored.record.version == 0
+}
+
+/// Records an overwritten value as a conflict row, versioned like any write
+/// so every device pulls it and can offer to restore it.
+async fn keep_overwritten_value(
+    tx: &mut SqliteConnection,
+    workspace: WorkspaceId,
+    mutation: &Mutation,
+    client_id: Uuid,
+    conflict: &FieldConflict,
+    now: DateTime<Utc>,
+) -> Result<(), ServerError> {
+    let version = repo::next_version(tx, workspace).await?;
+    let mut record = Record::new_local(Uuid::now_v7(), now);
+    record.version = version;
+    for (field, value) in [
+        ("record_entity", mutation.entity.as_str().to_owned()),
+        ("record_id", mutation.record_id.to_string()),
+        ("field", conflict.field.clone()),
+        ("theirs", conflict.theirs.to_string()),
+        ("mine", conflict.mine.to_string()),
+        ("client_id", client_id.to_string()),
+    ] {
+        record.fields.insert(field.to_owned(), Value::String(value));
+    }
+    record
+        .fields
+        .insert("resolved".to_owned(), Value::Bool(false));
+    let field_versions = record
+        .fields
+        .keys()
+        .map(|field| (field.clone(), version))
+        .collect();
+    repo::save(
+        tx,
+        workspace,
+        Entity::Conflict,
+        &StoredRecord {
+            record,
+            field_versions,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 async fn tombstone(

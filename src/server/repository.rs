@@ -30,6 +30,7 @@ fn table(entity: Entity) -> &'static str {
     match entity {
         Entity::Customer => "customers",
         Entity::Contact => "contacts",
+        Entity::Conflict => "conflicts",
     }
 }
 
@@ -276,45 +277,7 @@ pub async fn record_processed(
     Ok(())
 }
 
-/// Where an overwritten value came from, for the conflicts table.
-pub struct ConflictSource {
-    pub entity: Entity,
-    pub record_id: Uuid,
-    pub client_id: Uuid,
-    pub mutation_id: u64,
-    pub version: i64,
-}
-
-/// Keeps values a concurrent edit overwrote, so they can be restored.
-pub async fn save_conflicts(
-    conn: &mut SqliteConnection,
-    workspace: WorkspaceId,
-    source: &ConflictSource,
-    conflicts: &[FieldConflict],
-    now: DateTime<Utc>,
-) -> Result<(), ServerError> {
-    for conflict in conflicts {
-        sqlx::query(
-            "INSERT INTO conflicts (workspace_id, entity, record_id, field, theirs, mine, client_id, mutation_id, \
-             version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(workspace.0.to_string())
-        .bind(source.entity.as_str())
-        .bind(source.record_id.to_string())
-        .bind(&conflict.field)
-        .bind(conflict.theirs.to_string())
-        .bind(conflict.mine.to_string())
-        .bind(source.client_id.to_string())
-        .bind(to_sql_id(source.mutation_id)?)
-        .bind(source.version)
-        .bind(now.to_rfc3339())
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
-/// Overwritten values kept for one record, oldest first: `(field, theirs, mine)`.
+/// Overwritten values kept for one record, oldest first, resolved or not.
 pub async fn conflicts_of(
     pool: &SqlitePool,
     workspace: WorkspaceId,
@@ -322,7 +285,7 @@ pub async fn conflicts_of(
     record_id: Uuid,
 ) -> Result<Vec<FieldConflict>, ServerError> {
     let rows = sqlx::query(
-        "SELECT field, theirs, mine FROM conflicts WHERE workspace_id = ? AND entity = ? AND record_id = ? ORDER BY id",
+        "SELECT * FROM conflicts WHERE workspace_id = ? AND record_entity = ? AND record_id = ? ORDER BY version",
     )
     .bind(workspace.0.to_string())
     .bind(entity.as_str())
@@ -331,13 +294,13 @@ pub async fn conflicts_of(
     .await?;
     rows.iter()
         .map(|row| {
-            let json = |column: &str| -> Result<Value, ServerError> {
-                let text: String = row.try_get(column)?;
-                serde_json::from_str(&text)
-                    .map_err(|err| ServerError::Corrupt(format!("conflict {column}: {err}")))
+            let stored = read_record(Entity::Conflict, row)?;
+            let json = |field: &str| -> Result<Value, ServerError> {
+                serde_json::from_str(stored.record.text(field).unwrap_or("null"))
+                    .map_err(|err| ServerError::Corrupt(format!("conflict {field}: {err}")))
             };
             Ok(FieldConflict {
-                field: row.try_get("field")?,
+                field: stored.record.text("field").unwrap_or_default().to_owned(),
                 theirs: json("theirs")?,
                 mine: json("mine")?,
             })
