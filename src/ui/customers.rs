@@ -1,5 +1,6 @@
 //! Customer pages: the filtered list, the new-customer form and one customer.
 
+use super::conflicts::ConflictNotices;
 use super::contacts::ContactsSection;
 use super::form::{choice_label, RecordForm};
 use super::state::Crm;
@@ -306,6 +307,7 @@ pub fn CustomerPage() -> impl IntoView {
                         <DeleteCustomer id=id name=current.name.clone()/>
                     </div>
                 </div>
+                <ConflictNotices customer_id=id/>
                 <CustomerDetails customer=current.clone()/>
                 <ContactsSection customer_id=id/>
             </article>

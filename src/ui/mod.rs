@@ -1,6 +1,7 @@
 //! Leptos components and pages. They read reactive views of the local store
 //! through [`Crm`] and write by enqueueing mutations; never the server.
 
+mod conflicts;
 mod contacts;
 mod customers;
 mod form;

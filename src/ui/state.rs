@@ -1,7 +1,7 @@
 //! The UI's handle on local data: reactive reads of the engine's view and
 //! writes that enqueue mutations. Components never call the server.
 
-use crate::domain::{Contact, Customer, Entity, FieldError, RecordKey};
+use crate::domain::{Conflict, Contact, Customer, Entity, FieldError, RecordKey};
 use crate::sync::{EngineError, RejectedMutation, Replica};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -45,6 +45,16 @@ pub enum SaveError {
     Field(FieldError),
     /// The device could not store the change: show it above the form.
     Device(String),
+}
+
+impl SaveError {
+    /// The sentence to show when the failure has no field of its own on screen.
+    pub fn message(&self) -> String {
+        match self {
+            SaveError::Field(field) => field.message.clone(),
+            SaveError::Device(message) => message.clone(),
+        }
+    }
 }
 
 impl From<EngineError> for SaveError {
@@ -145,6 +155,46 @@ impl Crm {
                 })
                 .collect()
         })
+    }
+
+    /// Unresolved overwritten values of these records, newest first.
+    pub fn conflicts_of(&self, record_ids: &[Uuid]) -> Vec<Conflict> {
+        let mut conflicts: Vec<Conflict> = self.read(Vec::new(), |replica| {
+            replica
+                .records(Entity::Conflict)
+                .filter_map(Conflict::from_record)
+                .filter(|conflict| !conflict.resolved && record_ids.contains(&conflict.record_id))
+                .collect()
+        });
+        conflicts.sort_by_key(|conflict| std::cmp::Reverse(conflict.at));
+        conflicts
+    }
+
+    /// This browser's sync client id, to tell its own edits from others'.
+    pub fn client_id(&self) -> Option<Uuid> {
+        #[cfg(feature = "hydrate")]
+        if let Some(engine) = self.engine.get_value() {
+            return Some(engine.client_id());
+        }
+        None
+    }
+
+    /// Puts an overwritten value back (an ordinary, synced edit) and closes the conflict.
+    pub async fn restore(&self, conflict: &Conflict) -> Result<(), SaveError> {
+        let patch: Map<String, Value> = [(conflict.field.clone(), conflict.theirs.clone())]
+            .into_iter()
+            .collect();
+        self.save(conflict.entity, conflict.record_id, patch)
+            .await?;
+        self.dismiss(conflict).await
+    }
+
+    /// Keeps the current value and closes the conflict.
+    pub async fn dismiss(&self, conflict: &Conflict) -> Result<(), SaveError> {
+        let patch: Map<String, Value> = [("resolved".to_owned(), Value::Bool(true))]
+            .into_iter()
+            .collect();
+        self.save(Entity::Conflict, conflict.id, patch).await
     }
 
     /// Changes the server refused, for the "needs attention" list.

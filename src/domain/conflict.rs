@@ -1,0 +1,68 @@
+//! Typed view of a conflict: a value someone's edit overwrote.
+
+use super::record::Record;
+use super::schema::Entity;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// One overwritten field value, as the record page offers to restore it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conflict {
+    pub id: Uuid,
+    pub entity: Entity,
+    pub record_id: Uuid,
+    pub field: String,
+    /// The value that was overwritten.
+    pub theirs: Value,
+    /// The value that replaced it.
+    pub mine: Value,
+    /// The sync client whose edit overwrote it.
+    pub client_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+    pub resolved: bool,
+}
+
+fn json(record: &Record, field: &str) -> Value {
+    record
+        .text(field)
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or(Value::Null)
+}
+
+impl Conflict {
+    /// `None` for a row that names no known record (written by a newer server).
+    pub fn from_record(record: &Record) -> Option<Self> {
+        Some(Self {
+            id: record.id,
+            entity: serde_json::from_value(Value::String(record.text("record_entity")?.to_owned()))
+                .ok()?,
+            record_id: record.reference("record_id")?,
+            field: record.text("field")?.to_owned(),
+            theirs: json(record, "theirs"),
+            mine: json(record, "mine"),
+            client_id: record.reference("client_id"),
+            at: record.created_at,
+            resolved: record.flag("resolved"),
+        })
+    }
+
+    /// The field's label, as the form shows it.
+    pub fn field_label(&self) -> &str {
+        self.entity
+            .field(&self.field)
+            .map_or(self.field.as_str(), |spec| spec.label)
+    }
+}
+
+/// A field value as users read it: text as is, nothing as "(empty)".
+pub fn display_value(value: &Value) -> String {
+    match value {
+        Value::Null => "(empty)".to_owned(),
+        Value::String(text) if text.is_empty() => "(empty)".to_owned(),
+        Value::String(text) => text.clone(),
+        Value::Bool(true) => "yes".to_owned(),
+        Value::Bool(false) => "no".to_owned(),
+        other => other.to_string(),
+    }
+}

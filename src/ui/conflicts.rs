@@ -1,0 +1,96 @@
+//! Conflict markers: values a concurrent edit overwrote, with one-click restore.
+
+use super::state::Crm;
+use crate::domain::{display_value, Conflict};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use uuid::Uuid;
+
+fn who(conflict: &Conflict, me: Option<Uuid>) -> &'static str {
+    if conflict.client_id.is_some() && conflict.client_id == me {
+        "this browser"
+    } else {
+        "another device"
+    }
+}
+
+/// Every unresolved conflict of a customer and its contacts.
+#[component]
+pub fn ConflictNotices(customer_id: Uuid) -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    let conflicts = Memo::new(move |_| {
+        let mut ids: Vec<Uuid> = crm
+            .contacts_of(customer_id)
+            .iter()
+            .map(|contact| contact.id)
+            .collect();
+        ids.push(customer_id);
+        crm.conflicts_of(&ids)
+    });
+    let problem = RwSignal::new(None::<String>);
+    view! {
+        <Show when=move || !conflicts.with(Vec::is_empty)>
+            <section class="conflicts" aria-live="polite">
+                <h2>"Changed by two people at once"</h2>
+                <Show when=move || problem.get().is_some()>
+                    <p class="form-summary" role="alert">{move || problem.get()}</p>
+                </Show>
+                <ul>
+                    {move || {
+                        let me = crm.client_id();
+                        conflicts
+                            .get()
+                            .into_iter()
+                            .map(|conflict| {
+                                let restore = conflict.clone();
+                                let dismiss = conflict.clone();
+                                let overwritten = display_value(&conflict.theirs);
+                                view! {
+                                    <li class="conflict" data-testid="conflict">
+                                        <p>
+                                            <strong>{conflict.field_label().to_owned()}</strong>
+                                            ": \u{201c}"
+                                            <span data-testid="overwritten">{overwritten.clone()}</span>
+                                            "\u{201d} was replaced by \u{201c}"
+                                            {display_value(&conflict.mine)}
+                                            "\u{201d} from "
+                                            {who(&conflict, me)}
+                                            " at "
+                                            {conflict
+                                                .at
+                                                .with_timezone(&chrono::Local)
+                                                .format("%d %b %H:%M")
+                                                .to_string()}
+                                            "."
+                                        </p>
+                                        <button
+                                            class="primary"
+                                            on:click=move |_| {
+                                                let conflict = restore.clone();
+                                                spawn_local(async move {
+                                                    if let Err(error) = crm.restore(&conflict).await {
+                                                        problem.set(Some(error.message()));
+                                                    }
+                                                });
+                                            }
+                                        >
+                                            {format!("Restore \u{201c}{overwritten}\u{201d}")}
+                                        </button>
+                                        <button on:click=move |_| {
+                                            let conflict = dismiss.clone();
+                                            spawn_local(async move {
+                                                if let Err(error) = crm.dismiss(&conflict).await {
+                                                    problem.set(Some(error.message()));
+                                                }
+                                            });
+                                        }>"Keep current value"</button>
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+            </section>
+        </Show>
+    }
+}
