@@ -82,6 +82,13 @@ test("a value the server refuses shows in 'Needs attention' with its reason", as
   await expect(attention).toContainText("Orphan");
   await expect(attention).toContainText("Customer does not exist");
   await expect(page.getByTestId("customer-missing")).toBeVisible();
+
+  // Fixing it: the form comes back filled in; resending to a deleted customer
+  // is refused again, here in the browser, so the user discards it.
+  await attention.getByRole("button", { name: "Fix and resend" }).click();
+  await expect(attention.getByLabel("First name")).toHaveValue("Orphan");
+  await attention.getByRole("button", { name: "Resend" }).click();
+  await expect(attention.getByTestId("form-error")).toContainText("Customer does not exist");
   await attention.getByRole("button", { name: "Discard" }).click();
   await expect(attention).toHaveCount(0);
 });

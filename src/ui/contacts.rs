@@ -1,23 +1,12 @@
 //! A customer's contacts: list, add, edit, delete and choose the default.
 
-use super::form::RecordForm;
+use super::form::{RecordForm, CONTACT_FORM_FIELDS};
 use super::state::Crm;
 use crate::domain::{Contact, Entity};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::{Map, Value};
 use uuid::Uuid;
-
-/// The fields the contact form shows, in order.
-const CONTACT_FORM_FIELDS: &[&str] = &[
-    "first_name",
-    "last_name",
-    "job_title",
-    "email",
-    "phone",
-    "mobile",
-    "notes",
-];
 
 fn contact_values(contact: &Contact) -> Map<String, Value> {
     [

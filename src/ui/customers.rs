@@ -2,7 +2,7 @@
 
 use super::conflicts::ConflictNotices;
 use super::contacts::ContactsSection;
-use super::form::{choice_label, RecordForm};
+use super::form::{choice_label, RecordForm, CUSTOMER_FORM_FIELDS};
 use super::state::Crm;
 use crate::domain::{Customer, CustomerFilter, Entity, StatusCount};
 use leptos::prelude::*;
@@ -11,12 +11,6 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
-
-/// The fields the customer form shows, in order.
-const CUSTOMER_FORM_FIELDS: &[&str] = &[
-    "name", "kind", "status", "email", "phone", "website", "street", "postcode", "city", "country",
-    "notes",
-];
 
 /// Rows drawn at once; a search narrows longer lists.
 const LIST_LIMIT: usize = 500;

@@ -8,6 +8,32 @@ use leptos::task::spawn_local;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+/// The fields the customer form shows, in order.
+pub const CUSTOMER_FORM_FIELDS: &[&str] = &[
+    "name", "kind", "status", "email", "phone", "website", "street", "postcode", "city", "country",
+    "notes",
+];
+
+/// The fields the contact form shows, in order.
+pub const CONTACT_FORM_FIELDS: &[&str] = &[
+    "first_name",
+    "last_name",
+    "job_title",
+    "email",
+    "phone",
+    "mobile",
+    "notes",
+];
+
+/// The fields a user edits for an entity; conflicts have no form.
+pub fn form_fields(entity: Entity) -> &'static [&'static str] {
+    match entity {
+        Entity::Customer => CUSTOMER_FORM_FIELDS,
+        Entity::Contact => CONTACT_FORM_FIELDS,
+        Entity::Conflict => &[],
+    }
+}
+
 /// "company" → "Company": how stored choice values are shown.
 pub fn choice_label(value: &str) -> String {
     let mut chars = value.chars();

@@ -1,11 +1,13 @@
 //! The frame around every page: header, sync status and refused changes.
 
+use super::form::{form_fields, RecordForm};
 use super::state::{Crm, SyncStatus};
 use crate::domain::FieldError;
 use crate::sync::{Op, RejectedMutation};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
+use serde_json::{Map, Value};
 
 /// Header with navigation and sync status, then the page.
 #[component]
@@ -131,7 +133,8 @@ fn describe(rejected: &RejectedMutation) -> String {
     )
 }
 
-/// Changes the server refused, never dropped silently: each with its reason.
+/// Changes the server refused, never dropped silently: each with its reason,
+/// a way to fix and resend it, and a way to discard it.
 #[component]
 fn RejectedChanges() -> impl IntoView {
     let crm = expect_context::<Crm>();
@@ -145,29 +148,71 @@ fn RejectedChanges() -> impl IntoView {
                         rejected
                             .get()
                             .into_iter()
-                            .map(|item| {
-                                let id = item.mutation.id;
-                                view! {
-                                    <li>
-                                        <span>{describe(&item)}</span>
-                                        <button
-                                            class="link"
-                                            on:click=move |_| {
-                                                spawn_local(async move {
-                                                    let _ = crm.discard_rejected(id).await;
-                                                });
-                                            }
-                                        >
-                                            "Discard"
-                                        </button>
-                                    </li>
-                                }
-                            })
+                            .map(|item| view! { <RejectedItem item=item/> })
                             .collect_view()
                     }}
                 </ul>
             </section>
         </Show>
+    }
+}
+
+#[component]
+fn RejectedItem(item: RejectedMutation) -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    let fixing = RwSignal::new(false);
+    let id = item.mutation.id;
+    let entity = item.mutation.entity;
+    let record_id = item.mutation.record_id;
+    let fields = form_fields(entity);
+    let fixable = item.mutation.op == Op::Upsert && !fields.is_empty();
+    let description = describe(&item);
+    let refused_fields = item.mutation.fields;
+    let discard = move || {
+        spawn_local(async move {
+            let _ = crm.discard_rejected(id).await;
+        });
+    };
+    let form = move || {
+        // The current record with the refused values on top, for the user to correct.
+        let mut initial = crm.fields_of(entity, record_id);
+        initial.extend(refused_fields.clone());
+        let fixed: Map<String, Value> = initial
+            .iter()
+            .filter(|(name, _)| name.as_str() == "customer_id")
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        let on_done = Callback::new(move |saved: bool| {
+            fixing.set(false);
+            if saved {
+                discard();
+            }
+        });
+        view! {
+            <RecordForm
+                entity=entity
+                record_id=record_id
+                fields=fields
+                initial=initial
+                fixed=fixed
+                submit_label="Resend"
+                on_done=on_done
+            />
+        }
+    };
+    view! {
+        <li data-testid="rejected-change">
+            <span>{description}</span>
+            <Show when=move || fixable && !fixing.get()>
+                <button class="link" on:click=move |_| fixing.set(true)>
+                    "Fix and resend"
+                </button>
+            </Show>
+            <button class="link" on:click=move |_| discard()>
+                "Discard"
+            </button>
+            <Show when=move || fixing.get()>{form.clone()}</Show>
+        </li>
     }
 }
 

@@ -157,6 +157,16 @@ impl Crm {
         })
     }
 
+    /// A record's current fields, empty when it is not (or no longer) here.
+    pub fn fields_of(&self, entity: Entity, id: Uuid) -> Map<String, Value> {
+        self.read(Map::new(), |replica| {
+            replica
+                .get(RecordKey::new(entity, id))
+                .map(|record| record.fields.clone())
+                .unwrap_or_default()
+        })
+    }
+
     /// Unresolved overwritten values of these records, newest first.
     pub fn conflicts_of(&self, record_ids: &[Uuid]) -> Vec<Conflict> {
         let mut conflicts: Vec<Conflict> = self.read(Vec::new(), |replica| {
