@@ -38,6 +38,7 @@ test("after one online visit, reload and new tabs at any URL work with no networ
     },
   });
   expect((await reply.json()).results[0].status).toBe("applied");
+  await page.getByRole("link", { name: "Customers" }).first().click();
   await search(page).fill(tag);
   await expect(page.getByTestId("customer-row")).toHaveCount(2, { timeout: 20_000 });
   await controlledByServiceWorker(page);

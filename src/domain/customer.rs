@@ -115,6 +115,16 @@ impl Contact {
     }
 }
 
+/// Whether a search is a phone number (digits and the usual separators, at
+/// least three digits), so "+44 20" finds "0044 20…" but an e-mail address
+/// with digits in it does not match phone numbers.
+fn looks_like_phone(query: &str) -> bool {
+    query
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        && digits(query).len() >= 3
+}
+
 /// What the customer list shows: one status or all, narrowed by a search text.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CustomerFilter {
@@ -141,8 +151,7 @@ impl CustomerFilter {
         if customer.search_text.contains(&lowered) {
             return true;
         }
-        let query_digits = digits(query);
-        query_digits.len() >= 3 && customer.phone_digits.contains(&query_digits)
+        looks_like_phone(query) && customer.phone_digits.contains(&digits(query))
     }
 
     /// The matching customers sorted by name, as the list shows them.
@@ -231,6 +240,14 @@ mod tests {
             query: "2079".into(),
         };
         assert_eq!(names(&by_phone), ["Acme Ltd"]);
+        let email_with_digits = CustomerFilter {
+            status: None,
+            query: "info2079@nowhere.test".into(),
+        };
+        assert!(
+            names(&email_with_digits).is_empty(),
+            "digits in an e-mail never match phones"
+        );
         let nothing = CustomerFilter {
             status: Some("Customer".into()),
             query: "acme".into(),

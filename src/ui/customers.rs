@@ -134,6 +134,7 @@ pub fn CustomerListPage() -> impl IntoView {
                         }
                     }
                 >
+                    <div class="table-wrap">
                     <table class="customer-table">
                         <thead>
                             <tr>
@@ -172,6 +173,7 @@ pub fn CustomerListPage() -> impl IntoView {
                             }}
                         </tbody>
                     </table>
+                    </div>
                     <Show when=move || shown.with(|shown| shown.len() > LIST_LIMIT)>
                         <p class="muted">
                             {move || format!("Showing the first {LIST_LIMIT} of {}. Search to narrow the list.", shown.with(Vec::len))}
