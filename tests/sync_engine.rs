@@ -336,8 +336,17 @@ async fn an_edit_to_a_deleted_customer_loses_to_the_delete_until_restored() {
     sync(&alice).await;
     edit(&bob, acme, json!({"phone": "123"})).await;
     let report = bob.sync(|_| {}).await.expect("sync");
-    assert_eq!(report.conflicts, 1);
+    assert_eq!(
+        report.rejected, 1,
+        "the edit lost to the delete and needs attention"
+    );
     assert!(customer(&bob, acme).is_none(), "deletes win");
+    let refused = bob.read(|r| r.rejected().to_vec());
+    assert_eq!(refused[0].error.field, "deleted");
+    assert_eq!(
+        refused[0].error.message,
+        "this customer was deleted by someone else"
+    );
 
     // Restoring is an upsert with deleted: false; the record comes back everywhere.
     edit(&bob, acme, json!({"deleted": false})).await;

@@ -50,3 +50,41 @@ test("journey 2 of issue 3: two people edit one customer, one of them offline", 
   await aliceContext.close();
   await bobContext.close();
 });
+
+test("an edit to a customer a colleague deleted meanwhile needs attention and can restore it", async ({ browser }) => {
+  const tag = uid();
+  const aliceContext = await browser.newContext();
+  const bobContext = await browser.newContext();
+  const alice = await aliceContext.newPage();
+  const bob = await bobContext.newPage();
+  await open(alice);
+  await addCustomer(alice, { name: `Deleted meanwhile ${tag}`, phone: "100" });
+  await synced(alice);
+  const path = new URL(alice.url()).pathname;
+  await open(bob, path);
+  await expect(bob.getByTestId("customer-name")).toBeVisible();
+
+  await bobContext.setOffline(true);
+  await bob.getByRole("button", { name: "Edit" }).click();
+  await fillCustomerForm(bob, { phone: "999" });
+  await bob.getByRole("button", { name: "Save changes" }).click();
+  await alice.getByRole("button", { name: "Delete" }).click();
+  await alice.getByRole("button", { name: "Yes, delete" }).click();
+  await synced(alice);
+
+  await bobContext.setOffline(false);
+  const attention = bob.getByTestId("rejected-changes");
+  await expect(attention).toContainText("this customer was deleted by someone else");
+  await expect(bob.getByTestId("customer-missing")).toBeVisible();
+  await attention.getByRole("button", { name: "Restore with my changes" }).click();
+  await expect(attention.getByLabel("Phone")).toHaveValue("999");
+  await attention.getByRole("button", { name: "Resend" }).click();
+  await expect(attention).toHaveCount(0);
+  await expect(bob.getByTestId("customer-name")).toHaveText(`Deleted meanwhile ${tag}`);
+  await synced(bob);
+
+  await open(alice, path);
+  await expect(alice.getByRole("link", { name: "999", exact: true })).toBeVisible({ timeout: 20_000 });
+  await aliceContext.close();
+  await bobContext.close();
+});

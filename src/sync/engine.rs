@@ -183,6 +183,15 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
                             .unwrap_or_else(|| FieldError::new("", "refused by the server"));
                         rejected.push(RejectedMutation { mutation, error });
                     }
+                    Some(result) if result.conflicts.iter().any(|c| c.field == "deleted") => {
+                        // Deletes win, so the edit was not applied: the user
+                        // must hear of it and may restore the record with it.
+                        let error = FieldError::new(
+                            "deleted",
+                            format!("this {} was deleted by someone else", mutation.entity),
+                        );
+                        rejected.push(RejectedMutation { mutation, error });
+                    }
                     Some(result) => {
                         report.conflicts += usize::from(result.status == MutationStatus::Conflict);
                         acknowledged.push(mutation.id);

@@ -167,6 +167,8 @@ fn RejectedItem(item: RejectedMutation) -> impl IntoView {
     let fields = form_fields(entity);
     let fixable = item.mutation.op == Op::Upsert && !fields.is_empty();
     let description = describe(&item);
+    // An edit that lost to a delete is resent as a restore.
+    let restores = item.error.field == "deleted";
     let refused_fields = item.mutation.fields;
     let discard = move || {
         spawn_local(async move {
@@ -177,11 +179,14 @@ fn RejectedItem(item: RejectedMutation) -> impl IntoView {
         // The current record with the refused values on top, for the user to correct.
         let mut initial = crm.fields_of(entity, record_id);
         initial.extend(refused_fields.clone());
-        let fixed: Map<String, Value> = initial
+        let mut fixed: Map<String, Value> = initial
             .iter()
             .filter(|(name, _)| name.as_str() == "customer_id")
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect();
+        if restores {
+            fixed.insert("deleted".to_owned(), Value::Bool(false));
+        }
         let on_done = Callback::new(move |saved: bool| {
             fixing.set(false);
             if saved {
@@ -205,7 +210,7 @@ fn RejectedItem(item: RejectedMutation) -> impl IntoView {
             <span>{description}</span>
             <Show when=move || fixable && !fixing.get()>
                 <button class="link" on:click=move |_| fixing.set(true)>
-                    "Fix and resend"
+                    {if restores { "Restore with my changes" } else { "Fix and resend" }}
                 </button>
             </Show>
             <button class="link" on:click=move |_| discard()>
