@@ -79,6 +79,11 @@ impl Replica {
         self.view.get(&key).filter(|record| !record.deleted)
     }
 
+    /// A record as last known, even if deleted: what a restore starts from.
+    pub fn last_known(&self, key: RecordKey) -> Option<&Record> {
+        self.view.get(&key)
+    }
+
     /// How many local changes the server has not acknowledged yet.
     pub fn pending_count(&self) -> usize {
         self.outbox

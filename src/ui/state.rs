@@ -157,11 +157,12 @@ impl Crm {
         })
     }
 
-    /// A record's current fields, empty when it is not (or no longer) here.
+    /// A record's last known fields (deleted ones too, for a restore);
+    /// empty for a record this device never had.
     pub fn fields_of(&self, entity: Entity, id: Uuid) -> Map<String, Value> {
         self.read(Map::new(), |replica| {
             replica
-                .get(RecordKey::new(entity, id))
+                .last_known(RecordKey::new(entity, id))
                 .map(|record| record.fields.clone())
                 .unwrap_or_default()
         })
