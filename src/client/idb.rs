@@ -17,7 +17,8 @@
 //! - `records`: `"{entity}/{uuid}"` → a [`PulledRow`]
 //! - `outbox`: mutation id → a [`PendingMutation`]
 //! - `rejected`: mutation id → a [`RejectedMutation`]
-//! - `meta`: `"cursor"` and `"next_mutation_id"` → the number, as JSON too
+//! - `meta`: `"cursor"` and `"next_mutation_id"` → the number, and
+//!   `"client_id"` → the sync client id, all as JSON too
 
 use crate::sync::{
     LocalStore, Mutation, PendingMutation, PulledRow, RejectedMutation, Snapshot, StoreError,
@@ -32,6 +33,7 @@ use indexed_db_futures::KeyRange;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt::Display;
+use uuid::Uuid;
 
 /// Bumped, with a step in the upgrade handler, whenever the stores change.
 const SCHEMA_VERSION: u32 = 1;
@@ -46,6 +48,8 @@ const ALL_STORES: [&str; 4] = [RECORDS, OUTBOX, REJECTED, META];
 const CURSOR: &str = "cursor";
 /// Meta key of the id the next local mutation takes; absent until the first one.
 const NEXT_MUTATION_ID: &str = "next_mutation_id";
+/// Meta key of the sync client id this database belongs to.
+const CLIENT_ID: &str = "client_id";
 
 /// The device's durable copy of rows, outbox and sync position, so a reload
 /// or a day offline loses nothing.
@@ -74,17 +78,33 @@ impl IndexedDbStore {
         Ok(Self { db })
     }
 
-    /// Whether no mutation was ever queued here: a database the browser wiped
-    /// restarts mutation ids from the beginning, so the caller must not reuse
-    /// the old client id, or the server would take the new mutations for retries.
-    pub async fn is_fresh(&self) -> Result<bool, StoreError> {
-        let tx = self.transaction(&[META], TransactionMode::Readonly)?;
-        let next_id = object_store(&tx, META)?
-            .get::<String, _, _>(NEXT_MUTATION_ID)
-            .await
-            .map_err(failed("reading the mutation counter"))?;
-        commit(tx, "reading the mutation counter").await?;
-        Ok(next_id.is_none())
+    /// The sync client id this database was created with, recording
+    /// `proposed` if it has none yet.
+    ///
+    /// The id lives beside the mutation counter it goes with: a database the
+    /// browser wiped restarts mutation ids from 1, so it must also get a new
+    /// id, or the server would take the new mutations for retries and skip
+    /// them. Tabs opening at once agree, because this is one transaction.
+    pub async fn client_id(&self, proposed: Uuid) -> Result<Uuid, StoreError> {
+        let tx = self.transaction(&[META], TransactionMode::Readwrite)?;
+        let id = {
+            let meta = object_store(&tx, META)?;
+            let stored = meta
+                .get::<String, _, _>(CLIENT_ID)
+                .build()
+                .map_err(failed("reading the client id"))?
+                .await
+                .map_err(failed("reading the client id"))?;
+            match stored {
+                Some(json) => parse(format_args!("{META} {CLIENT_ID:?}"), &json)?,
+                None => {
+                    put(&meta, CLIENT_ID, to_json(&proposed)?)?;
+                    proposed
+                }
+            }
+        };
+        commit(tx, "recording the client id").await?;
+        Ok(id)
     }
 
     fn transaction(

@@ -33,7 +33,7 @@ pub type BrowserEngine = Engine<IndexedDbStore, ServerTransport>;
 
 /// Name of the IndexedDB database holding records, outbox and cursor.
 const DATABASE_NAME: &str = "clientele";
-/// localStorage key of this browser's sync client id.
+/// localStorage key of a copy of this browser's sync client id.
 const CLIENT_ID_KEY: &str = "clientele.client_id";
 /// How often an idle, online tab asks for colleagues' changes.
 const POLL_INTERVAL_MS: u32 = 5_000;
@@ -121,18 +121,9 @@ fn hear_other_tab(crm: Crm, engine: Rc<BrowserEngine>, message: TabMessage) {
 
 async fn open_engine() -> Result<BrowserEngine, EngineError> {
     let store = IndexedDbStore::open(DATABASE_NAME).await?;
-    // A wiped database must not reuse the old client id: the server would
-    // take the restarted mutation ids for retries and skip them.
-    let stored_id = LocalStorage::get::<Uuid>(CLIENT_ID_KEY).ok();
-    let client_id = match stored_id {
-        Some(id) if !store.is_fresh().await? => id,
-        _ => {
-            let id = Uuid::now_v7();
-            // Without localStorage the id lives for this page only, which is still correct.
-            let _ = LocalStorage::set(CLIENT_ID_KEY, id);
-            id
-        }
-    };
+    let client_id = store.client_id(Uuid::now_v7()).await?;
+    // A readable copy; the store's is the one that counts.
+    let _ = LocalStorage::set(CLIENT_ID_KEY, client_id);
     Engine::open(store, ServerTransport, client_id).await
 }
 
