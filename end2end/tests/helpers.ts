@@ -12,9 +12,9 @@ export async function open(page: Page, path = "/"): Promise<void> {
 }
 
 /** Waits until every local change has reached the server. */
-export async function synced(page: Page): Promise<void> {
-  await expect(page.getByTestId("sync-status")).toHaveAttribute("data-pending", "0");
-  await expect(page.getByTestId("sync-status")).toHaveAttribute("data-state", "synced");
+export async function synced(page: Page, timeout?: number): Promise<void> {
+  await expect(page.getByTestId("sync-status")).toHaveAttribute("data-pending", "0", { timeout });
+  await expect(page.getByTestId("sync-status")).toHaveAttribute("data-state", "synced", { timeout });
 }
 
 export interface NewCustomer {

@@ -53,7 +53,8 @@ test("closing the tab between a local write and its push loses nothing", async (
 
   const next = await context.newPage();
   await open(next);
-  await synced(next);
+  // The closed tab never saw `pagehide`, so its sync lease has to run out first.
+  await synced(next, 30_000);
   const other = await browser.newContext();
   const elsewhere = await other.newPage();
   await open(elsewhere);
