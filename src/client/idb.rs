@@ -89,12 +89,7 @@ impl IndexedDbStore {
         let tx = self.transaction(&[META], TransactionMode::Readwrite)?;
         let id = {
             let meta = object_store(&tx, META)?;
-            let stored = meta
-                .get::<String, _, _>(CLIENT_ID)
-                .build()
-                .map_err(failed("reading the client id"))?
-                .await
-                .map_err(failed("reading the client id"))?;
+            let stored = read_meta(&meta, CLIENT_ID).await?;
             match stored {
                 Some(json) => parse(format_args!("{META} {CLIENT_ID:?}"), &json)?,
                 None => {
@@ -168,12 +163,7 @@ impl LocalStore for IndexedDbStore {
         let tx = self.transaction(&[OUTBOX, META], TransactionMode::Readwrite)?;
         let id = {
             let meta = object_store(&tx, META)?;
-            let stored = meta
-                .get::<String, _, _>(NEXT_MUTATION_ID)
-                .build()
-                .map_err(failed("reading the mutation counter"))?
-                .await
-                .map_err(failed("reading the mutation counter"))?;
+            let stored = read_meta(&meta, NEXT_MUTATION_ID).await?;
             // Another tab may have queued mutations since this one last looked.
             let id = mutation
                 .id
@@ -306,6 +296,15 @@ async fn commit(tx: Transaction<'_>, doing: &str) -> Result<(), StoreError> {
     tx.commit()
         .await
         .map_err(failed(format_args!("committing ({doing})")))
+}
+
+/// Reads one meta value inside a read-modify-write transaction.
+async fn read_meta(meta: &ObjectStore<'_>, key: &str) -> Result<Option<String>, StoreError> {
+    meta.get::<String, _, _>(key)
+        .build()
+        .map_err(failed(format_args!("reading {META} {key:?}")))?
+        .await
+        .map_err(failed(format_args!("reading {META} {key:?}")))
 }
 
 /// Starts a get-all request on a whole store, to be awaited later.
