@@ -29,11 +29,6 @@ impl Backoff {
     pub fn reset(&mut self) {
         self.failures = 0;
     }
-
-    /// Whether the last attempt failed, for the status shown to the user.
-    pub fn is_failing(&self) -> bool {
-        self.failures > 0
-    }
 }
 
 #[cfg(test)]
@@ -51,9 +46,8 @@ mod tests {
     fn jitter_keeps_at_least_half_the_step_and_reset_starts_over() {
         let mut backoff = Backoff::default();
         assert_eq!(backoff.next_delay(0.0), Duration::from_millis(500));
-        assert!(backoff.is_failing());
+        assert_eq!(backoff.next_delay(1.0), Duration::from_secs(2));
         backoff.reset();
-        assert!(!backoff.is_failing());
         assert_eq!(backoff.next_delay(1.0), Duration::from_secs(1));
     }
 }
