@@ -1,6 +1,7 @@
 //! Typed views of customers and contacts, and the list's filter and search.
 
 use super::record::Record;
+use super::search::{SearchQuery, SearchText};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -22,18 +23,12 @@ pub struct Customer {
     pub notes: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// Lowercased name and e-mail, kept so search does not re-lowercase on every keystroke.
-    search_text: String,
-    /// The phone number's digits only, so "+44 20 7946" finds "0044207946…".
-    phone_digits: String,
+    search: SearchText,
 }
 
-fn text(record: &Record, field: &str) -> String {
+/// A text field, empty when unset: what the typed views show.
+pub(crate) fn text(record: &Record, field: &str) -> String {
     record.text(field).unwrap_or_default().to_owned()
-}
-
-fn digits(text: &str) -> String {
-    text.chars().filter(char::is_ascii_digit).collect()
 }
 
 impl Customer {
@@ -44,8 +39,7 @@ impl Customer {
         Self {
             id: record.id,
             version: record.version,
-            search_text: format!("{}\u{1}{}", name.to_lowercase(), email.to_lowercase()),
-            phone_digits: digits(&phone),
+            search: SearchText::new(&[&name, &email], &[&phone]),
             name,
             kind: text(record, "kind"),
             status: text(record, "status"),
@@ -115,16 +109,6 @@ impl Contact {
     }
 }
 
-/// Whether a search is a phone number (digits and the usual separators, at
-/// least three digits), so "+44 20" finds "0044 20…" but an e-mail address
-/// with digits in it does not match phone numbers.
-fn looks_like_phone(query: &str) -> bool {
-    query
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-().".contains(c))
-        && digits(query).len() >= 3
-}
-
 /// What the customer list shows: one status or all, narrowed by a search text.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CustomerFilter {
@@ -135,23 +119,11 @@ pub struct CustomerFilter {
 
 impl CustomerFilter {
     /// Whether a customer belongs in the list, matching name, e-mail or phone.
-    pub fn matches(&self, customer: &Customer) -> bool {
-        if self
-            .status
+    fn matches(&self, customer: &Customer, query: &SearchQuery) -> bool {
+        self.status
             .as_deref()
-            .is_some_and(|status| status != customer.status)
-        {
-            return false;
-        }
-        let query = self.query.trim();
-        if query.is_empty() {
-            return true;
-        }
-        let lowered = query.to_lowercase();
-        if customer.search_text.contains(&lowered) {
-            return true;
-        }
-        looks_like_phone(query) && customer.phone_digits.contains(&digits(query))
+            .is_none_or(|status| status == customer.status)
+            && customer.search.matches(query)
     }
 
     /// The matching customers sorted by name, as the list shows them.
@@ -159,7 +131,11 @@ impl CustomerFilter {
         &self,
         customers: impl IntoIterator<Item = &'a Customer>,
     ) -> Vec<&'a Customer> {
-        let mut shown: Vec<&Customer> = customers.into_iter().filter(|c| self.matches(c)).collect();
+        let query = SearchQuery::new(&self.query);
+        let mut shown: Vec<&Customer> = customers
+            .into_iter()
+            .filter(|c| self.matches(c, &query))
+            .collect();
         shown.sort_by_cached_key(|customer| (customer.name.to_lowercase(), customer.id));
         shown
     }

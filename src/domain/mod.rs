@@ -3,17 +3,30 @@
 //! Nothing here does I/O: the browser and the server both compile this module,
 //! so a rule written once holds on both sides of the wire.
 
+mod activity;
 mod conflict;
 mod contacts;
+mod conversion;
 mod customer;
+mod lead;
+mod opportunity;
 mod record;
 mod schema;
+mod search;
 
+pub use activity::{open_tasks, Activity, TimelineScope};
 pub use conflict::{display_value, Conflict};
 pub use contacts::{choose_default_contact, DefaultCandidate};
+pub use conversion::{
+    contact_from_lead, converted_lead, customer_from_lead, find_duplicates, is_converted,
+    ConvertRequest, Duplicate, MatchReason, CONVERT_FIELDS,
+};
 pub use customer::{Contact, Customer, CustomerFilter, StatusCount};
+pub use lead::{tally_lead_statuses, Lead, LeadFilter};
+pub use opportunity::{format_money, money_input_text, parse_money, pipeline, Opportunity, StageColumn};
 pub use record::{Record, RecordKey};
 pub use schema::{
-    check_required, normalize_patch, unknown_field, Entity, FieldError, FieldKind, FieldSpec,
-    CUSTOMER_KINDS, CUSTOMER_STATUSES,
+    check_change, check_required, normalize_patch, unknown_field, Entity, FieldError, FieldKind,
+    FieldSpec, ACTIVITY_KINDS, CUSTOMER_KINDS, CUSTOMER_STATUSES, LEAD_STATUSES,
+    OPPORTUNITY_STAGES,
 };

@@ -16,6 +16,12 @@ use std::fmt;
 pub enum Entity {
     Customer,
     Contact,
+    /// A potential customer, kept apart until it is converted.
+    Lead,
+    /// A possible deal with a customer or a lead.
+    Opportunity,
+    /// A call, e-mail, meeting, note or task on some record's timeline.
+    Activity,
     /// A value a concurrent edit overwrote. Written by the server; clients
     /// may only mark one resolved.
     Conflict,
@@ -23,13 +29,23 @@ pub enum Entity {
 
 impl Entity {
     /// Every entity, in the order a full pull or a cascade visits them.
-    pub const ALL: [Entity; 3] = [Entity::Customer, Entity::Contact, Entity::Conflict];
+    pub const ALL: [Entity; 6] = [
+        Entity::Customer,
+        Entity::Contact,
+        Entity::Lead,
+        Entity::Opportunity,
+        Entity::Activity,
+        Entity::Conflict,
+    ];
 
     /// The wire and storage name, also used to build local storage keys.
     pub fn as_str(self) -> &'static str {
         match self {
             Entity::Customer => "customer",
             Entity::Contact => "contact",
+            Entity::Lead => "lead",
+            Entity::Opportunity => "opportunity",
+            Entity::Activity => "activity",
             Entity::Conflict => "conflict",
         }
     }
@@ -39,6 +55,9 @@ impl Entity {
         match self {
             Entity::Customer => CUSTOMER_FIELDS,
             Entity::Contact => CONTACT_FIELDS,
+            Entity::Lead => LEAD_FIELDS,
+            Entity::Opportunity => OPPORTUNITY_FIELDS,
+            Entity::Activity => ACTIVITY_FIELDS,
             Entity::Conflict => CONFLICT_FIELDS,
         }
     }
@@ -47,7 +66,41 @@ impl Entity {
     pub fn client_writable(self, field: &str) -> bool {
         match self {
             Entity::Conflict => field == "resolved",
-            Entity::Customer | Entity::Contact => field == "deleted" || self.field(field).is_some(),
+            // Conversion links a lead to its customer; nothing else may.
+            Entity::Lead if field == "customer_id" => false,
+            _ => field == "deleted" || self.field(field).is_some(),
+        }
+    }
+
+    /// Fields of which a record needs at least one, and what to say when it
+    /// has none; the message is shown at the first of them.
+    pub fn one_of_required(self) -> Option<(&'static [&'static str], &'static str)> {
+        match self {
+            Entity::Lead => Some((
+                &["person_name", "company_name"],
+                "Enter a person name or a company name",
+            )),
+            Entity::Opportunity => Some((
+                &["customer_id", "lead_id"],
+                "An opportunity belongs to a customer or a lead",
+            )),
+            Entity::Activity => Some((
+                &["customer_id", "contact_id", "lead_id", "opportunity_id"],
+                "An activity belongs to a customer, a contact, a lead or an opportunity",
+            )),
+            Entity::Customer | Entity::Contact | Entity::Conflict => None,
+        }
+    }
+
+    /// The label users see for one record of this entity.
+    pub fn label(self) -> &'static str {
+        match self {
+            Entity::Customer => "customer",
+            Entity::Contact => "contact",
+            Entity::Lead => "lead",
+            Entity::Opportunity => "opportunity",
+            Entity::Activity => "activity",
+            Entity::Conflict => "conflict",
         }
     }
 
@@ -82,6 +135,23 @@ pub enum FieldKind {
     Flag,
     /// The id of another record of the given entity.
     Reference(Entity),
+    /// A whole number in this inclusive range.
+    Integer { min: i64, max: i64 },
+    /// An amount of money in minor units (cents), never negative.
+    Money,
+    /// An ISO 4217 currency code such as EUR.
+    Currency,
+    /// A calendar day, `YYYY-MM-DD`.
+    Date,
+    /// An instant, RFC 3339; stored in UTC.
+    Timestamp,
+}
+
+impl FieldKind {
+    /// Whether values are JSON numbers (and SQL integers) rather than text.
+    pub fn is_number(self) -> bool {
+        matches!(self, FieldKind::Integer { .. } | FieldKind::Money)
+    }
 }
 
 /// One field of an entity: its wire name, the label users see, and its rules.
@@ -156,8 +226,90 @@ const CONTACT_FIELDS: &[FieldSpec] = &[
     field("notes", "Notes", FieldKind::Notes),
 ];
 
+/// Lead statuses, in the order the list shows them. Only conversion sets
+/// the last one.
+pub const LEAD_STATUSES: &[&str] = &[
+    "New",
+    "Contacted",
+    "Interested",
+    "Qualified",
+    "Lost",
+    "Do Not Contact",
+    "Converted",
+];
+/// The status conversion gives a lead.
+pub const LEAD_CONVERTED: &str = "Converted";
+
+const LEAD_FIELDS: &[FieldSpec] = &[
+    field("person_name", "Person name", FieldKind::Text(NAME_MAX)),
+    field("company_name", "Company name", FieldKind::Text(NAME_MAX)),
+    field("email", "Email", FieldKind::Email),
+    field("phone", "Phone", FieldKind::Phone),
+    field("source", "Source", FieldKind::Text(NAME_MAX)),
+    required("status", "Status", FieldKind::Choice(LEAD_STATUSES)),
+    field(
+        "customer_id",
+        "Customer",
+        FieldKind::Reference(Entity::Customer),
+    ),
+    field("notes", "Notes", FieldKind::Notes),
+];
+
+/// Opportunity stages, in pipeline order.
+pub const OPPORTUNITY_STAGES: &[&str] = &["Qualification", "Proposal", "Negotiation", "Won", "Lost"];
+/// The largest amount an opportunity may carry, in minor units (10^15).
+pub const AMOUNT_MAX: i64 = 1_000_000_000_000_000;
+
+const OPPORTUNITY_FIELDS: &[FieldSpec] = &[
+    field(
+        "customer_id",
+        "Customer",
+        FieldKind::Reference(Entity::Customer),
+    ),
+    field("lead_id", "Lead", FieldKind::Reference(Entity::Lead)),
+    required("title", "Title", FieldKind::Name),
+    required("stage", "Stage", FieldKind::Choice(OPPORTUNITY_STAGES)),
+    field("amount", "Amount", FieldKind::Money),
+    field("currency", "Currency", FieldKind::Currency),
+    field("expected_close", "Expected close", FieldKind::Date),
+    field(
+        "probability",
+        "Probability (%)",
+        FieldKind::Integer { min: 0, max: 100 },
+    ),
+    field("notes", "Notes", FieldKind::Notes),
+];
+
+/// Activity kinds; a task is scheduled and later marked done.
+pub const ACTIVITY_KINDS: &[&str] = &["call", "email", "meeting", "note", "task"];
+
+const ACTIVITY_FIELDS: &[FieldSpec] = &[
+    field(
+        "customer_id",
+        "Customer",
+        FieldKind::Reference(Entity::Customer),
+    ),
+    field(
+        "contact_id",
+        "Contact",
+        FieldKind::Reference(Entity::Contact),
+    ),
+    field("lead_id", "Lead", FieldKind::Reference(Entity::Lead)),
+    field(
+        "opportunity_id",
+        "Opportunity",
+        FieldKind::Reference(Entity::Opportunity),
+    ),
+    required("kind", "Kind", FieldKind::Choice(ACTIVITY_KINDS)),
+    required("subject", "Subject", FieldKind::Name),
+    field("body", "Details", FieldKind::Notes),
+    field("due_at", "Due", FieldKind::Timestamp),
+    field("done_at", "Done", FieldKind::Timestamp),
+    field("owner", "Owner", FieldKind::Text(NAME_MAX)),
+];
+
 /// Entities a conflict can be about.
-pub const CONFLICT_ENTITIES: &[&str] = &["customer", "contact"];
+pub const CONFLICT_ENTITIES: &[&str] = &["customer", "contact", "lead", "opportunity", "activity"];
 
 const CONFLICT_FIELDS: &[FieldSpec] = &[
     required(
@@ -239,20 +391,54 @@ pub fn unknown_field(entity: Entity, patch: &Map<String, Value>) -> Option<&str>
 
 /// Checks that a whole record (after a change is merged in) has every required field.
 pub fn check_required(entity: Entity, record: &Map<String, Value>) -> Result<(), FieldError> {
+    let missing = |name: &str| record.get(name).is_none_or(Value::is_null);
     for spec in entity.fields().iter().filter(|spec| spec.required) {
-        if record.get(spec.name).is_none_or(Value::is_null) {
+        if missing(spec.name) {
             return Err(FieldError::new(
                 spec.name,
                 format!("{} is required", spec.label),
             ));
         }
     }
+    if let Some((names, message)) = entity.one_of_required() {
+        if names.iter().all(|name| missing(name)) {
+            return Err(FieldError::new(names[0], message));
+        }
+    }
+    Ok(())
+}
+
+/// Rules about how a record may change, beyond the values themselves:
+/// only conversion makes a lead "Converted", and a converted lead stays so.
+pub fn check_change(
+    entity: Entity,
+    before: Option<&Map<String, Value>>,
+    patch: &Map<String, Value>,
+) -> Result<(), FieldError> {
+    if entity != Entity::Lead {
+        return Ok(());
+    }
+    let Some(status) = patch.get("status").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let was_converted =
+        before.and_then(|fields| fields.get("status")).and_then(Value::as_str) == Some(LEAD_CONVERTED);
+    if was_converted && status != LEAD_CONVERTED {
+        return Err(FieldError::new("status", "A converted lead stays Converted"));
+    }
+    if !was_converted && status == LEAD_CONVERTED {
+        return Err(FieldError::new(
+            "status",
+            "A lead becomes Converted by converting it to a customer",
+        ));
+    }
     Ok(())
 }
 
 fn normalize_value(spec: &FieldSpec, value: &Value) -> Result<Value, FieldError> {
     let error = |message: String| FieldError::new(spec.name, message);
-    if value.is_null() {
+    let blank = value.as_str().is_some_and(|text| text.trim().is_empty());
+    if value.is_null() || blank {
         return if spec.required {
             Err(error(format!("{} is required", spec.label)))
         } else {
@@ -265,17 +451,29 @@ fn normalize_value(spec: &FieldSpec, value: &Value) -> Result<Value, FieldError>
             _ => Err(error(format!("{} must be true or false", spec.label))),
         };
     }
+    if spec.kind.is_number() {
+        let (min, max) = match spec.kind {
+            FieldKind::Integer { min, max } => (min, max),
+            _ => (0, AMOUNT_MAX),
+        };
+        return match value.as_i64() {
+            Some(number) if (min..=max).contains(&number) => Ok(value.clone()),
+            Some(_) if spec.kind == FieldKind::Money => Err(error(format!(
+                "{} must be between 0 and {}",
+                spec.label,
+                AMOUNT_MAX / 100
+            ))),
+            Some(_) => Err(error(format!(
+                "{} must be between {min} and {max}",
+                spec.label
+            ))),
+            None => Err(error(format!("{} must be a whole number", spec.label))),
+        };
+    }
     let Value::String(raw) = value else {
         return Err(error(format!("{} must be text", spec.label)));
     };
     let text = raw.trim();
-    if text.is_empty() {
-        return if spec.required {
-            Err(error(format!("{} is required", spec.label)))
-        } else {
-            Ok(Value::Null)
-        };
-    }
     let length = text.chars().count();
     let too_long = |max: usize| {
         error(format!(
@@ -307,6 +505,36 @@ fn normalize_value(spec: &FieldSpec, value: &Value) -> Result<Value, FieldError>
                 "{} must be the id of a {target}",
                 spec.label
             )))
+        }
+        FieldKind::Currency
+            if length != 3 || !text.chars().all(|c| c.is_ascii_alphabetic()) =>
+        {
+            return Err(error(format!(
+                "{} must be a three-letter code such as EUR",
+                spec.label
+            )))
+        }
+        FieldKind::Currency => return Ok(Value::String(text.to_ascii_uppercase())),
+        FieldKind::Date => {
+            return match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                Ok(day) => Ok(Value::String(day.format("%Y-%m-%d").to_string())),
+                Err(_) => Err(error(format!(
+                    "{} must be a date like 2026-12-31",
+                    spec.label
+                ))),
+            }
+        }
+        FieldKind::Timestamp => {
+            return match chrono::DateTime::parse_from_rfc3339(text) {
+                Ok(time) => Ok(Value::String(
+                    time.with_timezone(&chrono::Utc)
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                )),
+                Err(_) => Err(error(format!(
+                    "{} must be a date and time like 2026-12-31T09:30:00Z",
+                    spec.label
+                ))),
+            }
         }
         _ => {}
     }
@@ -415,6 +643,62 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.field, "name");
+    }
+
+    #[test]
+    fn numbers_dates_and_currencies_are_checked_and_normalised() {
+        let clean = normalize_patch(
+            Entity::Opportunity,
+            &patch(json!({"amount": 125_000, "currency": "eur", "probability": 40,
+                "expected_close": "2026-12-31"})),
+        )
+        .expect("valid");
+        assert_eq!(clean["currency"], json!("EUR"));
+        assert_eq!(clean["amount"], json!(125_000));
+        for (bad, field) in [
+            (json!({"probability": 101}), "probability"),
+            (json!({"amount": -1}), "amount"),
+            (json!({"amount": "12"}), "amount"),
+            (json!({"currency": "EURO"}), "currency"),
+            (json!({"expected_close": "31/12/2026"}), "expected_close"),
+        ] {
+            let err = normalize_patch(Entity::Opportunity, &patch(bad)).unwrap_err();
+            assert_eq!(err.field, field);
+        }
+        let due = normalize_patch(
+            Entity::Activity,
+            &patch(json!({"due_at": "2026-12-01T10:00:00+01:00"})),
+        )
+        .expect("valid");
+        assert_eq!(due["due_at"], json!("2026-12-01T09:00:00Z"));
+    }
+
+    #[test]
+    fn a_record_needs_one_of_its_alternative_fields() {
+        let lead = patch(json!({"status": "New", "email": "a@b.co"}));
+        let err = check_required(Entity::Lead, &lead).unwrap_err();
+        assert_eq!(err.field, "person_name");
+        let with_company = patch(json!({"status": "New", "company_name": "Acme"}));
+        assert!(check_required(Entity::Lead, &with_company).is_ok());
+        let activity = patch(json!({"kind": "call", "subject": "Intro"}));
+        assert_eq!(
+            check_required(Entity::Activity, &activity)
+                .unwrap_err()
+                .field,
+            "customer_id"
+        );
+    }
+
+    #[test]
+    fn only_conversion_makes_a_lead_converted_and_it_stays_so() {
+        let new_lead = patch(json!({"status": "New"}));
+        let converted = patch(json!({"status": "Converted"}));
+        assert!(check_change(Entity::Lead, Some(&new_lead), &converted).is_err());
+        assert!(check_change(Entity::Lead, None, &converted).is_err());
+        assert!(check_change(Entity::Lead, Some(&converted), &new_lead).is_err());
+        assert!(check_change(Entity::Lead, Some(&new_lead), &patch(json!({"status": "Lost"}))).is_ok());
+        assert!(check_change(Entity::Lead, Some(&converted), &patch(json!({"notes": "x"}))).is_ok());
+        assert!(normalize_patch(Entity::Lead, &patch(json!({"customer_id": "x"}))).is_err());
     }
 
     #[test]

@@ -4,8 +4,9 @@ use super::merge::merge;
 use super::repository::{self as repo, StoredRecord, WorkspaceId};
 use super::ServerError;
 use crate::domain::{
-    check_required, choose_default_contact, normalize_patch, unknown_field, DefaultCandidate,
-    Entity, FieldError, Record,
+    check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
+    customer_from_lead, is_converted, normalize_patch, unknown_field, ConvertRequest,
+    DefaultCandidate, Entity, FieldError, FieldKind, Record, CONVERT_FIELDS,
 };
 use crate::sync::{FieldConflict, Mutation, MutationResult, MutationStatus, Op, PushResponse};
 use chrono::{DateTime, Utc};
@@ -87,7 +88,24 @@ fn check_batch(mutations: &[Mutation]) -> Result<(), ServerError> {
         )));
     }
     for mutation in mutations {
-        if let Some(field) = unknown_field(mutation.entity, &mutation.fields) {
+        if mutation.op == Op::Convert {
+            if mutation.entity != Entity::Lead {
+                return Err(ServerError::BadRequest(format!(
+                    "mutation {}: only a lead can be converted, not a {}",
+                    mutation.id, mutation.entity
+                )));
+            }
+            if let Some(field) = mutation
+                .fields
+                .keys()
+                .find(|field| !CONVERT_FIELDS.contains(&field.as_str()))
+            {
+                return Err(ServerError::BadRequest(format!(
+                    "mutation {}: `{field}` is not a field of a conversion",
+                    mutation.id
+                )));
+            }
+        } else if let Some(field) = unknown_field(mutation.entity, &mutation.fields) {
             return Err(ServerError::BadRequest(format!(
                 "mutation {}: `{field}` is not a field of a {}",
                 mutation.id, mutation.entity
@@ -108,6 +126,7 @@ async fn apply(
     match mutation.op {
         Op::Upsert => upsert(tx, workspace, client_id, mutation, existing, now).await,
         Op::Delete => delete(tx, workspace, mutation, existing, now).await,
+        Op::Convert => convert(tx, workspace, mutation, existing, now).await,
     }
 }
 
@@ -142,18 +161,10 @@ async fn upsert(
     });
     let restores = fields.get("deleted") == Some(&Value::Bool(false));
     if stored.record.deleted && !restores {
-        // Deletes win: the edit is not applied, and the client hears why.
-        return Ok(MutationResult {
-            id: mutation.id,
-            status: MutationStatus::Conflict,
-            version: Some(stored.record.version),
-            conflicts: vec![FieldConflict {
-                field: "deleted".into(),
-                theirs: Value::Bool(true),
-                mine: Value::Bool(false),
-            }],
-            error: None,
-        });
+        return Ok(deleted_by_someone_else(mutation, &stored));
+    }
+    if let Err(error) = check_change(mutation.entity, Some(&stored.record.fields), &fields) {
+        return Ok(MutationResult::rejected(mutation.id, error));
     }
     let merged = merge(&stored, mutation.base_version, &fields);
     stored.record.apply_patch(&fields);
@@ -166,18 +177,12 @@ async fn upsert(
             FieldError::new("record_id", "conflicts are recorded by the server"),
         ));
     }
+    if let Some(error) = first_missing_reference(tx, workspace, mutation.entity, &fields).await? {
+        return Ok(MutationResult::rejected(mutation.id, error));
+    }
     let customer = match mutation.entity {
-        Entity::Contact => {
-            let customer = stored.record.reference("customer_id");
-            if !is_live_customer(tx, workspace, customer).await? {
-                return Ok(MutationResult::rejected(
-                    mutation.id,
-                    FieldError::new("customer_id", "Customer does not exist"),
-                ));
-            }
-            customer
-        }
-        Entity::Customer | Entity::Conflict => None,
+        Entity::Contact => stored.record.reference("customer_id"),
+        _ => None,
     };
     let is_new = is_new_record(&stored);
     if merged.changed.is_empty() && !is_new {
@@ -228,21 +233,231 @@ async fn delete(
             Vec::new(),
         ));
     }
+    if mutation.entity == Entity::Lead && is_converted(&stored.record.fields) {
+        return Ok(MutationResult::rejected(
+            mutation.id,
+            FieldError::new(
+                "status",
+                "A converted lead is kept as the history of its customer",
+            ),
+        ));
+    }
     let version = tombstone(tx, workspace, mutation.entity, &mut stored, now).await?;
-    match mutation.entity {
-        Entity::Customer => {
-            for mut contact in repo::live_contacts_of(tx, workspace, mutation.record_id).await? {
-                tombstone(tx, workspace, Entity::Contact, &mut contact, now).await?;
-            }
+    for (entity, mut child) in cascade(tx, workspace, mutation.entity, mutation.record_id).await? {
+        tombstone(tx, workspace, entity, &mut child, now).await?;
+    }
+    if mutation.entity == Entity::Contact {
+        if let Some(customer) = stored.record.reference("customer_id") {
+            restore_default_contact(tx, workspace, customer, now).await?;
         }
-        Entity::Contact => {
-            if let Some(customer) = stored.record.reference("customer_id") {
-                restore_default_contact(tx, workspace, customer, now).await?;
-            }
-        }
-        Entity::Conflict => {}
     }
     Ok(MutationResult::applied(mutation.id, version, Vec::new()))
+}
+
+/// What deleting a record takes with it: a customer its contacts,
+/// opportunities and activities (those of the leads converted into it
+/// too); a lead or an opportunity its own opportunities and activities.
+async fn cascade(
+    tx: &mut SqliteConnection,
+    workspace: WorkspaceId,
+    entity: Entity,
+    id: Uuid,
+) -> Result<Vec<(Entity, StoredRecord)>, ServerError> {
+    let ids = |records: &[StoredRecord]| -> Vec<Uuid> { records.iter().map(|r| r.record.id).collect() };
+    let mut doomed: Vec<(Entity, StoredRecord)> = Vec::new();
+    let (contacts, leads) = match entity {
+        Entity::Customer => (
+            repo::live_referencing(tx, workspace, Entity::Contact, "customer_id", &[id]).await?,
+            repo::live_referencing(tx, workspace, Entity::Lead, "customer_id", &[id]).await?,
+        ),
+        _ => (Vec::new(), Vec::new()),
+    };
+    let mut lead_ids = ids(&leads);
+    let mut opportunities = Vec::new();
+    match entity {
+        Entity::Customer => {
+            opportunities =
+                repo::live_referencing(tx, workspace, Entity::Opportunity, "customer_id", &[id])
+                    .await?;
+        }
+        Entity::Lead => lead_ids.push(id),
+        Entity::Opportunity => {}
+        Entity::Contact | Entity::Activity | Entity::Conflict => return Ok(doomed),
+    }
+    opportunities.extend(
+        repo::live_referencing(tx, workspace, Entity::Opportunity, "lead_id", &lead_ids).await?,
+    );
+    let mut opportunity_ids = ids(&opportunities);
+    if entity == Entity::Opportunity {
+        opportunity_ids.push(id);
+    }
+    let mut activities: Vec<StoredRecord> = Vec::new();
+    let customer_ids: Vec<Uuid> = if entity == Entity::Customer { vec![id] } else { Vec::new() };
+    for (column, parents) in [
+        ("customer_id", customer_ids),
+        ("contact_id", ids(&contacts)),
+        ("lead_id", lead_ids),
+        ("opportunity_id", opportunity_ids),
+    ] {
+        for activity in
+            repo::live_referencing(tx, workspace, Entity::Activity, column, &parents).await?
+        {
+            if !activities.iter().any(|a| a.record.id == activity.record.id) {
+                activities.push(activity);
+            }
+        }
+    }
+    doomed.extend(contacts.into_iter().map(|c| (Entity::Contact, c)));
+    doomed.extend(opportunities.into_iter().map(|o| (Entity::Opportunity, o)));
+    doomed.extend(activities.into_iter().map(|a| (Entity::Activity, a)));
+    Ok(doomed)
+}
+
+/// Converts a lead once: creates (or attaches to) the customer and the
+/// contact the request names and marks the lead converted, all in the
+/// mutation's transaction. A lead converted already answers with its
+/// current version and changes nothing, so a retry or a second device
+/// never makes a second customer.
+async fn convert(
+    tx: &mut SqliteConnection,
+    workspace: WorkspaceId,
+    mutation: &Mutation,
+    existing: Option<StoredRecord>,
+    now: DateTime<Utc>,
+) -> Result<MutationResult, ServerError> {
+    let Some(mut lead) = existing else {
+        return Ok(id_unusable(mutation));
+    };
+    if lead.record.deleted {
+        return Ok(deleted_by_someone_else(mutation, &lead));
+    }
+    if is_converted(&lead.record.fields) {
+        return Ok(MutationResult::applied(mutation.id, lead.record.version, Vec::new()));
+    }
+    let request = match ConvertRequest::from_fields(&mutation.fields) {
+        Ok(request) => request,
+        Err(error) => return Ok(MutationResult::rejected(mutation.id, error)),
+    };
+    let reject = |field: &str, message: &str| Ok(MutationResult::rejected(mutation.id, FieldError::new(field, message)));
+    match repo::find(tx, workspace, Entity::Customer, request.customer_id).await? {
+        Some(customer) if customer.record.deleted => {
+            return reject("customer_id", "That customer was deleted");
+        }
+        Some(_) => {}
+        None => {
+            let fields = customer_from_lead(&lead.record.fields);
+            if !create(tx, workspace, Entity::Customer, request.customer_id, &fields, now).await? {
+                return Ok(id_unusable(mutation));
+            }
+        }
+    }
+    if let Some(contact_id) = request.contact_id {
+        match repo::find(tx, workspace, Entity::Contact, contact_id).await? {
+            Some(contact)
+                if contact.record.deleted
+                    || contact.record.reference("customer_id") != Some(request.customer_id) =>
+            {
+                return reject(
+                    "contact_id",
+                    "That contact is not a contact of the chosen customer",
+                );
+            }
+            Some(_) => {}
+            None => {
+                let Some(fields) = contact_from_lead(&lead.record.fields, request.customer_id)
+                else {
+                    return reject("contact_id", "The lead names no person to make a contact of");
+                };
+                if !create(tx, workspace, Entity::Contact, contact_id, &fields, now).await? {
+                    return Ok(id_unusable(mutation));
+                }
+                restore_default_contact(tx, workspace, request.customer_id, now).await?;
+            }
+        }
+    }
+    let version = repo::next_version(tx, workspace).await?;
+    let patch = converted_lead(request.customer_id);
+    lead.record.apply_patch(&patch);
+    lead.record.version = version;
+    lead.record.updated_at = now;
+    for field in patch.keys() {
+        lead.field_versions.insert(field.clone(), version);
+    }
+    repo::save(tx, workspace, Entity::Lead, &lead).await?;
+    Ok(MutationResult::applied(mutation.id, version, Vec::new()))
+}
+
+/// Writes a new record the server derived (conversion); `false` when the id
+/// is taken in another workspace.
+async fn create(
+    tx: &mut SqliteConnection,
+    workspace: WorkspaceId,
+    entity: Entity,
+    id: Uuid,
+    fields: &serde_json::Map<String, Value>,
+    now: DateTime<Utc>,
+) -> Result<bool, ServerError> {
+    let version = repo::next_version(tx, workspace).await?;
+    let mut record = Record::new_local(id, now);
+    record.apply_patch(fields);
+    record.version = version;
+    let field_versions = fields.keys().map(|field| (field.clone(), version)).collect();
+    repo::save(
+        tx,
+        workspace,
+        entity,
+        &StoredRecord {
+            record,
+            field_versions,
+        },
+    )
+    .await
+}
+
+/// Deletes win: an edit to a tombstone is not applied, and the client hears why.
+fn deleted_by_someone_else(mutation: &Mutation, stored: &StoredRecord) -> MutationResult {
+    MutationResult {
+        id: mutation.id,
+        status: MutationStatus::Conflict,
+        version: Some(stored.record.version),
+        conflicts: vec![FieldConflict {
+            field: "deleted".into(),
+            theirs: Value::Bool(true),
+            mine: Value::Bool(false),
+        }],
+        error: None,
+    }
+}
+
+/// The first reference in a change that names no live record of this
+/// workspace, as the error the form shows at that field.
+async fn first_missing_reference(
+    tx: &mut SqliteConnection,
+    workspace: WorkspaceId,
+    entity: Entity,
+    fields: &serde_json::Map<String, Value>,
+) -> Result<Option<FieldError>, ServerError> {
+    for spec in entity.fields() {
+        let FieldKind::Reference(target) = spec.kind else {
+            continue;
+        };
+        let Some(id) = fields.get(spec.name).and_then(Value::as_str) else {
+            continue;
+        };
+        let live = match Uuid::parse_str(id) {
+            Ok(id) => repo::find(tx, workspace, target, id)
+                .await?
+                .is_some_and(|found| !found.record.deleted),
+            Err(_) => false,
+        };
+        if !live {
+            return Ok(Some(FieldError::new(
+                spec.name,
+                format!("{} does not exist", spec.label),
+            )));
+        }
+    }
+    Ok(None)
 }
 
 fn is_new_record(stored: &StoredRecord) -> bool {
@@ -309,18 +524,6 @@ async fn tombstone(
     Ok(version)
 }
 
-async fn is_live_customer(
-    tx: &mut SqliteConnection,
-    workspace: WorkspaceId,
-    customer: Option<Uuid>,
-) -> Result<bool, ServerError> {
-    let Some(id) = customer else {
-        return Ok(false);
-    };
-    let found = repo::find(tx, workspace, Entity::Customer, id).await?;
-    Ok(found.is_some_and(|stored| !stored.record.deleted))
-}
-
 /// Re-establishes "exactly one default contact" for a customer, writing each
 /// contact whose flag changes as a new version so every client pulls it.
 async fn restore_default_contact(
@@ -329,7 +532,8 @@ async fn restore_default_contact(
     customer: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), ServerError> {
-    let contacts = repo::live_contacts_of(tx, workspace, customer).await?;
+    let contacts =
+        repo::live_referencing(tx, workspace, Entity::Contact, "customer_id", &[customer]).await?;
     let candidates: Vec<DefaultCandidate> = contacts
         .iter()
         .map(|contact| DefaultCandidate {

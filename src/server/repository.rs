@@ -30,6 +30,9 @@ fn table(entity: Entity) -> &'static str {
     match entity {
         Entity::Customer => "customers",
         Entity::Contact => "contacts",
+        Entity::Lead => "leads",
+        Entity::Opportunity => "opportunities",
+        Entity::Activity => "activities",
         Entity::Conflict => "conflicts",
     }
 }
@@ -49,6 +52,9 @@ fn read_record(entity: Entity, row: &SqliteRow) -> Result<StoredRecord, ServerEr
             FieldKind::Flag => {
                 Value::Bool(row.try_get::<Option<bool>, _>(spec.name)?.unwrap_or(false))
             }
+            kind if kind.is_number() => row
+                .try_get::<Option<i64>, _>(spec.name)?
+                .map_or(Value::Null, Value::from),
             _ => row
                 .try_get::<Option<String>, _>(spec.name)?
                 .map_or(Value::Null, Value::String),
@@ -131,6 +137,7 @@ pub async fn save(
         let value = record.fields.get(spec.name).unwrap_or(&Value::Null);
         query = match (spec.kind, value) {
             (FieldKind::Flag, value) => query.bind(value.as_bool().unwrap_or(false)),
+            (kind, value) if kind.is_number() => query.bind(value.as_i64()),
             (_, Value::String(text)) => query.bind(text.clone()),
             (_, _) => query.bind(None::<String>),
         };
@@ -174,23 +181,39 @@ pub async fn first_foreign_record(
     Ok(None)
 }
 
-/// Live contacts of one customer, oldest first.
-pub async fn live_contacts_of(
+/// Live records whose reference `column` names one of `parents`, oldest
+/// first: what a delete cascades to.
+pub async fn live_referencing(
     conn: &mut SqliteConnection,
     workspace: WorkspaceId,
-    customer_id: Uuid,
+    entity: Entity,
+    column: &str,
+    parents: &[Uuid],
 ) -> Result<Vec<StoredRecord>, ServerError> {
-    let rows = sqlx::query(
-        "SELECT * FROM contacts WHERE workspace_id = ? AND customer_id = ? AND deleted = 0 \
-         ORDER BY created_at, id",
-    )
-    .bind(workspace.0.to_string())
-    .bind(customer_id.to_string())
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|row| read_record(Entity::Contact, row))
-        .collect()
+    let is_reference = entity
+        .field(column)
+        .is_some_and(|spec| matches!(spec.kind, FieldKind::Reference(_)));
+    if parents.is_empty() || !is_reference {
+        return Ok(Vec::new());
+    }
+    let mut found = Vec::new();
+    // SQLite allows 32,766 parameters; stay far below it.
+    for chunk in parents.chunks(500) {
+        let sql = format!(
+            "SELECT * FROM {} WHERE workspace_id = ? AND deleted = 0 AND {column} IN ({}) \
+             ORDER BY created_at, id",
+            table(entity),
+            vec!["?"; chunk.len()].join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(workspace.0.to_string());
+        for parent in chunk {
+            query = query.bind(parent.to_string());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.push(read_record(entity, &row)?);
+        }
+    }
+    Ok(found)
 }
 
 /// Takes the workspace's next change number. Called inside the write

@@ -11,7 +11,7 @@ use super::protocol::{
 };
 use super::replica::Replica;
 use super::store::{LocalStore, RejectedMutation, StoreError};
-use crate::domain::{Entity, FieldError};
+use crate::domain::{ConvertRequest, Entity, FieldError};
 use serde_json::{Map, Value};
 use std::cell::{Cell, RefCell};
 use uuid::Uuid;
@@ -121,6 +121,15 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
         self.enqueue(mutation).await
     }
 
+    /// Converts a lead into a customer, offline or not; see [`ConvertRequest`].
+    pub async fn convert(&self, lead_id: Uuid, request: ConvertRequest) -> Result<(), EngineError> {
+        let mutation = self
+            .replica
+            .borrow_mut()
+            .prepare_convert(lead_id, request)?;
+        self.enqueue(mutation).await
+    }
+
     async fn enqueue(&self, mut mutation: crate::sync::Mutation) -> Result<(), EngineError> {
         mutation.id = self.store.enqueue(&mutation).await?;
         self.replica.borrow_mut().enqueued(mutation);
@@ -188,7 +197,7 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
                         // must hear of it and may restore the record with it.
                         let error = FieldError::new(
                             "deleted",
-                            format!("this {} was deleted by someone else", mutation.entity),
+                            format!("this {} was deleted by someone else", mutation.entity.label()),
                         );
                         rejected.push(RejectedMutation { mutation, error });
                     }

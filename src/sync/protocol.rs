@@ -16,6 +16,9 @@ pub enum Op {
     Upsert,
     /// Tombstones the record.
     Delete,
+    /// Converts a lead into a customer (fields: `customer_id`, `contact_id`);
+    /// a lead converts once, whoever asks again.
+    Convert,
 }
 
 /// One local change, queued in the outbox until the server has it.
@@ -153,6 +156,12 @@ mod tests {
         ]});
         let push: PushRequest = serde_json::from_value(body).expect("valid push");
         assert_eq!(push.mutations[1].op, Op::Delete);
+        let convert: Mutation = serde_json::from_value(json!({"id": 19, "entity": "lead", "op": "convert",
+            "record_id": "0194f1a2-0000-7000-8000-000000000004", "base_version": 12,
+            "fields": {"customer_id": "0194f1a2-0000-7000-8000-000000000005",
+                       "contact_id": "0194f1a2-0000-7000-8000-000000000006"}}))
+        .expect("valid convert");
+        assert_eq!((convert.entity, convert.op), (Entity::Lead, Op::Convert));
         assert!(push.mutations[1].fields.is_empty());
     }
 

@@ -7,8 +7,9 @@
 use super::protocol::{Mutation, Op, PulledRow};
 use super::store::{PendingMutation, RejectedMutation, Snapshot};
 use crate::domain::{
-    check_required, choose_default_contact, normalize_patch, DefaultCandidate, Entity, FieldError,
-    Record, RecordKey,
+    check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
+    customer_from_lead, is_converted, normalize_patch, ConvertRequest, DefaultCandidate, Entity,
+    FieldError, FieldKind, Record, RecordKey,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -59,7 +60,7 @@ impl Replica {
                 replica
                     .outbox
                     .iter()
-                    .map(|pending| key_of(&pending.mutation)),
+                    .flat_map(|pending| keys_of(&pending.mutation)),
             )
             .collect();
         replica.recompute(keys);
@@ -114,20 +115,72 @@ impl Replica {
     ) -> Result<Mutation, FieldError> {
         let fields = normalize_patch(entity, patch)?;
         let key = RecordKey::new(entity, record_id);
-        let mut merged = self
-            .view
-            .get(&key)
+        let before = self.view.get(&key);
+        check_change(entity, before.map(|record| &record.fields), &fields)?;
+        let mut merged = before
             .cloned()
             .unwrap_or_else(|| Record::new_local(record_id, created_at_of(record_id)));
         merged.apply_patch(&fields);
         check_required(entity, &merged.fields)?;
-        if entity == Entity::Contact {
-            let customer = merged.reference("customer_id");
-            if customer.is_none_or(|id| self.get(RecordKey::new(Entity::Customer, id)).is_none()) {
-                return Err(FieldError::new("customer_id", "Customer does not exist"));
+        for spec in entity.fields() {
+            let FieldKind::Reference(target) = spec.kind else {
+                continue;
+            };
+            let Some(Value::String(id)) = fields.get(spec.name) else {
+                continue;
+            };
+            let live = Uuid::parse_str(id)
+                .is_ok_and(|id| self.get(RecordKey::new(target, id)).is_some());
+            if !live {
+                return Err(FieldError::new(
+                    spec.name,
+                    format!("{} does not exist", spec.label),
+                ));
             }
         }
         Ok(self.reserve(entity, Op::Upsert, record_id, fields))
+    }
+
+    /// Builds the mutation that converts a lead into a new customer (an id
+    /// not seen yet) or attaches it to an existing one, by the server's rules.
+    pub fn prepare_convert(
+        &mut self,
+        lead_id: Uuid,
+        request: ConvertRequest,
+    ) -> Result<Mutation, FieldError> {
+        let lead = self
+            .get(RecordKey::new(Entity::Lead, lead_id))
+            .ok_or_else(|| FieldError::new("record_id", "This lead no longer exists"))?;
+        if is_converted(&lead.fields) {
+            return Err(FieldError::new("status", "This lead is converted already"));
+        }
+        let has_person = contact_from_lead(&lead.fields, request.customer_id).is_some();
+        let customer_key = RecordKey::new(Entity::Customer, request.customer_id);
+        if self.view.contains_key(&customer_key) && self.get(customer_key).is_none() {
+            return Err(FieldError::new("customer_id", "That customer was deleted"));
+        }
+        if let Some(contact_id) = request.contact_id {
+            let contact_key = RecordKey::new(Entity::Contact, contact_id);
+            match self.view.get(&contact_key) {
+                Some(contact)
+                    if contact.deleted
+                        || contact.reference("customer_id") != Some(request.customer_id) =>
+                {
+                    return Err(FieldError::new(
+                        "contact_id",
+                        "That contact is not a contact of the chosen customer",
+                    ))
+                }
+                None if !has_person => {
+                    return Err(FieldError::new(
+                        "contact_id",
+                        "The lead names no person to make a contact of",
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(self.reserve(Entity::Lead, Op::Convert, lead_id, request.to_fields()))
     }
 
     /// Builds the mutation that deletes a record.
@@ -160,7 +213,7 @@ impl Replica {
 
     /// A mutation is safely stored (under the id the store gave it): show it.
     pub fn enqueued(&mut self, mutation: Mutation) {
-        let key = key_of(&mutation);
+        let keys = keys_of(&mutation);
         self.next_mutation_id = self.next_mutation_id.max(mutation.id + 1);
         let at = self
             .outbox
@@ -172,7 +225,7 @@ impl Replica {
                 acknowledged: false,
             },
         );
-        self.recompute([key]);
+        self.recompute(keys);
     }
 
     /// The next mutations to push, oldest first.
@@ -205,7 +258,7 @@ impl Replica {
         let refused: HashSet<u64> = rejected.iter().map(|r| r.mutation.id).collect();
         self.outbox
             .retain(|pending| !refused.contains(&pending.mutation.id));
-        let keys: Vec<RecordKey> = rejected.iter().map(|r| key_of(&r.mutation)).collect();
+        let keys: Vec<RecordKey> = rejected.iter().flat_map(|r| keys_of(&r.mutation)).collect();
         self.rejected.extend(rejected);
         self.recompute(keys);
     }
@@ -223,7 +276,7 @@ impl Replica {
             self.outbox.retain(|pending| {
                 let forget = pending.acknowledged && pending.mutation.id <= through;
                 if forget {
-                    keys.push(key_of(&pending.mutation));
+                    keys.extend(keys_of(&pending.mutation));
                 }
                 !forget
             });
@@ -241,25 +294,25 @@ impl Replica {
     /// customer whose contacts they touch.
     fn recompute(&mut self, keys: impl IntoIterator<Item = RecordKey>) {
         let mut customers: HashSet<Uuid> = HashSet::new();
-        let keys: HashSet<RecordKey> = keys.into_iter().collect();
+        let mut keys: HashSet<RecordKey> = keys.into_iter().collect();
+        // A conversion shows on three records; rebuilding one rebuilds all.
+        for pending in self.outbox.iter().filter(|p| p.mutation.op == Op::Convert) {
+            let linked = keys_of(&pending.mutation);
+            if linked.iter().any(|key| keys.contains(key)) {
+                keys.extend(linked);
+            }
+        }
         for key in keys {
             if key.entity == Entity::Contact {
                 customers.extend(self.view.get(&key).and_then(|c| c.reference("customer_id")));
             }
             let mut record = self.confirmed.get(&key).cloned();
-            for pending in self.outbox.iter().filter(|p| key_of(&p.mutation) == key) {
+            for pending in &self.outbox {
                 let mutation = &pending.mutation;
-                match mutation.op {
-                    Op::Upsert => record
-                        .get_or_insert_with(|| {
-                            Record::new_local(mutation.record_id, created_at_of(mutation.record_id))
-                        })
-                        .apply_patch(&mutation.fields),
-                    Op::Delete => {
-                        if let Some(record) = record.as_mut() {
-                            record.deleted = true;
-                        }
-                    }
+                if key_of(mutation) == key {
+                    apply_to_own_record(&mut record, mutation);
+                } else if mutation.op == Op::Convert && keys_of(mutation).contains(&key) {
+                    self.apply_conversion_to(&mut record, key, mutation);
                 }
             }
             match record {
@@ -275,6 +328,37 @@ impl Replica {
             }
         }
         self.restore_default_contacts(&customers);
+    }
+
+    /// The customer or contact a pending conversion creates, as the server
+    /// will: only from a lead not converted yet, and never over an existing record.
+    fn apply_conversion_to(&self, record: &mut Option<Record>, key: RecordKey, convert: &Mutation) {
+        if record.is_some() {
+            return;
+        }
+        let Ok(request) = ConvertRequest::from_fields(&convert.fields) else {
+            return;
+        };
+        let lead_key = key_of(convert);
+        let mut lead = self.confirmed.get(&lead_key).cloned();
+        for pending in self.outbox.iter().filter(|p| {
+            key_of(&p.mutation) == lead_key && p.mutation.id < convert.id
+        }) {
+            apply_to_own_record(&mut lead, &pending.mutation);
+        }
+        let Some(lead) = lead.filter(|lead| !lead.deleted && !is_converted(&lead.fields)) else {
+            return;
+        };
+        let fields = match key.entity {
+            Entity::Customer => Some(customer_from_lead(&lead.fields)),
+            Entity::Contact => contact_from_lead(&lead.fields, request.customer_id),
+            _ => None,
+        };
+        if let Some(fields) = fields {
+            let mut created = Record::new_local(key.id, created_at_of(key.id));
+            created.apply_patch(&fields);
+            *record = Some(created);
+        }
     }
 
     /// Mirrors the server's default-contact rule on the view.
@@ -336,6 +420,47 @@ impl Replica {
 
 fn key_of(mutation: &Mutation) -> RecordKey {
     RecordKey::new(mutation.entity, mutation.record_id)
+}
+
+/// Every record a mutation shows on: its own, and for a conversion the
+/// customer and contact it creates or attaches to.
+fn keys_of(mutation: &Mutation) -> Vec<RecordKey> {
+    let mut keys = vec![key_of(mutation)];
+    if mutation.op == Op::Convert {
+        if let Ok(request) = ConvertRequest::from_fields(&mutation.fields) {
+            keys.push(RecordKey::new(Entity::Customer, request.customer_id));
+            keys.extend(
+                request
+                    .contact_id
+                    .map(|contact| RecordKey::new(Entity::Contact, contact)),
+            );
+        }
+    }
+    keys
+}
+
+/// A pending mutation's effect on the record it names.
+fn apply_to_own_record(record: &mut Option<Record>, mutation: &Mutation) {
+    match mutation.op {
+        Op::Upsert => record
+            .get_or_insert_with(|| {
+                Record::new_local(mutation.record_id, created_at_of(mutation.record_id))
+            })
+            .apply_patch(&mutation.fields),
+        Op::Delete => {
+            if let Some(record) = record.as_mut() {
+                record.deleted = true;
+            }
+        }
+        Op::Convert => {
+            let request = ConvertRequest::from_fields(&mutation.fields);
+            if let (Some(lead), Ok(request)) = (record.as_mut(), request) {
+                if !lead.deleted && !is_converted(&lead.fields) {
+                    lead.apply_patch(&converted_lead(request.customer_id));
+                }
+            }
+        }
+    }
 }
 
 /// When a record was created on this device: the time inside its UUID v7,

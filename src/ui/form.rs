@@ -1,7 +1,7 @@
 //! A form for any record, built from the domain schema.
 
 use super::state::{Crm, SaveError};
-use crate::domain::{Entity, FieldError, FieldKind, FieldSpec};
+use crate::domain::{money_input_text, parse_money, Entity, FieldError, FieldKind, FieldSpec};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -25,13 +25,108 @@ pub const CONTACT_FORM_FIELDS: &[&str] = &[
     "notes",
 ];
 
+/// The fields the lead form shows, in order.
+pub const LEAD_FORM_FIELDS: &[&str] = &[
+    "person_name",
+    "company_name",
+    "email",
+    "phone",
+    "source",
+    "status",
+    "notes",
+];
+
+/// The fields the opportunity form shows, in order.
+pub const OPPORTUNITY_FORM_FIELDS: &[&str] = &[
+    "title",
+    "stage",
+    "amount",
+    "currency",
+    "expected_close",
+    "probability",
+    "notes",
+];
+
+/// The fields the activity form shows, in order.
+pub const ACTIVITY_FORM_FIELDS: &[&str] = &["kind", "subject", "contact_id", "due_at", "body"];
+
 /// The fields a user edits for an entity; conflicts have no form.
 pub fn form_fields(entity: Entity) -> &'static [&'static str] {
     match entity {
         Entity::Customer => CUSTOMER_FORM_FIELDS,
         Entity::Contact => CONTACT_FORM_FIELDS,
+        Entity::Lead => LEAD_FORM_FIELDS,
+        Entity::Opportunity => OPPORTUNITY_FORM_FIELDS,
+        Entity::Activity => ACTIVITY_FORM_FIELDS,
         Entity::Conflict => &[],
     }
+}
+
+/// The format of a `datetime-local` input.
+const LOCAL_DATE_TIME: &str = "%Y-%m-%dT%H:%M";
+
+/// What an input shows for a stored value: amounts in major units, times in
+/// the browser's time zone.
+pub fn input_text(spec: &FieldSpec, value: &Value) -> String {
+    match (spec.kind, value) {
+        (FieldKind::Money, value) => value.as_i64().map(money_input_text).unwrap_or_default(),
+        (FieldKind::Integer { .. }, value) => value.as_i64().map(|n| n.to_string()).unwrap_or_default(),
+        (FieldKind::Timestamp, Value::String(text)) => chrono::DateTime::parse_from_rfc3339(text)
+            .map(|time| {
+                time.with_timezone(&chrono::Local)
+                    .format(LOCAL_DATE_TIME)
+                    .to_string()
+            })
+            .unwrap_or_default(),
+        (_, Value::String(text)) => text.clone(),
+        _ => String::new(),
+    }
+}
+
+/// The value to send for what the user typed; the domain then checks it
+/// with the server's rules. Blank stays text so "cleared" means null.
+fn wire_value(spec: &FieldSpec, text: &str) -> Result<Value, FieldError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Ok(Value::String(String::new()));
+    }
+    let error = |example: &str| {
+        Err(FieldError::new(
+            spec.name,
+            format!("{} must be {example}", spec.label),
+        ))
+    };
+    match spec.kind {
+        FieldKind::Money => match parse_money(trimmed) {
+            Some(minor) => Ok(Value::from(minor)),
+            None => error("an amount like 1250.00"),
+        },
+        FieldKind::Integer { .. } => match trimmed.parse::<i64>() {
+            Ok(number) => Ok(Value::from(number)),
+            Err(_) => error("a whole number"),
+        },
+        FieldKind::Timestamp => {
+            use chrono::TimeZone;
+            let local = chrono::NaiveDateTime::parse_from_str(trimmed, LOCAL_DATE_TIME)
+                .ok()
+                .and_then(|naive| chrono::Local.from_local_datetime(&naive).earliest());
+            match local {
+                Some(time) => Ok(Value::String(
+                    time.with_timezone(&chrono::Utc).to_rfc3339(),
+                )),
+                None => error("a date and time"),
+            }
+        }
+        _ => Ok(Value::String(text.to_owned())),
+    }
+}
+
+/// A choice list for a reference field, such as the contacts of a customer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FieldChoices {
+    pub field: &'static str,
+    /// (record id, label) pairs; a blank choice comes first.
+    pub options: Vec<(String, String)>,
 }
 
 /// "company" → "Company": how stored choice values are shown.
@@ -47,6 +142,7 @@ struct Input {
     spec: &'static FieldSpec,
     value: RwSignal<String>,
     initial: String,
+    choices: Option<Vec<(String, String)>>,
 }
 
 /// Labelled inputs for `fields` of one record, saved through the local engine.
@@ -68,6 +164,12 @@ pub fn RecordForm(
     /// Fields always sent with a new record, such as a contact's customer.
     #[prop(optional)]
     fixed: Map<String, Value>,
+    /// Choices for reference fields the form shows as a list.
+    #[prop(optional)]
+    choices: Vec<FieldChoices>,
+    /// Last changes to the patch before it is saved (a logged call's time).
+    #[prop(optional)]
+    prepare: Option<Callback<Map<String, Value>, Map<String, Value>>>,
     submit_label: &'static str,
     /// Called with `true` once saved, `false` when cancelled.
     on_done: Callback<bool>,
@@ -81,29 +183,43 @@ pub fn RecordForm(
         .map(|spec| {
             let initial = initial
                 .get(spec.name)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
+                .map(|value| input_text(spec, value))
+                .unwrap_or_default();
             Input {
                 spec,
                 value: RwSignal::new(initial.clone()),
                 initial,
+                choices: choices
+                    .iter()
+                    .find(|choices| choices.field == spec.name)
+                    .map(|choices| choices.options.clone()),
             }
         })
         .collect();
-    let values: Vec<(&'static str, RwSignal<String>, String)> = inputs
+    let values: Vec<(&'static FieldSpec, RwSignal<String>, String)> = inputs
         .iter()
-        .map(|input| (input.spec.name, input.value, input.initial.clone()))
+        .map(|input| (input.spec, input.value, input.initial.clone()))
         .collect();
 
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         let mut patch = fixed.clone();
-        for (name, value, before) in &values {
+        for (spec, value, before) in &values {
             let now = value.get_untracked();
             if !editing || now.trim() != before.trim() {
-                patch.insert((*name).to_owned(), Value::String(now));
+                match wire_value(spec, &now) {
+                    Ok(value) => {
+                        patch.insert(spec.name.to_owned(), value);
+                    }
+                    Err(field_error) => {
+                        error.set(Some(field_error));
+                        return;
+                    }
+                }
             }
+        }
+        if let Some(prepare) = prepare {
+            patch = prepare.run(patch);
         }
         if patch.is_empty() {
             on_done.run(true);
@@ -146,7 +262,12 @@ pub fn RecordForm(
 }
 
 fn field_view(entity: Entity, input: Input, error: RwSignal<Option<FieldError>>) -> impl IntoView {
-    let Input { spec, value, .. } = input;
+    let Input {
+        spec,
+        value,
+        choices,
+        ..
+    } = input;
     let id = format!("{entity}-{}", spec.name);
     let error_id = format!("{id}-error");
     let message = move || {
@@ -157,8 +278,32 @@ fn field_view(entity: Entity, input: Input, error: RwSignal<Option<FieldError>>)
     };
     let invalid = move || message().is_some().to_string();
     let wide = matches!(spec.kind, FieldKind::Notes);
-    let control = match spec.kind {
-        FieldKind::Notes => view! {
+    let control = match (spec.kind, choices) {
+        (_, Some(options)) => view! {
+            <select
+                id=id.clone()
+                name=spec.name
+                aria-invalid=invalid
+                aria-describedby=error_id.clone()
+                prop:value=move || value.get()
+                on:change=move |event| value.set(event_target_value(&event))
+            >
+                <option value="" selected=move || value.get().is_empty()>"—"</option>
+                {options
+                    .into_iter()
+                    .map(|(option, label)| {
+                        let chosen = option.clone();
+                        view! {
+                            <option value=option selected=move || value.get() == chosen>
+                                {label}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        }
+        .into_any(),
+        (FieldKind::Notes, None) => view! {
             <textarea
                 id=id.clone()
                 name=spec.name
@@ -170,7 +315,7 @@ fn field_view(entity: Entity, input: Input, error: RwSignal<Option<FieldError>>)
             ></textarea>
         }
         .into_any(),
-        FieldKind::Choice(options) => view! {
+        (FieldKind::Choice(options), None) => view! {
             <select
                 id=id.clone()
                 name=spec.name
@@ -192,17 +337,25 @@ fn field_view(entity: Entity, input: Input, error: RwSignal<Option<FieldError>>)
             </select>
         }
         .into_any(),
-        kind => {
+        (kind, None) => {
             let input_type = match kind {
                 FieldKind::Email => "email",
                 FieldKind::Phone => "tel",
+                FieldKind::Date => "date",
+                FieldKind::Timestamp => "datetime-local",
+                FieldKind::Integer { .. } => "number",
                 _ => "text",
+            };
+            let input_mode = match kind {
+                FieldKind::Money => Some("decimal"),
+                _ => None,
             };
             view! {
                 <input
                     id=id.clone()
                     name=spec.name
                     type=input_type
+                    inputmode=input_mode
                     aria-invalid=invalid
                     aria-describedby=error_id.clone()
                     prop:value=move || value.get()

@@ -2,7 +2,7 @@
 
 use super::form::{form_fields, RecordForm};
 use super::state::{Crm, SyncStatus};
-use crate::domain::FieldError;
+use crate::domain::{FieldError, FieldKind};
 use crate::sync::{Op, RejectedMutation};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -112,14 +112,18 @@ fn describe(rejected: &RejectedMutation) -> String {
     let action = match rejected.mutation.op {
         Op::Upsert => "Saving",
         Op::Delete => "Deleting",
+        Op::Convert => "Converting",
     };
     let FieldError { field, message } = &rejected.error;
     let name = rejected
         .mutation
         .fields
-        .get("name")
-        .or_else(|| rejected.mutation.fields.get("first_name"))
-        .and_then(|value| value.as_str())
+        .iter()
+        .find(|(field, _)| {
+            ["name", "first_name", "person_name", "company_name", "title", "subject"]
+                .contains(&field.as_str())
+        })
+        .and_then(|(_, value)| value.as_str())
         .map(|name| format!(" \u{201c}{name}\u{201d}"))
         .unwrap_or_default();
     let field = if field.is_empty() {
@@ -129,7 +133,7 @@ fn describe(rejected: &RejectedMutation) -> String {
     };
     format!(
         "{action} a {}{name} was refused{field}: {message}",
-        rejected.mutation.entity
+        rejected.mutation.entity.label()
     )
 }
 
@@ -181,7 +185,13 @@ fn RejectedItem(item: RejectedMutation) -> impl IntoView {
         initial.extend(refused_fields.clone());
         let mut fixed: Map<String, Value> = initial
             .iter()
-            .filter(|(name, _)| name.as_str() == "customer_id")
+            .filter(|(name, _)| {
+                entity
+                    .field(name)
+                    .is_some_and(|spec| matches!(spec.kind, FieldKind::Reference(_)))
+                    && entity.client_writable(name)
+                    && !fields.contains(&name.as_str())
+            })
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect();
         if restores {
