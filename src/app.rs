@@ -1,6 +1,9 @@
 //! The HTML shell and the routes.
 
-use crate::ui::{CustomerListPage, CustomerPage, Layout, NewCustomerPage, NotFound, ShellPage};
+use crate::ui::{
+    CustomerListPage, CustomerPage, Layout, LeadListPage, LeadPage, NewCustomerPage, NewLeadPage,
+    NotFound, OpportunityPage, PipelinePage, ShellPage, TasksPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -67,6 +70,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=CustomerListPage/>
                     <Route path=path!("/customers/new") view=NewCustomerPage/>
                     <Route path=path!("/customers/:id") view=CustomerPage/>
+                    <Route path=path!("/leads") view=LeadListPage/>
+                    <Route path=path!("/leads/new") view=NewLeadPage/>
+                    <Route path=path!("/leads/:id") view=LeadPage/>
+                    <Route path=path!("/pipeline") view=PipelinePage/>
+                    <Route path=path!("/opportunities/:id") view=OpportunityPage/>
+                    <Route path=path!("/tasks") view=TasksPage/>
                     <Route path=path!("/shell") view=ShellPage/>
                 </Routes>
             </Layout>

@@ -85,8 +85,10 @@ impl TimelineScope {
 
     /// The scope's activities, newest first.
     pub fn timeline(&self, activities: impl IntoIterator<Item = Activity>) -> Vec<Activity> {
-        let mut timeline: Vec<Activity> =
-            activities.into_iter().filter(|a| self.includes(a)).collect();
+        let mut timeline: Vec<Activity> = activities
+            .into_iter()
+            .filter(|a| self.includes(a))
+            .collect();
         timeline.sort_by_key(|a| std::cmp::Reverse((a.timeline_at(), a.id)));
         timeline
     }
@@ -94,7 +96,10 @@ impl TimelineScope {
 
 /// Open tasks, soonest due first; tasks without a due date come last.
 pub fn open_tasks(activities: impl IntoIterator<Item = Activity>) -> Vec<Activity> {
-    let mut tasks: Vec<Activity> = activities.into_iter().filter(Activity::is_open_task).collect();
+    let mut tasks: Vec<Activity> = activities
+        .into_iter()
+        .filter(Activity::is_open_task)
+        .collect();
     tasks.sort_by_key(|task| (task.due_at.is_none(), task.due_at, task.created_at, task.id));
     tasks
 }
@@ -140,10 +145,15 @@ mod tests {
     #[test]
     fn open_tasks_come_soonest_first_and_know_when_they_are_overdue() {
         let now = Utc::now();
-        let later = activity(json!({"kind": "task", "subject": "later", "due_at": (now + chrono::Duration::days(2)).to_rfc3339()}));
-        let overdue = activity(json!({"kind": "task", "subject": "overdue", "due_at": (now - chrono::Duration::hours(1)).to_rfc3339()}));
+        let later = activity(
+            json!({"kind": "task", "subject": "later", "due_at": (now + chrono::Duration::days(2)).to_rfc3339()}),
+        );
+        let overdue = activity(
+            json!({"kind": "task", "subject": "overdue", "due_at": (now - chrono::Duration::hours(1)).to_rfc3339()}),
+        );
         let undated = activity(json!({"kind": "task", "subject": "undated"}));
-        let done = activity(json!({"kind": "task", "subject": "done", "done_at": now.to_rfc3339()}));
+        let done =
+            activity(json!({"kind": "task", "subject": "done", "done_at": now.to_rfc3339()}));
         let call = activity(json!({"kind": "call", "subject": "call"}));
         let tasks = open_tasks([later, overdue, undated, done, call]);
         let subjects: Vec<&str> = tasks.iter().map(|t| t.subject.as_str()).collect();

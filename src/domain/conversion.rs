@@ -49,7 +49,10 @@ impl ConvertRequest {
     /// The mutation fields carrying this request.
     pub fn to_fields(self) -> Map<String, Value> {
         let mut fields = Map::new();
-        fields.insert("customer_id".into(), Value::String(self.customer_id.to_string()));
+        fields.insert(
+            "customer_id".into(),
+            Value::String(self.customer_id.to_string()),
+        );
         if let Some(contact) = self.contact_id {
             fields.insert("contact_id".into(), Value::String(contact.to_string()));
         }
@@ -76,7 +79,10 @@ pub fn customer_from_lead(lead: &Map<String, Value>) -> Map<String, Value> {
     let company = field(lead, "company_name");
     let (name, kind) = match company {
         Some(company) => (company, "company"),
-        None => (field(lead, "person_name").unwrap_or("Unnamed lead"), "person"),
+        None => (
+            field(lead, "person_name").unwrap_or("Unnamed lead"),
+            "person",
+        ),
     };
     let mut customer = Map::new();
     customer.insert("name".into(), name.into());
@@ -97,7 +103,10 @@ pub fn customer_from_lead(lead: &Map<String, Value>) -> Map<String, Value> {
 
 /// The new contact's fields, from the lead's person; `None` for a lead that
 /// names only a company.
-pub fn contact_from_lead(lead: &Map<String, Value>, customer_id: Uuid) -> Option<Map<String, Value>> {
+pub fn contact_from_lead(
+    lead: &Map<String, Value>,
+    customer_id: Uuid,
+) -> Option<Map<String, Value>> {
     let (first, last) = split_person_name(field(lead, "person_name")?);
     let mut contact = Map::new();
     contact.insert("customer_id".into(), customer_id.to_string().into());
@@ -150,8 +159,30 @@ pub struct Duplicate {
 
 /// Legal-form words that do not tell two companies apart.
 const COMPANY_SUFFIXES: &[&str] = &[
-    "ltd", "limited", "inc", "incorporated", "llc", "gmbh", "ag", "sa", "sas", "sarl", "plc", "co",
-    "corp", "corporation", "company", "bv", "nv", "srl", "spa", "oy", "ab", "as", "kg", "the",
+    "ltd",
+    "limited",
+    "inc",
+    "incorporated",
+    "llc",
+    "gmbh",
+    "ag",
+    "sa",
+    "sas",
+    "sarl",
+    "plc",
+    "co",
+    "corp",
+    "corporation",
+    "company",
+    "bv",
+    "nv",
+    "srl",
+    "spa",
+    "oy",
+    "ab",
+    "as",
+    "kg",
+    "the",
 ];
 
 /// A name reduced to what identifies it: lowercase words, no punctuation,
@@ -171,13 +202,21 @@ fn similar(a: &str, b: &str) -> bool {
     if a.is_empty() || b.is_empty() {
         return false;
     }
-    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
     long == short || (short.len() >= 4 && long.starts_with(&format!("{short} ")))
 }
 
 /// Existing customers and contacts the lead may already be: same e-mail, or
 /// a similar company or person name. Same-email matches come first.
-pub fn find_duplicates(lead: &Lead, customers: &[Customer], contacts: &[Contact]) -> Vec<Duplicate> {
+pub fn find_duplicates(
+    lead: &Lead,
+    customers: &[Customer],
+    contacts: &[Contact],
+) -> Vec<Duplicate> {
     let email = lead.email.trim().to_lowercase();
     let same_email = |other: &str| !email.is_empty() && other.trim().to_lowercase() == email;
     let names: Vec<&str> = [lead.company_name.as_str(), lead.person_name.as_str()]
@@ -212,7 +251,9 @@ pub fn find_duplicates(lead: &Lead, customers: &[Customer], contacts: &[Contact]
         };
         let reason = if same_email(&contact.email) {
             Some(MatchReason::SameEmail)
-        } else if !lead.person_name.trim().is_empty() && similar(&lead.person_name, &contact.full_name()) {
+        } else if !lead.person_name.trim().is_empty()
+            && similar(&lead.person_name, &contact.full_name())
+        {
             Some(MatchReason::SimilarName)
         } else {
             None
@@ -256,14 +297,19 @@ mod tests {
 
     #[test]
     fn a_lead_with_a_company_becomes_a_company_with_its_person_as_contact() {
-        let lead = map(json!({"person_name": "Jane van Doe", "company_name": "Acme",
-            "email": "jane@acme.test", "phone": "123", "status": "Qualified", "notes": "met at fair"}));
+        let lead = map(
+            json!({"person_name": "Jane van Doe", "company_name": "Acme",
+            "email": "jane@acme.test", "phone": "123", "status": "Qualified", "notes": "met at fair"}),
+        );
         let customer = customer_from_lead(&lead);
         assert_eq!(customer["name"], "Acme");
         assert_eq!(customer["kind"], "company");
         assert_eq!(customer["status"], CONVERTED_CUSTOMER_STATUS);
         assert_eq!(customer["notes"], "met at fair");
-        assert!(customer.get("email").is_none(), "the person's address is the contact's");
+        assert!(
+            customer.get("email").is_none(),
+            "the person's address is the contact's"
+        );
         let customer_id = Uuid::now_v7();
         let contact = contact_from_lead(&lead, customer_id).expect("a person");
         assert_eq!(contact["first_name"], "Jane");
@@ -284,11 +330,18 @@ mod tests {
 
     #[test]
     fn convert_fields_round_trip_and_name_what_is_wrong() {
-        let request = ConvertRequest { customer_id: Uuid::now_v7(), contact_id: None };
-        assert_eq!(ConvertRequest::from_fields(&request.to_fields()), Ok(request));
+        let request = ConvertRequest {
+            customer_id: Uuid::now_v7(),
+            contact_id: None,
+        };
+        assert_eq!(
+            ConvertRequest::from_fields(&request.to_fields()),
+            Ok(request)
+        );
         let err = ConvertRequest::from_fields(&map(
             json!({"customer_id": Uuid::now_v7().to_string(), "contact_id": "nope"}),
-        )).unwrap_err();
+        ))
+        .unwrap_err();
         assert_eq!(err.field, "contact_id");
         let err = ConvertRequest::from_fields(&Map::new()).unwrap_err();
         assert_eq!(err.field, "customer_id");
@@ -296,20 +349,33 @@ mod tests {
 
     #[test]
     fn duplicates_are_found_by_email_or_similar_name() {
-        let acme = Customer::from_record(&record(json!({"name": "ACME Ltd.", "kind": "company", "status": "Customer"})));
-        let globex = Customer::from_record(&record(json!({"name": "Globex", "kind": "company", "status": "Customer"})));
-        let mut jane = record(json!({"first_name": "Jane", "last_name": "Doe", "email": "JANE@x.test"}));
-        jane.fields.insert("customer_id".into(), globex.id.to_string().into());
+        let acme = Customer::from_record(&record(
+            json!({"name": "ACME Ltd.", "kind": "company", "status": "Customer"}),
+        ));
+        let globex = Customer::from_record(&record(
+            json!({"name": "Globex", "kind": "company", "status": "Customer"}),
+        ));
+        let mut jane =
+            record(json!({"first_name": "Jane", "last_name": "Doe", "email": "JANE@x.test"}));
+        jane.fields
+            .insert("customer_id".into(), globex.id.to_string().into());
         let jane = Contact::from_record(&jane);
-        let lead = Lead::from_record(&record(json!({"person_name": "Someone", "company_name": "Acme",
-            "email": "jane@x.test", "status": "New"})));
-        let found = find_duplicates(&lead, &[acme.clone(), globex.clone()], &[jane.clone()]);
+        let lead = Lead::from_record(&record(
+            json!({"person_name": "Someone", "company_name": "Acme",
+            "email": "jane@x.test", "status": "New"}),
+        ));
+        let found = find_duplicates(
+            &lead,
+            &[acme.clone(), globex.clone()],
+            std::slice::from_ref(&jane),
+        );
         assert_eq!(found.len(), 2);
         assert_eq!(found[0].contact_id, Some(jane.id));
         assert_eq!(found[0].reason, MatchReason::SameEmail);
         assert_eq!(found[1].customer_id, acme.id);
         assert_eq!(found[1].reason, MatchReason::SimilarName);
-        let stranger = Lead::from_record(&record(json!({"company_name": "Initech", "status": "New"})));
+        let stranger =
+            Lead::from_record(&record(json!({"company_name": "Initech", "status": "New"})));
         assert!(find_duplicates(&stranger, &[acme, globex], &[jane]).is_empty());
     }
 

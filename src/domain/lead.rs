@@ -73,7 +73,11 @@ impl LeadFilter {
         let query = SearchQuery::new(&self.query);
         let mut shown: Vec<&Lead> = leads
             .into_iter()
-            .filter(|lead| self.status.as_deref().is_none_or(|status| status == lead.status))
+            .filter(|lead| {
+                self.status
+                    .as_deref()
+                    .is_none_or(|status| status == lead.status)
+            })
             .filter(|lead| lead.search.matches(&query))
             .collect();
         shown.sort_by_key(|lead| std::cmp::Reverse((lead.created_at, lead.id)));
@@ -82,7 +86,9 @@ impl LeadFilter {
 }
 
 /// How many leads have each status, in list order.
-pub fn tally_lead_statuses<'a>(leads: impl IntoIterator<Item = &'a Lead>) -> Vec<(&'static str, usize)> {
+pub fn tally_lead_statuses<'a>(
+    leads: impl IntoIterator<Item = &'a Lead>,
+) -> Vec<(&'static str, usize)> {
     let mut counts: Vec<(&'static str, usize)> =
         LEAD_STATUSES.iter().map(|status| (*status, 0)).collect();
     for lead in leads {
@@ -115,17 +121,34 @@ mod tests {
             lead("", "Globex", "Qualified"),
         ];
         let names = |filter: LeadFilter| -> Vec<String> {
-            filter.apply(&leads).iter().map(|l| l.display_name()).collect()
+            filter
+                .apply(&leads)
+                .iter()
+                .map(|l| l.display_name())
+                .collect()
         };
         assert_eq!(
-            names(LeadFilter { status: Some("New".into()), query: String::new() }),
+            names(LeadFilter {
+                status: Some("New".into()),
+                query: String::new()
+            }),
             ["Jane Doe (Acme)"]
         );
         assert_eq!(
-            names(LeadFilter { status: None, query: "glob".into() }),
+            names(LeadFilter {
+                status: None,
+                query: "glob".into()
+            }),
             ["Globex"]
         );
-        assert_eq!(names(LeadFilter { status: None, query: "0301".into() }).len(), 2);
+        assert_eq!(
+            names(LeadFilter {
+                status: None,
+                query: "0301".into()
+            })
+            .len(),
+            2
+        );
         let counts = tally_lead_statuses(&leads);
         assert_eq!(counts[0], ("New", 1));
         assert_eq!(counts[3], ("Qualified", 1));

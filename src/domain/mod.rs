@@ -23,7 +23,9 @@ pub use conversion::{
 };
 pub use customer::{Contact, Customer, CustomerFilter, StatusCount};
 pub use lead::{tally_lead_statuses, Lead, LeadFilter};
-pub use opportunity::{format_money, money_input_text, parse_money, pipeline, Opportunity, StageColumn};
+pub use opportunity::{
+    format_money, money_input_text, parse_money, pipeline, Opportunity, StageColumn,
+};
 pub use record::{Record, RecordKey};
 pub use schema::{
     check_change, check_required, normalize_patch, unknown_field, Entity, FieldError, FieldKind,

@@ -78,8 +78,16 @@ pub fn pipeline(opportunities: impl IntoIterator<Item = Opportunity>) -> Vec<Sta
     }
     for column in &mut columns {
         column.opportunities.sort_by(|a, b| {
-            (a.expected_close.is_empty(), &a.expected_close, a.title.to_lowercase())
-                .cmp(&(b.expected_close.is_empty(), &b.expected_close, b.title.to_lowercase()))
+            (
+                a.expected_close.is_empty(),
+                &a.expected_close,
+                a.title.to_lowercase(),
+            )
+                .cmp(&(
+                    b.expected_close.is_empty(),
+                    &b.expected_close,
+                    b.title.to_lowercase(),
+                ))
         });
         let mut totals: BTreeMap<String, i64> = BTreeMap::new();
         for opportunity in &column.opportunities {
@@ -101,7 +109,7 @@ pub fn format_money(minor: i64, currency: &str) -> String {
     let whole = (minor / 100).to_string();
     let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
     for (index, digit) in whole.chars().enumerate() {
-        if index > 0 && (whole.len() - index) % 3 == 0 {
+        if index > 0 && (whole.len() - index).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);
@@ -131,7 +139,11 @@ pub fn parse_money(input: &str) -> Option<i64> {
     {
         return None;
     }
-    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
     let cents: i64 = format!("{fraction:0<2}").parse().ok()?;
     let minor = whole.checked_mul(100)?.checked_add(cents)?;
     (minor <= AMOUNT_MAX).then_some(minor)
@@ -147,7 +159,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn opportunity(title: &str, stage: &str, amount: i64, currency: &str, close: &str) -> Opportunity {
+    fn opportunity(
+        title: &str,
+        stage: &str,
+        amount: i64,
+        currency: &str,
+        close: &str,
+    ) -> Opportunity {
         let mut record = Record::new_local(Uuid::now_v7(), Utc::now());
         record.apply_patch(
             json!({"title": title, "stage": stage, "amount": amount, "currency": currency,
@@ -174,16 +192,23 @@ mod tests {
     #[test]
     fn the_pipeline_groups_by_stage_and_totals_per_currency() {
         let columns = pipeline([
-            opportunity("B", "Proposal", 100_00, "EUR", ""),
-            opportunity("A", "Proposal", 50_00, "EUR", "2026-12-01"),
-            opportunity("C", "Proposal", 70_00, "USD", "2026-11-30"),
+            opportunity("B", "Proposal", 10_000, "EUR", ""),
+            opportunity("A", "Proposal", 5_000, "EUR", "2026-12-01"),
+            opportunity("C", "Proposal", 7_000, "USD", "2026-11-30"),
             opportunity("D", "Won", 1, "EUR", ""),
         ]);
         let proposal = &columns[1];
         assert_eq!(proposal.stage, "Proposal");
-        let titles: Vec<&str> = proposal.opportunities.iter().map(|o| o.title.as_str()).collect();
+        let titles: Vec<&str> = proposal
+            .opportunities
+            .iter()
+            .map(|o| o.title.as_str())
+            .collect();
         assert_eq!(titles, ["C", "A", "B"]);
-        assert_eq!(proposal.totals, [("EUR".to_owned(), 150_00), ("USD".to_owned(), 70_00)]);
+        assert_eq!(
+            proposal.totals,
+            [("EUR".to_owned(), 15_000), ("USD".to_owned(), 7_000)]
+        );
         assert!(columns[0].opportunities.is_empty());
         assert_eq!(columns.len(), 5);
     }

@@ -256,7 +256,8 @@ const LEAD_FIELDS: &[FieldSpec] = &[
 ];
 
 /// Opportunity stages, in pipeline order.
-pub const OPPORTUNITY_STAGES: &[&str] = &["Qualification", "Proposal", "Negotiation", "Won", "Lost"];
+pub const OPPORTUNITY_STAGES: &[&str] =
+    &["Qualification", "Proposal", "Negotiation", "Won", "Lost"];
 /// The largest amount an opportunity may carry, in minor units (10^15).
 pub const AMOUNT_MAX: i64 = 1_000_000_000_000_000;
 
@@ -421,10 +422,15 @@ pub fn check_change(
     let Some(status) = patch.get("status").and_then(Value::as_str) else {
         return Ok(());
     };
-    let was_converted =
-        before.and_then(|fields| fields.get("status")).and_then(Value::as_str) == Some(LEAD_CONVERTED);
+    let was_converted = before
+        .and_then(|fields| fields.get("status"))
+        .and_then(Value::as_str)
+        == Some(LEAD_CONVERTED);
     if was_converted && status != LEAD_CONVERTED {
-        return Err(FieldError::new("status", "A converted lead stays Converted"));
+        return Err(FieldError::new(
+            "status",
+            "A converted lead stays Converted",
+        ));
     }
     if !was_converted && status == LEAD_CONVERTED {
         return Err(FieldError::new(
@@ -506,9 +512,7 @@ fn normalize_value(spec: &FieldSpec, value: &Value) -> Result<Value, FieldError>
                 spec.label
             )))
         }
-        FieldKind::Currency
-            if length != 3 || !text.chars().all(|c| c.is_ascii_alphabetic()) =>
-        {
+        FieldKind::Currency if length != 3 || !text.chars().all(|c| c.is_ascii_alphabetic()) => {
             return Err(error(format!(
                 "{} must be a three-letter code such as EUR",
                 spec.label
@@ -649,8 +653,10 @@ mod tests {
     fn numbers_dates_and_currencies_are_checked_and_normalised() {
         let clean = normalize_patch(
             Entity::Opportunity,
-            &patch(json!({"amount": 125_000, "currency": "eur", "probability": 40,
-                "expected_close": "2026-12-31"})),
+            &patch(
+                json!({"amount": 125_000, "currency": "eur", "probability": 40,
+                "expected_close": "2026-12-31"}),
+            ),
         )
         .expect("valid");
         assert_eq!(clean["currency"], json!("EUR"));
@@ -696,8 +702,18 @@ mod tests {
         assert!(check_change(Entity::Lead, Some(&new_lead), &converted).is_err());
         assert!(check_change(Entity::Lead, None, &converted).is_err());
         assert!(check_change(Entity::Lead, Some(&converted), &new_lead).is_err());
-        assert!(check_change(Entity::Lead, Some(&new_lead), &patch(json!({"status": "Lost"}))).is_ok());
-        assert!(check_change(Entity::Lead, Some(&converted), &patch(json!({"notes": "x"}))).is_ok());
+        assert!(check_change(
+            Entity::Lead,
+            Some(&new_lead),
+            &patch(json!({"status": "Lost"}))
+        )
+        .is_ok());
+        assert!(check_change(
+            Entity::Lead,
+            Some(&converted),
+            &patch(json!({"notes": "x"}))
+        )
+        .is_ok());
         assert!(normalize_patch(Entity::Lead, &patch(json!({"customer_id": "x"}))).is_err());
     }
 

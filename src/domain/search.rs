@@ -25,7 +25,11 @@ impl SearchText {
                 .map(|text| text.to_lowercase())
                 .collect::<Vec<_>>()
                 .join("\u{1}"),
-            phone_digits: phones.iter().map(|phone| digits(phone)).collect::<Vec<_>>().join("\u{1}"),
+            phone_digits: phones
+                .iter()
+                .map(|phone| digits(phone))
+                .collect::<Vec<_>>()
+                .join("\u{1}"),
         }
     }
 

@@ -263,7 +263,8 @@ async fn cascade(
     entity: Entity,
     id: Uuid,
 ) -> Result<Vec<(Entity, StoredRecord)>, ServerError> {
-    let ids = |records: &[StoredRecord]| -> Vec<Uuid> { records.iter().map(|r| r.record.id).collect() };
+    let ids =
+        |records: &[StoredRecord]| -> Vec<Uuid> { records.iter().map(|r| r.record.id).collect() };
     let mut doomed: Vec<(Entity, StoredRecord)> = Vec::new();
     let (contacts, leads) = match entity {
         Entity::Customer => (
@@ -292,7 +293,11 @@ async fn cascade(
         opportunity_ids.push(id);
     }
     let mut activities: Vec<StoredRecord> = Vec::new();
-    let customer_ids: Vec<Uuid> = if entity == Entity::Customer { vec![id] } else { Vec::new() };
+    let customer_ids: Vec<Uuid> = if entity == Entity::Customer {
+        vec![id]
+    } else {
+        Vec::new()
+    };
     for (column, parents) in [
         ("customer_id", customer_ids),
         ("contact_id", ids(&contacts)),
@@ -332,13 +337,22 @@ async fn convert(
         return Ok(deleted_by_someone_else(mutation, &lead));
     }
     if is_converted(&lead.record.fields) {
-        return Ok(MutationResult::applied(mutation.id, lead.record.version, Vec::new()));
+        return Ok(MutationResult::applied(
+            mutation.id,
+            lead.record.version,
+            Vec::new(),
+        ));
     }
     let request = match ConvertRequest::from_fields(&mutation.fields) {
         Ok(request) => request,
         Err(error) => return Ok(MutationResult::rejected(mutation.id, error)),
     };
-    let reject = |field: &str, message: &str| Ok(MutationResult::rejected(mutation.id, FieldError::new(field, message)));
+    let reject = |field: &str, message: &str| {
+        Ok(MutationResult::rejected(
+            mutation.id,
+            FieldError::new(field, message),
+        ))
+    };
     match repo::find(tx, workspace, Entity::Customer, request.customer_id).await? {
         Some(customer) if customer.record.deleted => {
             return reject("customer_id", "That customer was deleted");
@@ -346,7 +360,16 @@ async fn convert(
         Some(_) => {}
         None => {
             let fields = customer_from_lead(&lead.record.fields);
-            if !create(tx, workspace, Entity::Customer, request.customer_id, &fields, now).await? {
+            if !create(
+                tx,
+                workspace,
+                Entity::Customer,
+                request.customer_id,
+                &fields,
+                now,
+            )
+            .await?
+            {
                 return Ok(id_unusable(mutation));
             }
         }
@@ -366,7 +389,10 @@ async fn convert(
             None => {
                 let Some(fields) = contact_from_lead(&lead.record.fields, request.customer_id)
                 else {
-                    return reject("contact_id", "The lead names no person to make a contact of");
+                    return reject(
+                        "contact_id",
+                        "The lead names no person to make a contact of",
+                    );
                 };
                 if !create(tx, workspace, Entity::Contact, contact_id, &fields, now).await? {
                     return Ok(id_unusable(mutation));
@@ -401,7 +427,10 @@ async fn create(
     let mut record = Record::new_local(id, now);
     record.apply_patch(fields);
     record.version = version;
-    let field_versions = fields.keys().map(|field| (field.clone(), version)).collect();
+    let field_versions = fields
+        .keys()
+        .map(|field| (field.clone(), version))
+        .collect();
     repo::save(
         tx,
         workspace,

@@ -197,7 +197,10 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
                         // must hear of it and may restore the record with it.
                         let error = FieldError::new(
                             "deleted",
-                            format!("this {} was deleted by someone else", mutation.entity.label()),
+                            format!(
+                                "this {} was deleted by someone else",
+                                mutation.entity.label()
+                            ),
                         );
                         rejected.push(RejectedMutation { mutation, error });
                     }

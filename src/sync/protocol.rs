@@ -156,11 +156,12 @@ mod tests {
         ]});
         let push: PushRequest = serde_json::from_value(body).expect("valid push");
         assert_eq!(push.mutations[1].op, Op::Delete);
-        let convert: Mutation = serde_json::from_value(json!({"id": 19, "entity": "lead", "op": "convert",
+        let convert: Mutation =
+            serde_json::from_value(json!({"id": 19, "entity": "lead", "op": "convert",
             "record_id": "0194f1a2-0000-7000-8000-000000000004", "base_version": 12,
             "fields": {"customer_id": "0194f1a2-0000-7000-8000-000000000005",
                        "contact_id": "0194f1a2-0000-7000-8000-000000000006"}}))
-        .expect("valid convert");
+            .expect("valid convert");
         assert_eq!((convert.entity, convert.op), (Entity::Lead, Op::Convert));
         assert!(push.mutations[1].fields.is_empty());
     }

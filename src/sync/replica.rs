@@ -129,8 +129,8 @@ impl Replica {
             let Some(Value::String(id)) = fields.get(spec.name) else {
                 continue;
             };
-            let live = Uuid::parse_str(id)
-                .is_ok_and(|id| self.get(RecordKey::new(target, id)).is_some());
+            let live =
+                Uuid::parse_str(id).is_ok_and(|id| self.get(RecordKey::new(target, id)).is_some());
             if !live {
                 return Err(FieldError::new(
                     spec.name,
@@ -341,9 +341,11 @@ impl Replica {
         };
         let lead_key = key_of(convert);
         let mut lead = self.confirmed.get(&lead_key).cloned();
-        for pending in self.outbox.iter().filter(|p| {
-            key_of(&p.mutation) == lead_key && p.mutation.id < convert.id
-        }) {
+        for pending in self
+            .outbox
+            .iter()
+            .filter(|p| key_of(&p.mutation) == lead_key && p.mutation.id < convert.id)
+        {
             apply_to_own_record(&mut lead, &pending.mutation);
         }
         let Some(lead) = lead.filter(|lead| !lead.deleted && !is_converted(&lead.fields)) else {

@@ -14,19 +14,11 @@ fn who(conflict: &Conflict, me: Option<Uuid>) -> &'static str {
     }
 }
 
-/// Every unresolved conflict of a customer and its contacts.
+/// Every unresolved conflict of the records a page shows.
 #[component]
-pub fn ConflictNotices(customer_id: Uuid) -> impl IntoView {
+pub fn ConflictNotices(#[prop(into)] record_ids: Signal<Vec<Uuid>>) -> impl IntoView {
     let crm = expect_context::<Crm>();
-    let conflicts = Memo::new(move |_| {
-        let mut ids: Vec<Uuid> = crm
-            .contacts_of(customer_id)
-            .iter()
-            .map(|contact| contact.id)
-            .collect();
-        ids.push(customer_id);
-        crm.conflicts_of(&ids)
-    });
+    let conflicts = Memo::new(move |_| record_ids.with(|ids| crm.conflicts_of(ids)));
     let problem = RwSignal::new(None::<String>);
     view! {
         <Show when=move || !conflicts.with(Vec::is_empty)>

@@ -1,8 +1,10 @@
 //! Customer pages: the filtered list, the new-customer form and one customer.
 
+use super::activities::TimelineSection;
 use super::conflicts::ConflictNotices;
 use super::contacts::ContactsSection;
 use super::form::{choice_label, RecordForm, CUSTOMER_FORM_FIELDS};
+use super::opportunities::{OpportunitiesSection, Parent};
 use super::state::Crm;
 use crate::domain::{Customer, CustomerFilter, Entity, StatusCount};
 use leptos::prelude::*;
@@ -303,9 +305,18 @@ pub fn CustomerPage() -> impl IntoView {
                         <DeleteCustomer id=id name=current.name.clone()/>
                     </div>
                 </div>
-                <ConflictNotices customer_id=id/>
+                <ConflictNotices record_ids=Signal::derive(move || {
+                    let mut ids: Vec<Uuid> = crm.contacts_of(id).iter().map(|c| c.id).collect();
+                    ids.push(id);
+                    ids
+                })/>
                 <CustomerDetails customer=current.clone()/>
                 <ContactsSection customer_id=id/>
+                <OpportunitiesSection parent=Parent::Customer(id)/>
+                <TimelineSection
+                    parent=Parent::Customer(id)
+                    scope=Signal::derive(move || crm.customer_scope(id))
+                />
             </article>
         }
         .into_any()

@@ -48,7 +48,11 @@ pub const OPPORTUNITY_FORM_FIELDS: &[&str] = &[
 ];
 
 /// The fields the activity form shows, in order.
-pub const ACTIVITY_FORM_FIELDS: &[&str] = &["kind", "subject", "contact_id", "due_at", "body"];
+pub const ACTIVITY_FORM_FIELDS: &[&str] = &["kind", "subject", "due_at", "body"];
+
+/// The activity form on a customer, which may name one of its contacts.
+pub const CUSTOMER_ACTIVITY_FORM_FIELDS: &[&str] =
+    &["kind", "subject", "contact_id", "due_at", "body"];
 
 /// The fields a user edits for an entity; conflicts have no form.
 pub fn form_fields(entity: Entity) -> &'static [&'static str] {
@@ -70,7 +74,9 @@ const LOCAL_DATE_TIME: &str = "%Y-%m-%dT%H:%M";
 pub fn input_text(spec: &FieldSpec, value: &Value) -> String {
     match (spec.kind, value) {
         (FieldKind::Money, value) => value.as_i64().map(money_input_text).unwrap_or_default(),
-        (FieldKind::Integer { .. }, value) => value.as_i64().map(|n| n.to_string()).unwrap_or_default(),
+        (FieldKind::Integer { .. }, value) => {
+            value.as_i64().map(|n| n.to_string()).unwrap_or_default()
+        }
         (FieldKind::Timestamp, Value::String(text)) => chrono::DateTime::parse_from_rfc3339(text)
             .map(|time| {
                 time.with_timezone(&chrono::Local)
@@ -111,9 +117,7 @@ fn wire_value(spec: &FieldSpec, text: &str) -> Result<Value, FieldError> {
                 .ok()
                 .and_then(|naive| chrono::Local.from_local_datetime(&naive).earliest());
             match local {
-                Some(time) => Ok(Value::String(
-                    time.with_timezone(&chrono::Utc).to_rfc3339(),
-                )),
+                Some(time) => Ok(Value::String(time.with_timezone(&chrono::Utc).to_rfc3339())),
                 None => error("a date and time"),
             }
         }

@@ -19,6 +19,9 @@ pub fn Layout(children: Children) -> impl IntoView {
             </A>
             <nav>
                 <A href="/">"Customers"</A>
+                <A href="/leads">"Leads"</A>
+                <A href="/pipeline">"Pipeline"</A>
+                <A href="/tasks">"Tasks"</A>
             </nav>
             <SyncIndicator/>
         </header>
@@ -120,8 +123,15 @@ fn describe(rejected: &RejectedMutation) -> String {
         .fields
         .iter()
         .find(|(field, _)| {
-            ["name", "first_name", "person_name", "company_name", "title", "subject"]
-                .contains(&field.as_str())
+            [
+                "name",
+                "first_name",
+                "person_name",
+                "company_name",
+                "title",
+                "subject",
+            ]
+            .contains(&field.as_str())
         })
         .and_then(|(_, value)| value.as_str())
         .map(|name| format!(" \u{201c}{name}\u{201d}"))

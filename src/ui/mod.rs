@@ -1,13 +1,19 @@
 //! Leptos components and pages. They read reactive views of the local store
 //! through [`Crm`] and write by enqueueing mutations; never the server.
 
+mod activities;
 mod conflicts;
 mod contacts;
 mod customers;
 mod form;
 mod layout;
+mod leads;
+mod opportunities;
 mod state;
 
+pub use activities::TasksPage;
 pub use customers::{CustomerListPage, CustomerPage, NewCustomerPage};
 pub use layout::{Layout, NotFound, ShellPage};
+pub use leads::{LeadListPage, LeadPage, NewLeadPage};
+pub use opportunities::{OpportunityPage, PipelinePage};
 pub use state::{user_message, Crm, SaveError, SyncStatus};

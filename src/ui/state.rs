@@ -1,7 +1,10 @@
 //! The UI's handle on local data: reactive reads of the engine's view and
 //! writes that enqueue mutations. Components never call the server.
 
-use crate::domain::{Conflict, Contact, Customer, Entity, FieldError, RecordKey};
+use crate::domain::{
+    Activity, Conflict, Contact, ConvertRequest, Customer, Entity, FieldError, Lead, Opportunity,
+    Record, RecordKey, TimelineScope,
+};
 use crate::sync::{EngineError, RejectedMutation, Replica};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -113,21 +116,114 @@ impl Crm {
         fallback
     }
 
+    /// Every live record of one entity, as a typed view.
+    pub fn list<T>(&self, entity: Entity, view: fn(&Record) -> T) -> Vec<T> {
+        self.read(Vec::new(), |replica| {
+            replica.records(entity).map(view).collect()
+        })
+    }
+
+    /// One live record as a typed view.
+    pub fn one<T>(&self, entity: Entity, id: Uuid, view: fn(&Record) -> T) -> Option<T> {
+        self.read(None, |replica| {
+            replica.get(RecordKey::new(entity, id)).map(view)
+        })
+    }
+
     pub fn customers(&self) -> Vec<Customer> {
+        self.list(Entity::Customer, Customer::from_record)
+    }
+
+    pub fn customer(&self, id: Uuid) -> Option<Customer> {
+        self.one(Entity::Customer, id, Customer::from_record)
+    }
+
+    pub fn lead(&self, id: Uuid) -> Option<Lead> {
+        self.one(Entity::Lead, id, Lead::from_record)
+    }
+
+    /// Leads converted into a customer: their history is the customer's too.
+    pub fn leads_of(&self, customer_id: Uuid) -> Vec<Lead> {
+        let mut leads = self.list(Entity::Lead, Lead::from_record);
+        leads.retain(|lead| lead.customer_id == Some(customer_id));
+        leads
+    }
+
+    /// Live opportunities whose customer or lead is still there; deleting
+    /// the parent takes them along on the server, and here at once.
+    pub fn opportunities(&self) -> Vec<Opportunity> {
         self.read(Vec::new(), |replica| {
             replica
-                .records(Entity::Customer)
-                .map(Customer::from_record)
+                .records(Entity::Opportunity)
+                .map(Opportunity::from_record)
+                .filter(|opportunity| {
+                    let live = |entity, id: Option<Uuid>| {
+                        id.is_some_and(|id| replica.get(RecordKey::new(entity, id)).is_some())
+                    };
+                    live(Entity::Customer, opportunity.customer_id)
+                        || live(Entity::Lead, opportunity.lead_id)
+                })
                 .collect()
         })
     }
 
-    pub fn customer(&self, id: Uuid) -> Option<Customer> {
-        self.read(None, |replica| {
-            replica
-                .get(RecordKey::new(Entity::Customer, id))
-                .map(Customer::from_record)
-        })
+    /// The activities of one timeline, newest first.
+    pub fn timeline(&self, scope: &TimelineScope) -> Vec<Activity> {
+        scope.timeline(self.list(Entity::Activity, Activity::from_record))
+    }
+
+    /// What a customer's timeline and opportunity list gather: the customer,
+    /// its contacts, the leads converted into it and its opportunities.
+    pub fn customer_scope(&self, customer_id: Uuid) -> TimelineScope {
+        let leads: std::collections::HashSet<Uuid> = self
+            .leads_of(customer_id)
+            .iter()
+            .map(|lead| lead.id)
+            .collect();
+        TimelineScope {
+            customers: [customer_id].into(),
+            contacts: self.contacts_of(customer_id).iter().map(|c| c.id).collect(),
+            opportunities: self
+                .opportunities()
+                .iter()
+                .filter(|o| {
+                    o.customer_id == Some(customer_id)
+                        || o.lead_id.is_some_and(|lead| leads.contains(&lead))
+                })
+                .map(|o| o.id)
+                .collect(),
+            leads,
+        }
+    }
+
+    /// What a lead's timeline gathers: the lead and its opportunities.
+    pub fn lead_scope(&self, lead_id: Uuid) -> TimelineScope {
+        TimelineScope {
+            leads: [lead_id].into(),
+            opportunities: self
+                .opportunities()
+                .iter()
+                .filter(|o| o.lead_id == Some(lead_id))
+                .map(|o| o.id)
+                .collect(),
+            ..TimelineScope::default()
+        }
+    }
+
+    /// Converts a lead on this device and schedules a sync.
+    pub async fn convert(&self, lead_id: Uuid, request: ConvertRequest) -> Result<(), SaveError> {
+        #[cfg(feature = "hydrate")]
+        {
+            let engine = self.engine.get_value().ok_or_else(not_ready)?;
+            engine.convert(lead_id, request).await?;
+            self.after_write();
+            Ok(())
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = (lead_id, request);
+            Err(not_ready())
+        }
     }
 
     /// A customer's contacts, the default first, then oldest first.

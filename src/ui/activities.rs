@@ -1,0 +1,321 @@
+//! Activities: a record's timeline with a form to log one, and "My tasks".
+
+use super::form::{
+    choice_label, FieldChoices, RecordForm, ACTIVITY_FORM_FIELDS, CUSTOMER_ACTIVITY_FORM_FIELDS,
+};
+use super::opportunities::Parent;
+use super::state::Crm;
+use crate::domain::{open_tasks, Activity, Entity, Opportunity, TimelineScope};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// A time as the user's clock shows it.
+fn local_time(time: DateTime<Utc>) -> String {
+    time.with_timezone(&chrono::Local)
+        .format("%-d %b %Y, %H:%M")
+        .to_string()
+}
+
+fn now_text() -> Value {
+    Value::String(Utc::now().to_rfc3339())
+}
+
+/// A call, e-mail, meeting or note without a due time happened now; a task
+/// or anything with a due time is scheduled until it is marked done.
+fn stamp_logged(mut patch: Map<String, Value>) -> Map<String, Value> {
+    let kind = patch.get("kind").and_then(Value::as_str).unwrap_or("task");
+    let scheduled = patch
+        .get("due_at")
+        .and_then(Value::as_str)
+        .is_some_and(|due| !due.trim().is_empty());
+    if kind != "task" && !scheduled {
+        patch.insert("done_at".into(), now_text());
+    }
+    patch
+}
+
+fn activity_values(activity: &Activity) -> Map<String, Value> {
+    let mut values = Map::new();
+    values.insert("kind".into(), Value::String(activity.kind.clone()));
+    values.insert("subject".into(), Value::String(activity.subject.clone()));
+    values.insert("body".into(), Value::String(activity.body.clone()));
+    values.insert(
+        "contact_id".into(),
+        activity
+            .contact_id
+            .map_or(Value::Null, |id| Value::String(id.to_string())),
+    );
+    values.insert(
+        "due_at".into(),
+        activity
+            .due_at
+            .map_or(Value::Null, |due| Value::String(due.to_rfc3339())),
+    );
+    values
+}
+
+/// A record's activities, newest first, and the form to log one.
+#[component]
+pub fn TimelineSection(
+    parent: Parent,
+    #[prop(into)] scope: Signal<TimelineScope>,
+) -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    let activities = Memo::new(move |_| scope.with(|scope| crm.timeline(scope)));
+    let adding = RwSignal::new(false);
+    let new_id = RwSignal::new(Uuid::now_v7());
+    let contact_choices = move || match parent {
+        Parent::Customer(id) => vec![FieldChoices {
+            field: "contact_id",
+            options: crm
+                .contacts_of(id)
+                .into_iter()
+                .map(|contact| (contact.id.to_string(), contact.full_name()))
+                .collect(),
+        }],
+        _ => Vec::new(),
+    };
+    let fields = match parent {
+        Parent::Customer(_) => CUSTOMER_ACTIVITY_FORM_FIELDS,
+        _ => ACTIVITY_FORM_FIELDS,
+    };
+    let add_form = move || {
+        let mut initial = Map::new();
+        initial.insert("kind".into(), Value::String("call".into()));
+        let on_done = Callback::new(move |_| {
+            adding.set(false);
+            new_id.set(Uuid::now_v7());
+        });
+        view! {
+            <RecordForm
+                entity=Entity::Activity
+                record_id=new_id.get_untracked()
+                fields=fields
+                initial=initial
+                fixed=parent.link_fields(crm)
+                choices=contact_choices()
+                prepare=Callback::new(stamp_logged)
+                submit_label="Save activity"
+                on_done=on_done
+            />
+        }
+    };
+    view! {
+        <section class="timeline" data-testid="timeline">
+            <div class="section-head">
+                <h2>"Timeline " <span class="count">{move || activities.with(Vec::len)}</span></h2>
+                <Show when=move || !adding.get()>
+                    <button on:click=move |_| adding.set(true)>"Log activity"</button>
+                </Show>
+            </div>
+            <Show when=move || adding.get()>{add_form}</Show>
+            <Show
+                when=move || !activities.with(Vec::is_empty)
+                fallback=|| view! { <p class="muted">"Nothing logged yet."</p> }
+            >
+                <ol class="timeline-list">
+                    {move || {
+                        activities
+                            .get()
+                            .into_iter()
+                            .map(|activity| view! { <TimelineItem activity=activity parent=parent/> })
+                            .collect_view()
+                    }}
+                </ol>
+            </Show>
+        </section>
+    }
+}
+
+fn mark_done(crm: Crm, id: Uuid) {
+    let patch: Map<String, Value> = [("done_at".to_owned(), now_text())].into_iter().collect();
+    spawn_local(async move {
+        let _ = crm.save(Entity::Activity, id, patch).await;
+    });
+}
+
+#[component]
+fn TimelineItem(activity: Activity, parent: Parent) -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    let editing = RwSignal::new(false);
+    let id = activity.id;
+    let overdue = activity.is_overdue(Utc::now());
+    let open = activity.done_at.is_none();
+    let when = match (activity.done_at, activity.due_at) {
+        (Some(done), _) if activity.kind == "task" => format!("Done {}", local_time(done)),
+        (Some(done), _) => local_time(done),
+        (None, Some(due)) => format!("Due {}", local_time(due)),
+        (None, None) => "Open".to_owned(),
+    };
+    let contact = activity
+        .contact_id
+        .and_then(|id| crm.one(Entity::Contact, id, crate::domain::Contact::from_record))
+        .map(|contact| format!("with {}", contact.full_name()));
+    let fields = match parent {
+        Parent::Customer(_) => CUSTOMER_ACTIVITY_FORM_FIELDS,
+        _ => ACTIVITY_FORM_FIELDS,
+    };
+    let choices = match parent {
+        Parent::Customer(customer) => vec![FieldChoices {
+            field: "contact_id",
+            options: crm
+                .contacts_of(customer)
+                .into_iter()
+                .map(|contact| (contact.id.to_string(), contact.full_name()))
+                .collect(),
+        }],
+        _ => Vec::new(),
+    };
+    let values = activity_values(&activity);
+    let kind = activity.kind.clone();
+    view! {
+        <li
+            class="activity"
+            class:overdue=overdue
+            class:open=open
+            data-testid="activity"
+            data-kind=kind.clone()
+        >
+            <Show
+                when=move || editing.get()
+                fallback={
+                    let activity = activity.clone();
+                    let when = when.clone();
+                    let contact = contact.clone();
+                    let kind = kind.clone();
+                    move || {
+                        view! {
+                            <span class=format!("kind-icon kind-{kind}")>{choice_label(&kind)}</span>
+                            <div class="activity-main">
+                                <strong data-testid="activity-subject">{activity.subject.clone()}</strong>
+                                <span class="muted">{contact.clone()}</span>
+                                <p class="when" data-testid="activity-when">
+                                    {when.clone()}
+                                    {overdue.then(|| view! { " " <span class="badge overdue-badge">"Overdue"</span> })}
+                                </p>
+                                {(!activity.body.is_empty())
+                                    .then(|| view! { <p class="activity-body">{activity.body.clone()}</p> })}
+                            </div>
+                            <div class="actions">
+                                <Show when=move || open>
+                                    <button class="link" on:click=move |_| mark_done(crm, id)>
+                                        "Mark done"
+                                    </button>
+                                </Show>
+                                <button class="link" on:click=move |_| editing.set(true)>
+                                    "Edit"
+                                </button>
+                                <button
+                                    class="link danger"
+                                    on:click=move |_| {
+                                        spawn_local(async move {
+                                            let _ = crm.delete(Entity::Activity, id).await;
+                                        });
+                                    }
+                                >
+                                    "Delete"
+                                </button>
+                            </div>
+                        }
+                    }
+                }
+            >
+                <RecordForm
+                    entity=Entity::Activity
+                    record_id=id
+                    fields=fields
+                    initial=values.clone()
+                    choices=choices.clone()
+                    editing=true
+                    submit_label="Save activity"
+                    on_done=Callback::new(move |_| editing.set(false))
+                />
+            </Show>
+        </li>
+    }
+}
+
+/// Where a task belongs, for the task list's link.
+fn task_context(crm: Crm, task: &Activity) -> Option<(String, String)> {
+    if let Some(opportunity) = task
+        .opportunity_id
+        .and_then(|id| crm.one(Entity::Opportunity, id, Opportunity::from_record))
+    {
+        return Some((
+            opportunity.title,
+            format!("/opportunities/{}", opportunity.id),
+        ));
+    }
+    if let Some(customer) = task.customer_id.and_then(|id| crm.customer(id)) {
+        return Some((customer.name, format!("/customers/{}", customer.id)));
+    }
+    let lead = task.lead_id.and_then(|id| crm.lead(id))?;
+    Some((lead.display_name(), format!("/leads/{}", lead.id)))
+}
+
+/// Open tasks, soonest due first, overdue ones highlighted.
+#[component]
+pub fn TasksPage() -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    let tasks = Memo::new(move |_| open_tasks(crm.list(Entity::Activity, Activity::from_record)));
+    view! {
+        <section class="tasks-page">
+            <div class="page-head">
+                <h1>"My tasks"</h1>
+            </div>
+            <Show
+                when=move || crm.status.get().loaded
+                fallback=|| view! { <p class="muted">"Loading…"</p> }
+            >
+                <Show
+                    when=move || !tasks.with(Vec::is_empty)
+                    fallback=|| {
+                        view! {
+                            <p class="empty" data-testid="no-tasks">
+                                "No open tasks. Schedule one from a customer, lead or opportunity."
+                            </p>
+                        }
+                    }
+                >
+                    <ul class="task-list">
+                        {move || {
+                            let now = Utc::now();
+                            tasks
+                                .get()
+                                .into_iter()
+                                .map(|task| {
+                                    let id = task.id;
+                                    let overdue = task.is_overdue(now);
+                                    let due = task
+                                        .due_at
+                                        .map(|due| format!("Due {}", local_time(due)))
+                                        .unwrap_or_else(|| "No due date".to_owned());
+                                    let context = task_context(crm, &task);
+                                    view! {
+                                        <li class="task" class:overdue=overdue data-testid="task" data-overdue=overdue.to_string()>
+                                            <button class="check" aria-label="Mark done" title="Mark done" on:click=move |_| mark_done(crm, id)>
+                                                "✓"
+                                            </button>
+                                            <div>
+                                                <strong data-testid="task-subject">{task.subject.clone()}</strong>
+                                                <p class="when">
+                                                    {due}
+                                                    {overdue.then(|| view! { " " <span class="badge overdue-badge">"Overdue"</span> })}
+                                                </p>
+                                                {context.map(|(name, href)| view! { <A href=href>{name}</A> })}
+                                            </div>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </ul>
+                </Show>
+            </Show>
+        </section>
+    }
+}
