@@ -31,7 +31,7 @@ pub async fn push(
     check_batch(mutations)?;
     {
         let mut conn = pool.acquire().await?;
-        let ids: Vec<(Entity, Uuid)> = mutations.iter().map(|m| (m.entity, m.record_id)).collect();
+        let ids: Vec<(Entity, Uuid)> = mutations.iter().flat_map(records_named).collect();
         if let Some((entity, id)) = repo::first_foreign_record(&mut conn, workspace, &ids).await? {
             return Err(ServerError::BadRequest(format!(
                 "{entity} {id} cannot be changed from this workspace"
@@ -58,7 +58,17 @@ pub async fn push(
             continue;
         }
         let now = Utc::now();
+        // A refused mutation writes nothing, even when it was refused after
+        // a first write (a conversion that made its customer, then found
+        // its contact unusable): its writes roll back to this savepoint.
+        sqlx::query("SAVEPOINT mutation").execute(&mut *tx).await?;
         let result = apply(&mut tx, workspace, client_id, mutation, now).await?;
+        if result.status == MutationStatus::Rejected {
+            sqlx::query("ROLLBACK TO mutation")
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("RELEASE mutation").execute(&mut *tx).await?;
         repo::record_processed(&mut tx, workspace, client_id, &result, now).await?;
         tx.commit().await?;
         results.push(result);
@@ -69,6 +79,19 @@ pub async fn push(
         last_mutation_id,
         results,
     })
+}
+
+/// Every record a mutation names: its own, and for a conversion the
+/// customer and contact it creates or attaches to.
+fn records_named(mutation: &Mutation) -> Vec<(Entity, Uuid)> {
+    let mut named = vec![(mutation.entity, mutation.record_id)];
+    if mutation.op == Op::Convert {
+        if let Ok(request) = ConvertRequest::from_fields(&mutation.fields) {
+            named.push((Entity::Customer, request.customer_id));
+            named.extend(request.contact_id.map(|id| (Entity::Contact, id)));
+        }
+    }
+    named
 }
 
 fn check_batch(mutations: &[Mutation]) -> Result<(), ServerError> {

@@ -248,13 +248,16 @@ pub fn CustomerPage() -> impl IntoView {
         params.with(|params| params.get("id").and_then(|id| Uuid::parse_str(&id).ok()))
     });
     let customer = Memo::new(move |_| id.get().and_then(|id| crm.customer(id)));
+    // The page's sections keep their state (an open form) while the record
+    // changes under them; only its presence rebuilds the page.
+    let present = Memo::new(move |_| customer.with(Option::is_some));
     let editing = RwSignal::new(false);
 
     move || {
         if !crm.status.get().loaded {
             return view! { <p class="muted">"Loading…"</p> }.into_any();
         }
-        let (Some(id), Some(current)) = (id.get(), customer.get()) else {
+        let (Some(id), true) = (id.get(), present.get()) else {
             return view! {
                 <section class="empty" data-testid="customer-missing">
                     <h1>"Customer not found"</h1>
@@ -265,6 +268,9 @@ pub fn CustomerPage() -> impl IntoView {
             .into_any();
         };
         if editing.get() {
+            let Some(current) = customer.get_untracked() else {
+                return ().into_any();
+            };
             let on_done = Callback::new(move |_| editing.set(false));
             return view! {
                 <section class="form-page">
@@ -284,7 +290,8 @@ pub fn CustomerPage() -> impl IntoView {
         }
         view! {
             <article class="customer" data-testid="customer-page">
-                <div class="page-head">
+                {move || customer.get().map(|current| view! {
+<div class="page-head">
                     <div>
                         <p class="crumbs">
                             <A href="/">"Customers"</A>
@@ -311,6 +318,7 @@ pub fn CustomerPage() -> impl IntoView {
                     ids
                 })/>
                 <CustomerDetails customer=current.clone()/>
+                })}
                 <ContactsSection customer_id=id/>
                 <OpportunitiesSection parent=Parent::Customer(id)/>
                 <TimelineSection
@@ -340,11 +348,15 @@ fn CustomerDetails(customer: Customer) -> impl IntoView {
         ("Website", customer.website.clone(), None),
         ("Address", address, None),
     ];
+    let rows: Vec<(&str, String, Option<String>)> = rows
+        .into_iter()
+        .filter(|(_, value, _)| !value.is_empty())
+        .collect();
+    let no_rows = rows.is_empty();
     view! {
-        <dl class="details">
+        <dl class="details" class:hidden=no_rows>
             {rows
                 .into_iter()
-                .filter(|(_, value, _)| !value.is_empty())
                 .map(|(label, value, link)| {
                     view! {
                         <dt>{label}</dt>

@@ -218,6 +218,9 @@ pub fn LeadPage() -> impl IntoView {
         params.with(|params| params.get("id").and_then(|id| Uuid::parse_str(&id).ok()))
     });
     let lead = Memo::new(move |_| id.get().and_then(|id| crm.lead(id)));
+    // The page's sections keep their state (an open form) while the record
+    // changes under them; only its presence rebuilds the page.
+    let present = Memo::new(move |_| lead.with(Option::is_some));
     let editing = RwSignal::new(false);
     let converting = RwSignal::new(false);
     let confirming = RwSignal::new(false);
@@ -225,7 +228,7 @@ pub fn LeadPage() -> impl IntoView {
         if !crm.status.get().loaded {
             return view! { <p class="muted">"Loading…"</p> }.into_any();
         }
-        let (Some(id), Some(current)) = (id.get(), lead.get()) else {
+        let (Some(id), true) = (id.get(), present.get()) else {
             return view! {
                 <section class="empty" data-testid="lead-missing">
                     <h1>"Lead not found"</h1>
@@ -236,6 +239,9 @@ pub fn LeadPage() -> impl IntoView {
             .into_any();
         };
         if editing.get() {
+            let Some(current) = lead.get_untracked() else {
+                return ().into_any();
+            };
             return view! {
                 <section class="form-page">
                     <h1>"Edit " {current.display_name()}</h1>
@@ -252,17 +258,6 @@ pub fn LeadPage() -> impl IntoView {
             }
             .into_any();
         }
-        let converted_to =
-            current
-                .customer_id
-                .filter(|_| current.is_converted())
-                .map(|customer_id| {
-                    let name = crm
-                        .customer(customer_id)
-                        .map(|customer| customer.name)
-                        .unwrap_or_else(|| "a deleted customer".to_owned());
-                    (customer_id, name)
-                });
         let navigate = navigate.clone();
         let delete = Callback::new(move |_: ()| {
             let navigate = navigate.clone();
@@ -272,83 +267,107 @@ pub fn LeadPage() -> impl IntoView {
                 }
             });
         });
-        let details: Vec<(&str, String)> = [
-            ("Person", current.person_name.clone()),
-            ("Company", current.company_name.clone()),
-            ("Email", current.email.clone()),
-            ("Phone", current.phone.clone()),
-            ("Source", current.source.clone()),
-        ]
-        .into_iter()
-        .filter(|(_, value)| !value.is_empty())
-        .collect();
-        let is_converted = current.is_converted();
-        let convert_lead = current.clone();
+        let header = move || {
+            lead.get().map(|current| {
+                let converted_to =
+                    current
+                        .customer_id
+                        .filter(|_| current.is_converted())
+                        .map(|customer_id| {
+                            let name = crm
+                                .customer(customer_id)
+                                .map(|customer| customer.name)
+                                .unwrap_or_else(|| "a deleted customer".to_owned());
+                            (customer_id, name)
+                        });
+                let details: Vec<(&str, String)> = [
+                    ("Person", current.person_name.clone()),
+                    ("Company", current.company_name.clone()),
+                    ("Email", current.email.clone()),
+                    ("Phone", current.phone.clone()),
+                    ("Source", current.source.clone()),
+                ]
+                .into_iter()
+                .filter(|(_, value)| !value.is_empty())
+                .collect();
+                let no_details = details.is_empty();
+                let is_converted = current.is_converted();
+                view! {
+                        <div class="page-head">
+                            <div>
+                                <p class="crumbs">
+                                    <A href="/leads">"Leads"</A>
+                                </p>
+                                <h1 data-testid="lead-name">{current.display_name()}</h1>
+                                <p>
+                                    <span class=status_class(&current.status) data-testid="lead-status">
+                                        {current.status.clone()}
+                                    </span>
+                                    {converted_to.map(|(customer_id, name)| view! {
+                                        " into "
+                                        <A href=format!("/customers/{customer_id}") attr:data-testid="converted-customer">{name}</A>
+                                    })}
+                                </p>
+                            </div>
+                            <div class="actions">
+                                <Show when=move || !is_converted && !converting.get()>
+                                    <button class="primary" on:click=move |_| converting.set(true)>
+                                        "Convert to customer"
+                                    </button>
+                                </Show>
+                                <button on:click=move |_| editing.set(true)>"Edit"</button>
+                                <Show when=move || !is_converted>
+                                    <Show
+                                        when=move || confirming.get()
+                                        fallback=move || {
+                                            view! {
+                                                <button class="danger" on:click=move |_| confirming.set(true)>
+                                                    "Delete"
+                                                </button>
+                                            }
+                                        }
+                                    >
+                                        <div class="confirm" role="alertdialog" aria-label="Confirm delete">
+                                            <p>"Delete this lead with its opportunities and activities?"</p>
+                                            <button class="danger" on:click=move |_| delete.run(())>
+                                                "Yes, delete"
+                                            </button>
+                                            <button on:click=move |_| confirming.set(false)>"Cancel"</button>
+                                        </div>
+                                    </Show>
+                                </Show>
+                            </div>
+                        </div>
+                        <ConflictNotices record_ids=Signal::derive(move || vec![id])/>
+                        <dl class="details" class:hidden=no_details>
+                            {details
+                                .into_iter()
+                                .map(|(label, value)| view! { <dt>{label}</dt> <dd>{value}</dd> })
+                                .collect_view()}
+                        </dl>
+                        <Show when={
+                            let empty = current.notes.is_empty();
+                            move || !empty
+                        }>
+                            <section class="notes">
+                                <h2>"Notes"</h2>
+                                <p>{current.notes.clone()}</p>
+                            </section>
+                        </Show>
+                }
+            })
+        };
         view! {
             <article class="lead" data-testid="lead-page">
-                <div class="page-head">
-                    <div>
-                        <p class="crumbs">
-                            <A href="/leads">"Leads"</A>
-                        </p>
-                        <h1 data-testid="lead-name">{current.display_name()}</h1>
-                        <p>
-                            <span class=status_class(&current.status) data-testid="lead-status">
-                                {current.status.clone()}
-                            </span>
-                            {converted_to.map(|(customer_id, name)| view! {
-                                " into "
-                                <A href=format!("/customers/{customer_id}") attr:data-testid="converted-customer">{name}</A>
-                            })}
-                        </p>
-                    </div>
-                    <div class="actions">
-                        <Show when=move || !is_converted && !converting.get()>
-                            <button class="primary" on:click=move |_| converting.set(true)>
-                                "Convert to customer"
-                            </button>
-                        </Show>
-                        <button on:click=move |_| editing.set(true)>"Edit"</button>
-                        <Show when=move || !is_converted>
-                            <Show
-                                when=move || confirming.get()
-                                fallback=move || {
-                                    view! {
-                                        <button class="danger" on:click=move |_| confirming.set(true)>
-                                            "Delete"
-                                        </button>
-                                    }
-                                }
-                            >
-                                <div class="confirm" role="alertdialog" aria-label="Confirm delete">
-                                    <p>"Delete this lead with its opportunities and activities?"</p>
-                                    <button class="danger" on:click=move |_| delete.run(())>
-                                        "Yes, delete"
-                                    </button>
-                                    <button on:click=move |_| confirming.set(false)>"Cancel"</button>
-                                </div>
-                            </Show>
-                        </Show>
-                    </div>
-                </div>
+                {header}
                 <Show when=move || converting.get()>
-                    <ConvertPanel lead=convert_lead.clone() on_cancel=Callback::new(move |_| converting.set(false))/>
-                </Show>
-                <ConflictNotices record_ids=Signal::derive(move || vec![id])/>
-                <dl class="details">
-                    {details
-                        .into_iter()
-                        .map(|(label, value)| view! { <dt>{label}</dt> <dd>{value}</dd> })
-                        .collect_view()}
-                </dl>
-                <Show when={
-                    let empty = current.notes.is_empty();
-                    move || !empty
-                }>
-                    <section class="notes">
-                        <h2>"Notes"</h2>
-                        <p>{current.notes.clone()}</p>
-                    </section>
+                    {move || {
+                        lead.get_untracked().map(|current| {
+                            view! {
+                                <ConvertPanel lead=current on_cancel=Callback::new(move |_| converting.set(false))/>
+                            }
+                        })
+                    }}
                 </Show>
                 <OpportunitiesSection parent=Parent::Lead(id)/>
                 <TimelineSection parent=Parent::Lead(id) scope=Signal::derive(move || crm.lead_scope(id))/>

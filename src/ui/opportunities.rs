@@ -333,13 +333,16 @@ pub fn OpportunityPage() -> impl IntoView {
         id.get()
             .and_then(|id| crm.opportunities().into_iter().find(|o| o.id == id))
     });
+    // The page's sections keep their state (an open form) while the record
+    // changes under them; only its presence rebuilds the page.
+    let present = Memo::new(move |_| opportunity.with(Option::is_some));
     let editing = RwSignal::new(false);
     let confirming = RwSignal::new(false);
     move || {
         if !crm.status.get().loaded {
             return view! { <p class="muted">"Loading…"</p> }.into_any();
         }
-        let (Some(id), Some(current)) = (id.get(), opportunity.get()) else {
+        let (Some(id), true) = (id.get(), present.get()) else {
             return view! {
                 <section class="empty" data-testid="opportunity-missing">
                     <h1>"Opportunity not found"</h1>
@@ -350,6 +353,9 @@ pub fn OpportunityPage() -> impl IntoView {
             .into_any();
         };
         if editing.get() {
+            let Some(current) = opportunity.get_untracked() else {
+                return ().into_any();
+            };
             return view! {
                 <section class="form-page">
                     <h1>"Edit " {current.title.clone()}</h1>
@@ -366,101 +372,109 @@ pub fn OpportunityPage() -> impl IntoView {
             }
             .into_any();
         }
-        let with = counterpart(crm, &current);
         let navigate = navigate.clone();
-        let delete = move |_| {
+        let delete = Callback::new(move |_: ()| {
             let navigate = navigate.clone();
             spawn_local(async move {
                 if crm.delete(Entity::Opportunity, id).await.is_ok() {
                     navigate("/pipeline", Default::default());
                 }
             });
+        });
+        let header = move || {
+            opportunity.get().map(|current| {
+                let with = counterpart(crm, &current);
+                let stage = current.stage.clone();
+                let details: Vec<(&str, String)> = [
+                    ("Amount", current.amount_text()),
+                    ("Expected close", current.expected_close.clone()),
+                    (
+                        "Probability",
+                        current
+                            .probability
+                            .map(|p| format!("{p} %"))
+                            .unwrap_or_default(),
+                    ),
+                ]
+                .into_iter()
+                .filter(|(_, value)| !value.is_empty())
+                .collect();
+                let no_details = details.is_empty();
+                view! {
+                        <div class="page-head">
+                            <div>
+                                <p class="crumbs">
+                                    <A href="/pipeline">"Pipeline"</A>
+                                    {with.map(|(name, href)| view! { " · " <A href=href>{name}</A> })}
+                                </p>
+                                <h1 data-testid="opportunity-title">{current.title.clone()}</h1>
+                                <p>
+                                    <span class=stage_class(&current.stage) data-testid="opportunity-stage">
+                                        {current.stage.clone()}
+                                    </span>
+                                </p>
+                            </div>
+                            <div class="actions">
+                                <select
+                                    aria-label="Move to stage"
+                                    on:change=move |event| move_to_stage(crm, id, event_target_value(&event))
+                                >
+                                    {OPPORTUNITY_STAGES
+                                        .iter()
+                                        .map(|option| {
+                                            view! {
+                                                <option value=*option selected=*option == stage>
+                                                    {*option}
+                                                </option>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </select>
+                                <button class="primary" on:click=move |_| editing.set(true)>
+                                    "Edit"
+                                </button>
+                                <Show
+                                    when=move || confirming.get()
+                                    fallback=move || {
+                                        view! {
+                                            <button class="danger" on:click=move |_| confirming.set(true)>
+                                                "Delete"
+                                            </button>
+                                        }
+                                    }
+                                >
+                                    <div class="confirm" role="alertdialog" aria-label="Confirm delete">
+                                        <p>"Delete this opportunity and its activities?"</p>
+                                        <button class="danger" on:click=move |_| delete.run(())>
+                                            "Yes, delete"
+                                        </button>
+                                        <button on:click=move |_| confirming.set(false)>"Cancel"</button>
+                                    </div>
+                                </Show>
+                            </div>
+                        </div>
+                        <ConflictNotices record_ids=Signal::derive(move || vec![id])/>
+                        <dl class="details" class:hidden=no_details>
+                            {details
+                                .into_iter()
+                                .map(|(label, value)| view! { <dt>{label}</dt> <dd>{value}</dd> })
+                                .collect_view()}
+                        </dl>
+                        <Show when={
+                            let empty = current.notes.is_empty();
+                            move || !empty
+                        }>
+                            <section class="notes">
+                                <h2>"Notes"</h2>
+                                <p>{current.notes.clone()}</p>
+                            </section>
+                        </Show>
+                }
+            })
         };
-        let stage = current.stage.clone();
-        let details: Vec<(&str, String)> = [
-            ("Amount", current.amount_text()),
-            ("Expected close", current.expected_close.clone()),
-            (
-                "Probability",
-                current
-                    .probability
-                    .map(|p| format!("{p} %"))
-                    .unwrap_or_default(),
-            ),
-        ]
-        .into_iter()
-        .filter(|(_, value)| !value.is_empty())
-        .collect();
         view! {
             <article class="opportunity" data-testid="opportunity-page">
-                <div class="page-head">
-                    <div>
-                        <p class="crumbs">
-                            <A href="/pipeline">"Pipeline"</A>
-                            {with.map(|(name, href)| view! { " · " <A href=href>{name}</A> })}
-                        </p>
-                        <h1 data-testid="opportunity-title">{current.title.clone()}</h1>
-                        <p>
-                            <span class=stage_class(&current.stage) data-testid="opportunity-stage">
-                                {current.stage.clone()}
-                            </span>
-                        </p>
-                    </div>
-                    <div class="actions">
-                        <select
-                            aria-label="Move to stage"
-                            on:change=move |event| move_to_stage(crm, id, event_target_value(&event))
-                        >
-                            {OPPORTUNITY_STAGES
-                                .iter()
-                                .map(|option| {
-                                    view! {
-                                        <option value=*option selected=*option == stage>
-                                            {*option}
-                                        </option>
-                                    }
-                                })
-                                .collect_view()}
-                        </select>
-                        <button class="primary" on:click=move |_| editing.set(true)>
-                            "Edit"
-                        </button>
-                        <Show
-                            when=move || confirming.get()
-                            fallback=move || {
-                                view! {
-                                    <button class="danger" on:click=move |_| confirming.set(true)>
-                                        "Delete"
-                                    </button>
-                                }
-                            }
-                        >
-                            <div class="confirm" role="alertdialog" aria-label="Confirm delete">
-                                <p>"Delete this opportunity and its activities?"</p>
-                                <button class="danger" on:click=delete.clone()>
-                                    "Yes, delete"
-                                </button>
-                                <button on:click=move |_| confirming.set(false)>"Cancel"</button>
-                            </div>
-                        </Show>
-                    </div>
-                </div>
-                <ConflictNotices record_ids=Signal::derive(move || vec![id])/>
-                <dl class="details">
-                    {details
-                        .into_iter()
-                        .map(|(label, value)| view! { <dt>{label}</dt> <dd>{value}</dd> })
-                        .collect_view()}
-                </dl>
-                <Show when={
-                    let empty = current.notes.is_empty();
-                    move || !empty
-                }>
-                    <section class="notes">
-                        <h2>"Notes"</h2>
-                        <p>{current.notes.clone()}</p>
-                    </section>
-                </Show>
+                {header}
                 <TimelineSection
                     parent=Parent::Opportunity(id)
                     scope=Signal::derive(move || TimelineScope {

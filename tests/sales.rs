@@ -1,0 +1,1282 @@
+//! Leads, their conversion, opportunities and activities through the real
+//! engine and the real server code on real SQLite files.
+//!
+//! What the engine refuses to send is pushed by hand, as a hostile or out of
+//! date client would, to show that the server enforces the rules itself.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use clientele::domain::{Contact, ConvertRequest, Customer, Entity, Lead, Record, RecordKey};
+use clientele::server::repository::{find, live_referencing, StoredRecord};
+use clientele::server::{pull, push, ServerError, DEFAULT_WORKSPACE};
+use clientele::sync::{EngineError, Mutation, MutationResult, MutationStatus, Op, PushResponse};
+use common::{database, device, fields, reload, Network, TestEngine};
+use serde_json::{json, Value};
+use sqlx::SqlitePool;
+use std::cell::Cell;
+use uuid::Uuid;
+
+async fn sync(engine: &TestEngine) {
+    engine.sync(|_| {}).await.expect("sync succeeds");
+}
+
+fn set_network(engine: &TestEngine, network: Network) {
+    engine.transport().network.set(network);
+}
+
+/// Creates a record of any entity on a device and returns its id.
+async fn add(engine: &TestEngine, entity: Entity, values: Value) -> Uuid {
+    let id = Uuid::now_v7();
+    engine
+        .upsert(entity, id, &fields(values))
+        .await
+        .expect("record saved");
+    id
+}
+
+async fn add_customer(engine: &TestEngine, name: &str) -> Uuid {
+    add(
+        engine,
+        Entity::Customer,
+        json!({"name": name, "kind": "company", "status": "Customer"}),
+    )
+    .await
+}
+
+async fn add_contact(engine: &TestEngine, customer_id: Uuid, first_name: &str) -> Uuid {
+    add(
+        engine,
+        Entity::Contact,
+        json!({"customer_id": customer_id.to_string(), "first_name": first_name}),
+    )
+    .await
+}
+
+/// "Jane Doe of Initech", qualified: the lead most tests convert.
+async fn add_jane(engine: &TestEngine) -> Uuid {
+    add(
+        engine,
+        Entity::Lead,
+        json!({"person_name": "Jane van Doe", "company_name": "Initech",
+               "email": "jane@initech.test", "status": "Qualified"}),
+    )
+    .await
+}
+
+/// A conversion into a customer and a contact that do not exist yet.
+fn fresh_conversion() -> ConvertRequest {
+    ConvertRequest {
+        customer_id: Uuid::now_v7(),
+        contact_id: Some(Uuid::now_v7()),
+    }
+}
+
+/// One live record as the device shows it.
+fn shown(engine: &TestEngine, entity: Entity, id: Uuid) -> Option<Record> {
+    engine.read(|replica| replica.get(RecordKey::new(entity, id)).cloned())
+}
+
+fn shown_contacts(engine: &TestEngine, customer_id: Uuid) -> Vec<Contact> {
+    let mut contacts: Vec<Contact> = engine.read(|replica| {
+        replica
+            .records(Entity::Contact)
+            .map(Contact::from_record)
+            .filter(|contact| contact.customer_id == Some(customer_id))
+            .collect()
+    });
+    contacts.sort_by_key(|contact| contact.created_at);
+    contacts
+}
+
+fn rejected_count(engine: &TestEngine) -> usize {
+    engine.read(|replica| replica.rejected().len())
+}
+
+/// One record as the server stores it, tombstones included.
+async fn stored(pool: &SqlitePool, entity: Entity, id: Uuid) -> Option<StoredRecord> {
+    let mut conn = pool.acquire().await.expect("connection");
+    find(&mut conn, DEFAULT_WORKSPACE, entity, id)
+        .await
+        .expect("query")
+}
+
+/// One record the server must have, tombstones included.
+async fn stored_record(pool: &SqlitePool, entity: Entity, id: Uuid) -> Record {
+    stored(pool, entity, id)
+        .await
+        .unwrap_or_else(|| panic!("the server has {entity} {id}"))
+        .record
+}
+
+/// The live contacts the server keeps for one customer.
+async fn stored_contacts(pool: &SqlitePool, customer_id: Uuid) -> Vec<Record> {
+    let mut conn = pool.acquire().await.expect("connection");
+    live_referencing(
+        &mut conn,
+        DEFAULT_WORKSPACE,
+        Entity::Contact,
+        "customer_id",
+        &[customer_id],
+    )
+    .await
+    .expect("query")
+    .into_iter()
+    .map(|stored| stored.record)
+    .collect()
+}
+
+async fn count(pool: &SqlitePool, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(pool)
+        .await
+        .expect("count query")
+}
+
+async fn live_customers(pool: &SqlitePool) -> i64 {
+    count(pool, "SELECT COUNT(*) FROM customers WHERE deleted = 0").await
+}
+
+async fn live_contacts(pool: &SqlitePool) -> i64 {
+    count(pool, "SELECT COUNT(*) FROM contacts WHERE deleted = 0").await
+}
+
+/// The workspace's change counter: it moves with every write the server makes.
+async fn counter(pool: &SqlitePool) -> i64 {
+    count(pool, "SELECT change_counter FROM workspaces").await
+}
+
+/// Of these records, the ones the server has not tombstoned.
+async fn not_tombstoned(pool: &SqlitePool, records: &[(Entity, Uuid)]) -> Vec<(Entity, Uuid)> {
+    let mut live = Vec::new();
+    for &(entity, id) in records {
+        if !stored_record(pool, entity, id).await.deleted {
+            live.push((entity, id));
+        }
+    }
+    live
+}
+
+/// A client speaking the push protocol by hand, for what the engine refuses to send.
+struct RawClient<'a> {
+    pool: &'a SqlitePool,
+    client_id: Uuid,
+    next_id: Cell<u64>,
+}
+
+impl<'a> RawClient<'a> {
+    fn new(pool: &'a SqlitePool) -> Self {
+        Self {
+            pool,
+            client_id: Uuid::now_v7(),
+            next_id: Cell::new(1),
+        }
+    }
+
+    /// A mutation under this client's next id, against no known version.
+    fn mutation(&self, entity: Entity, op: Op, record_id: Uuid, values: Value) -> Mutation {
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        Mutation {
+            id,
+            entity,
+            op,
+            record_id,
+            base_version: 0,
+            fields: fields(values),
+        }
+    }
+
+    async fn push(&self, mutations: &[Mutation]) -> Result<PushResponse, ServerError> {
+        push::push(self.pool, DEFAULT_WORKSPACE, self.client_id, mutations).await
+    }
+
+    /// Pushes one mutation and returns the server's answer to it.
+    async fn send(&self, entity: Entity, op: Op, record_id: Uuid, values: Value) -> MutationResult {
+        let mutation = self.mutation(entity, op, record_id, values);
+        let response = self
+            .push(&[mutation])
+            .await
+            .expect("the push is well-formed");
+        response
+            .results
+            .into_iter()
+            .next()
+            .expect("one answer per mutation")
+    }
+
+    /// Pushes one mutation that must be applied, returning the new version.
+    async fn apply(&self, entity: Entity, op: Op, record_id: Uuid, values: Value) -> i64 {
+        let result = self.send(entity, op, record_id, values).await;
+        assert_eq!(result.status, MutationStatus::Applied, "{result:?}");
+        result.version.expect("an applied mutation has a version")
+    }
+}
+
+/// The field a refused mutation was refused at, `None` when it was not refused.
+fn refused_at(result: &MutationResult) -> Option<&str> {
+    match (&result.status, &result.error) {
+        (MutationStatus::Rejected, Some(error)) => Some(error.field.as_str()),
+        (MutationStatus::Rejected, None) => Some(""),
+        _ => None,
+    }
+}
+
+fn is_bad_request(result: &Result<PushResponse, ServerError>) -> bool {
+    matches!(result, Err(ServerError::BadRequest(_)))
+}
+
+/// Checks that a device shows Jane's lead converted into Initech, with Jane as
+/// its default contact.
+fn assert_jane_converted_in_view(engine: &TestEngine, lead: Uuid, request: ConvertRequest) {
+    let contact_id = request.contact_id.expect("a contact is requested");
+    let customer = shown(engine, Entity::Customer, request.customer_id)
+        .map(|record| Customer::from_record(&record))
+        .expect("the new customer is shown");
+    assert_eq!(customer.name, "Initech");
+    assert_eq!(customer.kind, "company");
+    assert_eq!(customer.status, "Prospect");
+    let contacts = shown_contacts(engine, request.customer_id);
+    assert_eq!(contacts.len(), 1, "one contact: {contacts:?}");
+    assert_eq!(contacts[0].id, contact_id);
+    assert_eq!(contacts[0].first_name, "Jane");
+    assert_eq!(contacts[0].last_name, "van Doe");
+    assert_eq!(contacts[0].email, "jane@initech.test");
+    assert!(contacts[0].is_default, "the only contact is the default");
+    let lead = shown(engine, Entity::Lead, lead)
+        .map(|record| Lead::from_record(&record))
+        .expect("the lead is still shown");
+    assert_eq!(lead.status, "Converted");
+    assert_eq!(lead.customer_id, Some(request.customer_id));
+}
+
+/// Checks that the server holds Jane's lead converted into Initech, and
+/// nothing else: one customer, one contact.
+async fn assert_jane_converted_on_server(pool: &SqlitePool, lead: Uuid, request: ConvertRequest) {
+    let contact_id = request.contact_id.expect("a contact is requested");
+    assert_eq!(live_customers(pool).await, 1, "exactly one customer");
+    assert_eq!(live_contacts(pool).await, 1, "exactly one contact");
+    let customer = stored_record(pool, Entity::Customer, request.customer_id).await;
+    assert!(!customer.deleted);
+    assert_eq!(customer.text("name"), Some("Initech"));
+    assert_eq!(customer.text("kind"), Some("company"));
+    assert_eq!(customer.text("status"), Some("Prospect"));
+    let contact = stored_record(pool, Entity::Contact, contact_id).await;
+    assert!(!contact.deleted);
+    assert_eq!(contact.reference("customer_id"), Some(request.customer_id));
+    assert_eq!(contact.text("first_name"), Some("Jane"));
+    assert_eq!(contact.text("last_name"), Some("van Doe"));
+    assert_eq!(contact.text("email"), Some("jane@initech.test"));
+    assert!(
+        contact.flag("is_default"),
+        "the only contact is the default"
+    );
+    let lead = stored_record(pool, Entity::Lead, lead).await;
+    assert_eq!(lead.text("status"), Some("Converted"));
+    assert_eq!(lead.reference("customer_id"), Some(request.customer_id));
+}
+
+#[tokio::test]
+async fn converting_a_lead_online_makes_one_customer_with_its_person_as_default_contact() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let lead = add_jane(&alice).await;
+    sync(&alice).await;
+
+    let request = fresh_conversion();
+    alice.convert(lead, request).await.expect("convert");
+    sync(&alice).await;
+
+    assert_jane_converted_on_server(&pool, lead, request).await;
+    assert_jane_converted_in_view(&alice, lead, request);
+    assert_eq!(alice.read(|r| r.pending_count()), 0);
+    assert_eq!(rejected_count(&alice), 0);
+
+    // A second device sees the same once it syncs.
+    let bob = device(&pool).await;
+    sync(&bob).await;
+    assert_jane_converted_in_view(&bob, lead, request);
+
+    // The lead converts once: the engine refuses to queue a second conversion.
+    let again = alice
+        .convert(lead, fresh_conversion())
+        .await
+        .expect_err("converted already");
+    assert!(matches!(again, EngineError::Invalid(ref field) if field.field == "status"));
+    assert_eq!(alice.read(|r| r.pending_count()), 0);
+}
+
+#[tokio::test]
+async fn a_conversion_shows_at_once_offline_and_survives_a_reload() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    set_network(&alice, Network::Down);
+    // Met at a fair with no signal: the lead is written down and converted offline.
+    let lead = add_jane(&alice).await;
+    let request = fresh_conversion();
+    alice.convert(lead, request).await.expect("convert offline");
+    assert_jane_converted_in_view(&alice, lead, request);
+    assert!(alice.sync(|_| {}).await.is_err(), "offline");
+
+    let alice = reload(alice, &pool).await;
+    set_network(&alice, Network::Down);
+    assert_jane_converted_in_view(&alice, lead, request);
+    assert!(alice.sync(|_| {}).await.is_err(), "still offline");
+    assert_eq!(live_customers(&pool).await, 0, "nothing reached the server");
+
+    set_network(&alice, Network::Up);
+    sync(&alice).await;
+    assert_jane_converted_on_server(&pool, lead, request).await;
+    assert_jane_converted_in_view(&alice, lead, request);
+    assert_eq!(alice.read(|r| r.pending_count()), 0);
+    assert_eq!(rejected_count(&alice), 0);
+}
+
+#[tokio::test]
+async fn a_conversion_retried_after_a_lost_reply_makes_one_customer() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let lead = add_jane(&alice).await;
+    sync(&alice).await;
+
+    let request = fresh_conversion();
+    alice.convert(lead, request).await.expect("convert");
+    set_network(&alice, Network::LoseNextPushReply);
+    assert!(matches!(
+        alice.sync(|_| {}).await,
+        Err(EngineError::Transport(_))
+    ));
+    assert_eq!(alice.read(|r| r.pending_count()), 1, "still queued");
+    let after_first = counter(&pool).await;
+
+    sync(&alice).await;
+    assert_eq!(counter(&pool).await, after_first, "the retry wrote nothing");
+    assert_jane_converted_on_server(&pool, lead, request).await;
+    assert_jane_converted_in_view(&alice, lead, request);
+    assert_eq!(rejected_count(&alice), 0);
+}
+
+#[tokio::test]
+async fn two_devices_converting_one_lead_offline_make_one_customer() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let bob = device(&pool).await;
+    let lead = add_jane(&alice).await;
+    sync(&alice).await;
+    sync(&bob).await;
+
+    set_network(&alice, Network::Down);
+    set_network(&bob, Network::Down);
+    let first = fresh_conversion();
+    let second = fresh_conversion();
+    alice.convert(lead, first).await.expect("alice converts");
+    bob.convert(lead, second).await.expect("bob converts");
+    assert_jane_converted_in_view(&alice, lead, first);
+    assert_jane_converted_in_view(&bob, lead, second);
+
+    set_network(&alice, Network::Up);
+    set_network(&bob, Network::Up);
+    sync(&alice).await;
+    sync(&bob).await;
+    sync(&alice).await;
+
+    assert_jane_converted_on_server(&pool, lead, first).await;
+    assert!(
+        stored(&pool, Entity::Customer, second.customer_id)
+            .await
+            .is_none(),
+        "the second conversion created no customer"
+    );
+    let second_contact = second.contact_id.expect("a contact was requested");
+    assert!(stored(&pool, Entity::Contact, second_contact)
+        .await
+        .is_none());
+    for engine in [&alice, &bob] {
+        assert_jane_converted_in_view(engine, lead, first);
+        assert_eq!(engine.read(|r| r.records(Entity::Customer).count()), 1);
+        assert_eq!(rejected_count(engine), 0, "nothing was refused");
+        assert_eq!(engine.read(|r| r.pending_count()), 0);
+    }
+    assert!(
+        shown(&bob, Entity::Customer, second.customer_id).is_none(),
+        "bob's optimistic customer is gone"
+    );
+    assert!(shown(&bob, Entity::Contact, second_contact).is_none());
+}
+
+#[tokio::test]
+async fn a_lead_attached_to_an_existing_customer_becomes_one_more_contact() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let acme = add_customer(&alice, "Acme Ltd").await;
+    let ada = add_contact(&alice, acme, "Ada").await;
+    let lead = add(
+        &alice,
+        Entity::Lead,
+        json!({"person_name": "Jane Doe", "company_name": "Acme",
+               "email": "jane@acme.test", "status": "Interested"}),
+    )
+    .await;
+    sync(&alice).await;
+
+    let jane = Uuid::now_v7();
+    let request = ConvertRequest {
+        customer_id: acme,
+        contact_id: Some(jane),
+    };
+    alice.convert(lead, request).await.expect("attach");
+    let expect_two_contacts = |engine: &TestEngine, when: &str| {
+        let contacts = shown_contacts(engine, acme);
+        let names: Vec<(&str, bool)> = contacts
+            .iter()
+            .map(|contact| (contact.first_name.as_str(), contact.is_default))
+            .collect();
+        assert_eq!(names, [("Ada", true), ("Jane", false)], "{when}");
+    };
+    expect_two_contacts(&alice, "shown at once");
+    sync(&alice).await;
+    expect_two_contacts(&alice, "and confirmed by the server");
+
+    assert_eq!(live_customers(&pool).await, 1, "no new customer");
+    assert_eq!(stored_contacts(&pool, acme).await.len(), 2);
+    let customer = stored_record(&pool, Entity::Customer, acme).await;
+    assert_eq!(customer.text("name"), Some("Acme Ltd"), "left as it was");
+    assert_eq!(customer.text("status"), Some("Customer"), "left as it was");
+    let contact = stored_record(&pool, Entity::Contact, jane).await;
+    assert_eq!(contact.reference("customer_id"), Some(acme));
+    assert_eq!(contact.text("first_name"), Some("Jane"));
+    assert_eq!(contact.text("last_name"), Some("Doe"));
+    assert_eq!(contact.text("email"), Some("jane@acme.test"));
+    assert!(!contact.flag("is_default"), "Acme has its default already");
+    assert!(stored_record(&pool, Entity::Contact, ada)
+        .await
+        .flag("is_default"));
+    let converted = stored_record(&pool, Entity::Lead, lead).await;
+    assert_eq!(converted.text("status"), Some("Converted"));
+    assert_eq!(converted.reference("customer_id"), Some(acme));
+    assert_eq!(rejected_count(&alice), 0);
+}
+
+#[tokio::test]
+async fn a_lead_attached_to_an_existing_contact_creates_nothing() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let acme = add_customer(&alice, "Acme Ltd").await;
+    let ada = add_contact(&alice, acme, "Ada").await;
+    let lead = add(
+        &alice,
+        Entity::Lead,
+        json!({"person_name": "Ada Lovelace", "company_name": "Acme",
+               "email": "ada@elsewhere.test", "status": "New"}),
+    )
+    .await;
+    sync(&alice).await;
+    let before = counter(&pool).await;
+    let ada_before = stored_record(&pool, Entity::Contact, ada).await;
+
+    let request = ConvertRequest {
+        customer_id: acme,
+        contact_id: Some(ada),
+    };
+    alice.convert(lead, request).await.expect("attach");
+    sync(&alice).await;
+
+    assert_eq!(
+        counter(&pool).await,
+        before + 1,
+        "one write: the lead, and nothing else"
+    );
+    assert_eq!(live_customers(&pool).await, 1);
+    assert_eq!(live_contacts(&pool).await, 1);
+    assert_eq!(stored_contacts(&pool, acme).await.len(), 1);
+    assert_eq!(
+        stored_record(&pool, Entity::Contact, ada).await,
+        ada_before,
+        "the contact is left as it was"
+    );
+    let converted = stored_record(&pool, Entity::Lead, lead).await;
+    assert_eq!(converted.text("status"), Some("Converted"));
+    assert_eq!(converted.reference("customer_id"), Some(acme));
+    let contacts = shown_contacts(&alice, acme);
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0].first_name, "Ada");
+    assert_eq!(contacts[0].email, "");
+    assert_eq!(rejected_count(&alice), 0);
+}
+
+#[tokio::test]
+async fn only_conversion_makes_a_lead_converted() {
+    let (pool, _dir) = database().await;
+    let client = RawClient::new(&pool);
+    let lead = Uuid::now_v7();
+    client
+        .apply(
+            Entity::Lead,
+            Op::Upsert,
+            lead,
+            json!({"company_name": "Initech", "status": "New"}),
+        )
+        .await;
+
+    let edit = client
+        .send(
+            Entity::Lead,
+            Op::Upsert,
+            lead,
+            json!({"status": "Converted"}),
+        )
+        .await;
+    assert_eq!(refused_at(&edit), Some("status"), "{edit:?}");
+    let born_converted = client
+        .send(
+            Entity::Lead,
+            Op::Upsert,
+            Uuid::now_v7(),
+            json!({"company_name": "Hooli", "status": "Converted"}),
+        )
+        .await;
+    assert_eq!(
+        refused_at(&born_converted),
+        Some("status"),
+        "{born_converted:?}"
+    );
+    assert_eq!(
+        stored_record(&pool, Entity::Lead, lead)
+            .await
+            .text("status"),
+        Some("New")
+    );
+    assert_eq!(count(&pool, "SELECT COUNT(*) FROM leads").await, 1);
+
+    // The engine refuses it before it is ever queued.
+    let alice = device(&pool).await;
+    sync(&alice).await;
+    let error = alice
+        .upsert(Entity::Lead, lead, &fields(json!({"status": "Converted"})))
+        .await
+        .expect_err("refused locally");
+    assert!(matches!(error, EngineError::Invalid(ref field) if field.field == "status"));
+    assert_eq!(alice.read(|r| r.pending_count()), 0);
+}
+
+#[tokio::test]
+async fn a_push_setting_the_customer_of_a_lead_fails_as_a_whole() {
+    let (pool, _dir) = database().await;
+    let client = RawClient::new(&pool);
+    let acme = Uuid::now_v7();
+    client
+        .apply(
+            Entity::Customer,
+            Op::Upsert,
+            acme,
+            json!({"name": "Acme", "kind": "company", "status": "Customer"}),
+        )
+        .await;
+
+    let harmless = Uuid::now_v7();
+    let linked = Uuid::now_v7();
+    let batch = [
+        client.mutation(
+            Entity::Lead,
+            Op::Upsert,
+            harmless,
+            json!({"company_name": "Globex", "status": "New"}),
+        ),
+        client.mutation(
+            Entity::Lead,
+            Op::Upsert,
+            linked,
+            json!({"company_name": "Initech", "status": "New", "customer_id": acme.to_string()}),
+        ),
+    ];
+    let result = client.push(&batch).await;
+    assert!(is_bad_request(&result), "{result:?}");
+    assert!(
+        stored(&pool, Entity::Lead, harmless).await.is_none(),
+        "nothing of the push was applied"
+    );
+    assert!(stored(&pool, Entity::Lead, linked).await.is_none());
+
+    // The engine refuses it too.
+    let alice = device(&pool).await;
+    sync(&alice).await;
+    let error = alice
+        .upsert(
+            Entity::Lead,
+            Uuid::now_v7(),
+            &fields(
+                json!({"company_name": "Initech", "status": "New", "customer_id": acme.to_string()}),
+            ),
+        )
+        .await
+        .expect_err("refused locally");
+    assert!(matches!(error, EngineError::Invalid(ref field) if field.field == "customer_id"));
+}
+
+#[tokio::test]
+async fn a_malformed_convert_mutation_fails_the_whole_push() {
+    let (pool, _dir) = database().await;
+    let client = RawClient::new(&pool);
+    let acme = Uuid::now_v7();
+    let lead = Uuid::now_v7();
+    client
+        .apply(
+            Entity::Customer,
+            Op::Upsert,
+            acme,
+            json!({"name": "Acme", "kind": "company", "status": "Customer"}),
+        )
+        .await;
+    client
+        .apply(
+            Entity::Lead,
+            Op::Upsert,
+            lead,
+            json!({"person_name": "Jane Doe", "status": "New"}),
+        )
+        .await;
+    let before = counter(&pool).await;
+
+    let on_a_customer = client.mutation(
+        Entity::Customer,
+        Op::Convert,
+        acme,
+        json!({"customer_id": Uuid::now_v7().to_string()}),
+    );
+    let result = client.push(&[on_a_customer]).await;
+    assert!(is_bad_request(&result), "{result:?}");
+
+    let with_status = client.mutation(
+        Entity::Lead,
+        Op::Convert,
+        lead,
+        json!({"customer_id": Uuid::now_v7().to_string(), "status": "Converted"}),
+    );
+    let result = client.push(&[with_status]).await;
+    assert!(is_bad_request(&result), "{result:?}");
+
+    assert_eq!(counter(&pool).await, before, "nothing was written");
+    assert_eq!(
+        stored_record(&pool, Entity::Lead, lead)
+            .await
+            .text("status"),
+        Some("New")
+    );
+    assert_eq!(live_customers(&pool).await, 1);
+}
+
+#[tokio::test]
+async fn a_lead_cannot_be_converted_into_a_deleted_customer() {
+    let (pool, _dir) = database().await;
+    let client = RawClient::new(&pool);
+    let gone = Uuid::now_v7();
+    let lead = Uuid::now_v7();
+    client
+        .apply(
+            Entity::Customer,
+            Op::Upsert,
+            gone,
+            json!({"name": "Gone Inc", "kind": "company", "status": "Inactive"}),
+        )
+        .await;
+    client
+        .apply(Entity::Customer, Op::Delete, gone, json!({}))
+        .await;
+    client
+        .apply(
+            Entity::Lead,
+            Op::Upsert,
+            lead,
+            json!({"person_name": "Jane Doe", "company_name": "Gone", "status": "New"}),
+        )
+        .await;
+    let before = counter(&pool).await;
+
+    let contact = Uuid::now_v7();
+    let result = client
+        .send(
+            Entity::Lead,
+            Op::Convert,
+            lead,
+            json!({"customer_id": gone.to_string(), "contact_id": contact.to_string()}),
+        )
+        .await;
+    assert_eq!(refused_at(&result), Some("customer_id"), "{result:?}");
+    assert_eq!(counter(&pool).await, before, "nothing was written");
+    assert!(stored_record(&pool, Entity::Customer, gone).await.deleted);
+    assert!(stored(&pool, Entity::Contact, contact).await.is_none());
+    let lead = stored_record(&pool, Entity::Lead, lead).await;
+    assert_eq!(lead.text("status"), Some("New"));
+    assert_eq!(lead.reference("customer_id"), None);
+}
+
+#[tokio::test]
+async fn a_conversion_the_server_refuses_writes_nothing() {
+    let (pool, _dir) = database().await;
+    let client = RawClient::new(&pool);
+    let acme = Uuid::now_v7();
+    let ada = Uuid::now_v7();
+    let jane = Uuid::now_v7();
+    let globex = Uuid::now_v7();
+    client
+        .apply(
+            Entity::Customer,
+            Op::Upsert,
+            acme,
+            json!({"name": "Acme", "kind": "company", "status": "Customer"}),
+        )
+        .await;
+    client
+        .apply(
+            Entity::Contact,
+            Op::Upsert,
+            ada,
+            json!({"customer_id": acme.to_string(), "first_name": "Ada"}),
+        )
+        .await;
+    client
+        .apply(
+            Entity::Lead,
+            Op::Upsert,
+            jane,
+            json!({"person_name": "Jane Doe", "company_name": "Initech", "status": "New"}),
+        )
+        .await;
+    client
+        .apply(
+            Entity::Lead,
+            Op::Upsert,
+            globex,
+            json!({"company_name": "Globex", "status": "New"}),
+        )
+        .await;
+    let before = counter(&pool).await;
+
+    // A new customer, but a contact of another customer.
+    let new_customer = Uuid::now_v7();
+    let result = client
+        .send(
+            Entity::Lead,
+            Op::Convert,
+            jane,
+            json!({"customer_id": new_customer.to_string(), "contact_id": ada.to_string()}),
+        )
+        .await;
+    assert_eq!(refused_at(&result), Some("contact_id"), "{result:?}");
+    // A new customer and a new contact, from a lead that names no person.
+    let other_customer = Uuid::now_v7();
+    let result = client
+        .send(
+            Entity::Lead,
+            Op::Convert,
+            globex,
+            json!({"customer_id": other_customer.to_string(),
+                   "contact_id": Uuid::now_v7().to_string()}),
+        )
+        .await;
+    assert_eq!(refused_at(&result), Some("contact_id"), "{result:?}");
+
+    assert_eq!(
+        live_customers(&pool).await,
+        1,
+        "a refused conversion leaves no customer behind"
+    );
+    assert!(stored(&pool, Entity::Customer, new_customer)
+        .await
+        .is_none());
+    assert!(stored(&pool, Entity::Customer, other_customer)
+        .await
+        .is_none());
+    assert_eq!(counter(&pool).await, before, "nothing was written");
+    for lead in [jane, globex] {
+        assert_eq!(
+            stored_record(&pool, Entity::Lead, lead)
+                .await
+                .text("status"),
+            Some("New")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_conversion_overtaken_by_a_concurrent_edit_leaves_no_orphan_customer() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let bob = device(&pool).await;
+    let lead = add_jane(&alice).await;
+    sync(&alice).await;
+    sync(&bob).await;
+
+    // Alice converts offline while Bob learns the person has left Initech.
+    set_network(&alice, Network::Down);
+    let request = fresh_conversion();
+    alice.convert(lead, request).await.expect("convert offline");
+    bob.upsert(Entity::Lead, lead, &fields(json!({"person_name": ""})))
+        .await
+        .expect("person cleared");
+    sync(&bob).await;
+    set_network(&alice, Network::Up);
+    let report = alice.sync(|_| {}).await.expect("sync");
+
+    // Either the conversion went through (a customer, and the lead converted
+    // into it) or it was refused and wrote nothing: never a customer no lead
+    // was converted into.
+    let stored_lead = stored_record(&pool, Entity::Lead, lead).await;
+    let converted = stored_lead.reference("customer_id") == Some(request.customer_id);
+    let customer_live = stored(&pool, Entity::Customer, request.customer_id)
+        .await
+        .is_some_and(|customer| !customer.record.deleted);
+    assert_eq!(
+        customer_live, converted,
+        "customer live: {customer_live}, lead converted into it: {converted}, refused: {}",
+        report.rejected
+    );
+    assert_eq!(live_customers(&pool).await, i64::from(converted));
+    assert_eq!(report.rejected, usize::from(!converted));
+    assert_eq!(
+        shown(&alice, Entity::Customer, request.customer_id).is_some(),
+        customer_live,
+        "the device agrees with the server"
+    );
+}
+
+#[tokio::test]
+async fn a_converted_lead_cannot_be_deleted() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let lead = add_jane(&alice).await;
+    sync(&alice).await;
+    let request = fresh_conversion();
+    alice.convert(lead, request).await.expect("convert");
+    sync(&alice).await;
+
+    alice.delete(Entity::Lead, lead).await.expect("queued");
+    let report = alice.sync(|_| {}).await.expect("sync");
+    assert_eq!(report.rejected, 1);
+    let refused = alice.read(|r| r.rejected().to_vec());
+    assert_eq!(refused[0].mutation.record_id, lead);
+    assert_eq!(refused[0].error.field, "status");
+    assert!(!stored_record(&pool, Entity::Lead, lead).await.deleted);
+    assert!(
+        shown(&alice, Entity::Lead, lead).is_some(),
+        "the view reverts"
+    );
+
+    // Pushed by hand, the server says the same.
+    let client = RawClient::new(&pool);
+    let result = client.send(Entity::Lead, Op::Delete, lead, json!({})).await;
+    assert_eq!(refused_at(&result), Some("status"), "{result:?}");
+    assert!(!stored_record(&pool, Entity::Lead, lead).await.deleted);
+}
+
+#[tokio::test]
+async fn an_opportunity_belongs_to_an_existing_customer_or_lead() {
+    let (pool, _dir) = database().await;
+    let client = RawClient::new(&pool);
+    let nobody = Uuid::now_v7();
+    let result = client
+        .send(
+            Entity::Opportunity,
+            Op::Upsert,
+            Uuid::now_v7(),
+            json!({"customer_id": nobody.to_string(), "title": "Big deal", "stage": "Proposal"}),
+        )
+        .await;
+    assert_eq!(refused_at(&result), Some("customer_id"), "{result:?}");
+
+    let result = client
+        .send(
+            Entity::Opportunity,
+            Op::Upsert,
+            Uuid::now_v7(),
+            json!({"title": "Deal with nobody", "stage": "Qualification"}),
+        )
+        .await;
+    assert_eq!(refused_at(&result), Some("customer_id"), "{result:?}");
+
+    let result = client
+        .send(
+            Entity::Opportunity,
+            Op::Upsert,
+            Uuid::now_v7(),
+            json!({"lead_id": Uuid::now_v7().to_string(), "title": "Ghost lead", "stage": "Proposal"}),
+        )
+        .await;
+    assert_eq!(refused_at(&result), Some("lead_id"), "{result:?}");
+
+    let lead = Uuid::now_v7();
+    client
+        .apply(
+            Entity::Lead,
+            Op::Upsert,
+            lead,
+            json!({"company_name": "Initech", "status": "New"}),
+        )
+        .await;
+    client
+        .apply(
+            Entity::Opportunity,
+            Op::Upsert,
+            Uuid::now_v7(),
+            json!({"lead_id": lead.to_string(), "title": "Pilot", "stage": "Qualification"}),
+        )
+        .await;
+    assert_eq!(
+        count(&pool, "SELECT COUNT(*) FROM opportunities").await,
+        1,
+        "only the valid one was stored"
+    );
+}
+
+#[tokio::test]
+async fn an_activity_must_be_linked_to_a_record() {
+    let (pool, _dir) = database().await;
+    let client = RawClient::new(&pool);
+    let result = client
+        .send(
+            Entity::Activity,
+            Op::Upsert,
+            Uuid::now_v7(),
+            json!({"kind": "call", "subject": "Cold call"}),
+        )
+        .await;
+    assert_eq!(refused_at(&result), Some("customer_id"), "{result:?}");
+    let result = client
+        .send(
+            Entity::Activity,
+            Op::Upsert,
+            Uuid::now_v7(),
+            json!({"kind": "call", "subject": "Call a ghost",
+                   "contact_id": Uuid::now_v7().to_string()}),
+        )
+        .await;
+    assert_eq!(refused_at(&result), Some("contact_id"), "{result:?}");
+    assert_eq!(count(&pool, "SELECT COUNT(*) FROM activities").await, 0);
+
+    // The engine refuses an unlinked activity before it is queued.
+    let alice = device(&pool).await;
+    let error = alice
+        .upsert(
+            Entity::Activity,
+            Uuid::now_v7(),
+            &fields(json!({"kind": "note", "subject": "Floating thought"})),
+        )
+        .await
+        .expect_err("refused locally");
+    assert!(matches!(error, EngineError::Invalid(ref field) if field.field == "customer_id"));
+}
+
+fn activity(link: &str, parent: Uuid, subject: &str) -> Value {
+    json!({link: parent.to_string(), "kind": "note", "subject": subject})
+}
+
+fn opportunity(link: &str, parent: Uuid, title: &str) -> Value {
+    json!({link: parent.to_string(), "title": title, "stage": "Proposal"})
+}
+
+#[tokio::test]
+async fn deleting_a_customer_tombstones_everything_that_hangs_off_it() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let acme = add_customer(&alice, "Acme").await;
+    let ada = add_contact(&alice, acme, "Ada").await;
+    let deal = add(
+        &alice,
+        Entity::Opportunity,
+        opportunity("customer_id", acme, "Renewal"),
+    )
+    .await;
+    let on_customer = add(
+        &alice,
+        Entity::Activity,
+        activity("customer_id", acme, "Visit"),
+    )
+    .await;
+    let on_contact = add(
+        &alice,
+        Entity::Activity,
+        activity("contact_id", ada, "Call Ada"),
+    )
+    .await;
+    let on_deal = add(
+        &alice,
+        Entity::Activity,
+        activity("opportunity_id", deal, "Quote"),
+    )
+    .await;
+    // A lead with its own deal and notes, converted into Acme.
+    let lead = add_jane(&alice).await;
+    let lead_deal = add(
+        &alice,
+        Entity::Opportunity,
+        opportunity("lead_id", lead, "Pilot"),
+    )
+    .await;
+    let on_lead = add(
+        &alice,
+        Entity::Activity,
+        activity("lead_id", lead, "Met at fair"),
+    )
+    .await;
+    let on_lead_deal = add(
+        &alice,
+        Entity::Activity,
+        activity("opportunity_id", lead_deal, "Pilot scope"),
+    )
+    .await;
+    // Bystanders: another customer and an unconverted lead.
+    let globex = add_customer(&alice, "Globex").await;
+    let globex_deal = add(
+        &alice,
+        Entity::Opportunity,
+        opportunity("customer_id", globex, "Other"),
+    )
+    .await;
+    let globex_note = add(
+        &alice,
+        Entity::Activity,
+        activity("customer_id", globex, "Other"),
+    )
+    .await;
+    let other_lead = add(
+        &alice,
+        Entity::Lead,
+        json!({"company_name": "Hooli", "status": "New"}),
+    )
+    .await;
+    let other_lead_deal = add(
+        &alice,
+        Entity::Opportunity,
+        opportunity("lead_id", other_lead, "Hooli"),
+    )
+    .await;
+    sync(&alice).await;
+    alice
+        .convert(
+            lead,
+            ConvertRequest {
+                customer_id: acme,
+                contact_id: None,
+            },
+        )
+        .await
+        .expect("attach to Acme");
+    sync(&alice).await;
+    assert_eq!(
+        stored_record(&pool, Entity::Lead, lead)
+            .await
+            .reference("customer_id"),
+        Some(acme)
+    );
+
+    alice.delete(Entity::Customer, acme).await.expect("delete");
+    sync(&alice).await;
+
+    let doomed = [
+        (Entity::Customer, acme),
+        (Entity::Contact, ada),
+        (Entity::Opportunity, deal),
+        (Entity::Activity, on_customer),
+        (Entity::Activity, on_contact),
+        (Entity::Activity, on_deal),
+        (Entity::Opportunity, lead_deal),
+        (Entity::Activity, on_lead),
+        (Entity::Activity, on_lead_deal),
+    ];
+    let live = not_tombstoned(&pool, &doomed).await;
+    assert!(live.is_empty(), "not tombstoned: {live:?}");
+    let bystanders = [
+        (Entity::Customer, globex),
+        (Entity::Opportunity, globex_deal),
+        (Entity::Activity, globex_note),
+        (Entity::Lead, other_lead),
+        (Entity::Opportunity, other_lead_deal),
+    ];
+    assert_eq!(
+        not_tombstoned(&pool, &bystanders).await,
+        bystanders,
+        "unrelated records stay"
+    );
+    for (entity, id) in doomed {
+        assert!(
+            shown(&alice, entity, id).is_none(),
+            "{entity} {id} still shown"
+        );
+    }
+    let bob = device(&pool).await;
+    sync(&bob).await;
+    for (entity, id) in doomed {
+        assert!(
+            shown(&bob, entity, id).is_none(),
+            "{entity} {id} pulled live"
+        );
+    }
+    assert_eq!(rejected_count(&alice), 0);
+}
+
+#[tokio::test]
+async fn deleting_a_lead_tombstones_its_opportunities_and_activities() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let lead = add_jane(&alice).await;
+    let deal = add(
+        &alice,
+        Entity::Opportunity,
+        opportunity("lead_id", lead, "Pilot"),
+    )
+    .await;
+    let on_lead = add(
+        &alice,
+        Entity::Activity,
+        activity("lead_id", lead, "Met at fair"),
+    )
+    .await;
+    let on_deal = add(
+        &alice,
+        Entity::Activity,
+        activity("opportunity_id", deal, "Scope"),
+    )
+    .await;
+    let other = add(
+        &alice,
+        Entity::Lead,
+        json!({"company_name": "Hooli", "status": "New"}),
+    )
+    .await;
+    let other_note = add(
+        &alice,
+        Entity::Activity,
+        activity("lead_id", other, "Hooli call"),
+    )
+    .await;
+    sync(&alice).await;
+
+    alice.delete(Entity::Lead, lead).await.expect("delete");
+    sync(&alice).await;
+
+    let doomed = [
+        (Entity::Lead, lead),
+        (Entity::Opportunity, deal),
+        (Entity::Activity, on_lead),
+        (Entity::Activity, on_deal),
+    ];
+    let live = not_tombstoned(&pool, &doomed).await;
+    assert!(live.is_empty(), "not tombstoned: {live:?}");
+    let bystanders = [(Entity::Lead, other), (Entity::Activity, other_note)];
+    assert_eq!(not_tombstoned(&pool, &bystanders).await, bystanders);
+    for (entity, id) in doomed {
+        assert!(
+            shown(&alice, entity, id).is_none(),
+            "{entity} {id} still shown"
+        );
+    }
+    assert_eq!(rejected_count(&alice), 0);
+}
+
+#[tokio::test]
+async fn opportunity_amounts_and_dates_round_trip_as_json_integers() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let acme = add_customer(&alice, "Acme").await;
+    let deal = add(
+        &alice,
+        Entity::Opportunity,
+        json!({"customer_id": acme.to_string(), "title": "Fleet renewal", "stage": "Negotiation",
+               "amount": 125_000, "currency": "eur", "expected_close": "2026-12-31",
+               "probability": 40}),
+    )
+    .await;
+    sync(&alice).await;
+
+    let expected = |record: &Record, whose: &str| {
+        assert_eq!(
+            record.fields.get("amount"),
+            Some(&json!(125_000)),
+            "{whose}"
+        );
+        assert_eq!(
+            record.fields.get("probability"),
+            Some(&json!(40)),
+            "{whose}"
+        );
+        assert!(
+            record.fields.get("amount").is_some_and(Value::is_i64),
+            "{whose}: a JSON integer"
+        );
+        assert_eq!(record.text("currency"), Some("EUR"), "{whose}");
+        assert_eq!(record.text("expected_close"), Some("2026-12-31"), "{whose}");
+        assert_eq!(record.text("stage"), Some("Negotiation"), "{whose}");
+    };
+    expected(
+        &stored_record(&pool, Entity::Opportunity, deal).await,
+        "stored",
+    );
+    let kinds: (String, String) = sqlx::query_as(
+        "SELECT typeof(amount), typeof(probability) FROM opportunities WHERE id = ?",
+    )
+    .bind(deal.to_string())
+    .fetch_one(&pool)
+    .await
+    .expect("column types");
+    assert_eq!(kinds, ("integer".into(), "integer".into()));
+
+    // On the wire, as a pull reply's JSON.
+    let page = pull::pull(&pool, DEFAULT_WORKSPACE, 0, None)
+        .await
+        .expect("pull");
+    let wire = serde_json::to_value(&page).expect("serialises");
+    let rows = wire["rows"].as_array().expect("rows");
+    let row = rows
+        .iter()
+        .find(|row| row["entity"] == "opportunity")
+        .expect("the opportunity is pulled");
+    assert_eq!(row["record"]["amount"], json!(125_000));
+    assert!(row["record"]["amount"].is_i64());
+    assert_eq!(row["record"]["probability"], json!(40));
+    assert_eq!(row["record"]["currency"], "EUR");
+    assert_eq!(row["record"]["expected_close"], "2026-12-31");
+
+    // And on another device.
+    let bob = device(&pool).await;
+    sync(&bob).await;
+    let seen = shown(&bob, Entity::Opportunity, deal).expect("pulled");
+    expected(&seen, "pulled by another device");
+    let typed = clientele::domain::Opportunity::from_record(&seen);
+    assert_eq!(typed.amount, Some(125_000));
+    assert_eq!(typed.probability, Some(40));
+    assert_eq!(typed.customer_id, Some(acme));
+}
+
+#[tokio::test]
+async fn activity_times_round_trip_in_utc() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let lead = add_jane(&alice).await;
+    let task = add(
+        &alice,
+        Entity::Activity,
+        json!({"lead_id": lead.to_string(), "kind": "task", "subject": "Send the offer",
+               "due_at": "2026-12-01T10:00:00+01:00"}),
+    )
+    .await;
+    sync(&alice).await;
+    alice
+        .upsert(
+            Entity::Activity,
+            task,
+            &fields(json!({"done_at": "2026-11-30T17:45:00Z"})),
+        )
+        .await
+        .expect("done");
+    sync(&alice).await;
+
+    let saved = stored_record(&pool, Entity::Activity, task).await;
+    assert_eq!(saved.text("due_at"), Some("2026-12-01T09:00:00Z"));
+    assert_eq!(saved.text("done_at"), Some("2026-11-30T17:45:00Z"));
+    let bob = device(&pool).await;
+    sync(&bob).await;
+    let seen = shown(&bob, Entity::Activity, task).expect("pulled");
+    assert_eq!(seen.text("due_at"), Some("2026-12-01T09:00:00Z"));
+    assert_eq!(seen.reference("lead_id"), Some(lead));
+    assert_eq!(seen.text("kind"), Some("task"));
+}
