@@ -291,3 +291,67 @@ async fn a_record_of_another_workspace_cannot_be_touched() {
         .await;
     assert_eq!(page["rows"], json!([]), "never pulled into this workspace");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lead_converts_over_http_once_whoever_asks() {
+    let server = Server::start().await;
+    let lead = Uuid::now_v7();
+    let customer = Uuid::now_v7();
+    let contact = Uuid::now_v7();
+    let convert = |id: u64, customer: Uuid, contact: Uuid| {
+        json!({"id": id, "entity": "lead", "op": "convert", "record_id": lead, "base_version": 1,
+               "fields": {"customer_id": customer, "contact_id": contact}})
+    };
+    let first_device = Uuid::now_v7();
+    let (status, reply) = server
+        .post(
+            "/api/sync/push",
+            json!({"client_id": first_device, "mutations": [
+                {"id": 1, "entity": "lead", "op": "upsert", "record_id": lead, "base_version": 0,
+                 "fields": {"person_name": "Grace Hopper", "company_name": "Navy Labs", "status": "Qualified"}},
+                convert(2, customer, contact),
+            ]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["results"][1]["status"], "applied", "{reply}");
+
+    // A second device converting the same lead into another customer changes nothing.
+    let (status, again) = server
+        .post(
+            "/api/sync/push",
+            json!({"client_id": Uuid::now_v7(), "mutations": [convert(1, Uuid::now_v7(), Uuid::now_v7())]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["results"][0]["status"], "applied");
+    assert_eq!(
+        again["results"][0]["version"],
+        reply["results"][1]["version"]
+    );
+
+    let (_, pulled) = server
+        .post(
+            "/api/sync/pull",
+            json!({"client_id": first_device, "cursor": 0}),
+        )
+        .await;
+    let rows = pulled["rows"].as_array().expect("rows");
+    let of = |entity: &str| -> Vec<&Value> {
+        rows.iter()
+            .filter(|row| row["entity"] == entity)
+            .map(|row| &row["record"])
+            .collect()
+    };
+    let customers = of("customer");
+    assert_eq!(customers.len(), 1);
+    assert_eq!(customers[0]["id"], json!(customer));
+    assert_eq!(customers[0]["name"], "Navy Labs");
+    let contacts = of("contact");
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0]["first_name"], "Grace");
+    assert_eq!(contacts[0]["is_default"], true);
+    let leads = of("lead");
+    assert_eq!(leads[0]["status"], "Converted");
+    assert_eq!(leads[0]["customer_id"], json!(customer));
+}

@@ -253,8 +253,7 @@ fn task_context(crm: Crm, task: &Activity) -> Option<(String, String)> {
     if let Some(customer) = task.customer_id.and_then(|id| crm.customer(id)) {
         return Some((customer.name, format!("/customers/{}", customer.id)));
     }
-    let lead = task.lead_id.and_then(|id| crm.lead(id))?;
-    Some((lead.display_name(), format!("/leads/{}", lead.id)))
+    task.lead_id.and_then(|id| crm.record_of_lead(id))
 }
 
 /// Open tasks, soonest due first, overdue ones highlighted.

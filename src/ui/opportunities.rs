@@ -60,8 +60,7 @@ fn counterpart(crm: Crm, opportunity: &Opportunity) -> Option<(String, String)> 
     if let Some(customer) = opportunity.customer_id.and_then(|id| crm.customer(id)) {
         return Some((customer.name, format!("/customers/{}", customer.id)));
     }
-    let lead = opportunity.lead_id.and_then(|id| crm.lead(id))?;
-    Some((lead.display_name(), format!("/leads/{}", lead.id)))
+    opportunity.lead_id.and_then(|id| crm.record_of_lead(id))
 }
 
 /// A parent's opportunities, with a form to add one.

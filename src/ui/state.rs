@@ -142,6 +142,19 @@ impl Crm {
         self.one(Entity::Lead, id, Lead::from_record)
     }
 
+    /// Where a lead's records now belong: its customer once converted.
+    pub fn record_of_lead(&self, lead_id: Uuid) -> Option<(String, String)> {
+        let lead = self.lead(lead_id)?;
+        if let Some(customer) = lead
+            .customer_id
+            .filter(|_| lead.is_converted())
+            .and_then(|id| self.customer(id))
+        {
+            return Some((customer.name, format!("/customers/{}", customer.id)));
+        }
+        Some((lead.display_name(), format!("/leads/{}", lead.id)))
+    }
+
     /// Leads converted into a customer: their history is the customer's too.
     pub fn leads_of(&self, customer_id: Uuid) -> Vec<Lead> {
         let mut leads = self.list(Entity::Lead, Lead::from_record);
