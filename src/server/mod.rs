@@ -5,6 +5,7 @@ mod merge;
 pub mod pull;
 pub mod push;
 pub mod repository;
+pub mod seed;
 
 use crate::error::AppError;
 use axum::Router;

@@ -231,6 +231,23 @@ pub async fn next_version(
     Ok(version)
 }
 
+/// Takes `count` change numbers at once for a bulk write; returns the last
+/// of them, so the block is `last - count + 1 ..= last`.
+pub async fn reserve_versions(
+    conn: &mut SqliteConnection,
+    workspace: WorkspaceId,
+    count: i64,
+) -> Result<i64, ServerError> {
+    let last: i64 = sqlx::query_scalar(
+        "UPDATE workspaces SET change_counter = change_counter + ? WHERE id = ? RETURNING change_counter",
+    )
+    .bind(count)
+    .bind(workspace.0.to_string())
+    .fetch_one(conn)
+    .await?;
+    Ok(last)
+}
+
 /// The last mutation id processed for a client, 0 for a new client.
 pub async fn last_mutation_id(
     conn: &mut SqliteConnection,

@@ -1,0 +1,61 @@
+//! Fills a workspace with generated data for benchmarks and demos:
+//! `seed [--quick] [--seed N]`, into the database of `DATABASE_URL`.
+
+use clientele::server::seed::{seed, SeedSize};
+use clientele::server::{db, DEFAULT_WORKSPACE};
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Instant;
+
+const USAGE: &str = "usage: seed [--quick] [--seed N]   (writes into DATABASE_URL)";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let mut size = SeedSize::FULL;
+    let mut seed_value = 42_u64;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => size = SeedSize::QUICK,
+            "--seed" => match args.next().and_then(|value| value.parse().ok()) {
+                Some(value) => seed_value = value,
+                None => {
+                    eprintln!("--seed needs a whole number\n{USAGE}");
+                    return ExitCode::FAILURE;
+                }
+            },
+            _ => {
+                eprintln!("unknown argument {arg:?}\n{USAGE}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| db::DEFAULT_DATABASE_URL.to_owned());
+    let pool = match db::open(&url).await {
+        Ok(pool) => pool,
+        Err(error) => {
+            eprintln!("cannot open {url}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let total = size.rows();
+    let started = Instant::now();
+    let progress = |written: usize| {
+        eprint!("\rseeding {url}: {written} of {total} rows");
+        let _ = std::io::stderr().flush();
+    };
+    match seed(&pool, DEFAULT_WORKSPACE, size, seed_value, &progress).await {
+        Ok(written) => {
+            eprintln!();
+            println!(
+                "seeded {written} rows (seed {seed_value}) in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("\nseeding failed: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
