@@ -1,5 +1,6 @@
 //! The one error type that crosses the wire from server functions.
 
+use crate::domain::FieldError;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -13,6 +14,21 @@ pub enum AppError {
     /// The request itself is wrong (shape, ordering, limits): 400.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A form value is wrong; the form shows the message at the field: 400.
+    #[error("{}", .0.message)]
+    Field(FieldError),
+    /// No valid session: 401. The browser keeps its data and asks to sign in.
+    #[error("you are signed out; sign in again to sync")]
+    NotSignedIn,
+    /// Unknown email or wrong password, deliberately not saying which: 401.
+    #[error("the email or password is wrong")]
+    SignInFailed,
+    /// The request came from another site: 403.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many sign-in attempts: 429, with Retry-After.
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    TooManyAttempts { retry_after_secs: u64 },
     /// Something failed on the server: 500. The message is generic on purpose.
     #[error("the server had a problem; please try again")]
     Internal,
@@ -25,7 +41,10 @@ impl AppError {
     /// The HTTP status this error is answered with.
     pub fn http_status(&self) -> u16 {
         match self {
-            AppError::BadRequest(_) => 400,
+            AppError::BadRequest(_) | AppError::Field(_) => 400,
+            AppError::NotSignedIn | AppError::SignInFailed => 401,
+            AppError::Forbidden(_) => 403,
+            AppError::TooManyAttempts { .. } => 429,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }
@@ -40,6 +59,12 @@ impl AppError {
             axum::http::StatusCode::from_u16(self.http_status()),
         ) {
             response.set_status(status);
+            if let AppError::TooManyAttempts { retry_after_secs } = self {
+                response.insert_header(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(*retry_after_secs),
+                );
+            }
         }
     }
 }

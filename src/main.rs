@@ -1,6 +1,7 @@
 //! The server binary: reads configuration, opens the database and serves.
 
-use clientele::server::{db, router, AppState};
+use clientele::server::auth::AttemptLimits;
+use clientele::server::{db, router, serve as serve_app, AppState};
 use leptos::prelude::get_configuration;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
@@ -27,14 +28,18 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let database_url =
         std::env::var("DATABASE_URL").unwrap_or_else(|_| db::DEFAULT_DATABASE_URL.to_owned());
     let pool = db::open(&database_url).await?;
+    // Set SERVED_OVER_TLS=1 when users reach the server over HTTPS, as
+    // through a TLS-terminating proxy: cookies become Secure and HSTS is sent.
+    let served_over_tls = std::env::var("SERVED_OVER_TLS").is_ok_and(|value| value == "1");
+    let state = AppState::new(pool, AttemptLimits::default(), served_over_tls).await?;
+    state.expire_sessions_in_background();
     let address = options.site_addr;
-    let app = router(options, AppState { pool });
+    let app = router(options, state);
     let listener = tokio::net::TcpListener::bind(address).await?;
     tracing::info!("listening on http://{address}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    serve_app(listener, app, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

@@ -3,54 +3,15 @@
 
 mod common;
 
-use clientele::server::{router, AppState};
-use leptos::prelude::LeptosOptions;
+use common::http::{Client, TestServer};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-struct Server {
-    base: String,
-    http: reqwest::Client,
-    pool: sqlx::SqlitePool,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    async fn start() -> Self {
-        let (pool, dir) = common::database().await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let address = listener.local_addr().expect("address");
-        let options = LeptosOptions::builder()
-            .output_name("clientele")
-            .site_addr(address)
-            .build();
-        let app = router(options, AppState { pool: pool.clone() });
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Self {
-            base: format!("http://{address}"),
-            http: reqwest::Client::new(),
-            pool,
-            _dir: dir,
-        }
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
-        let status = response.status().as_u16();
-        let text = response.text().await.expect("body");
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
+/// A running server and one signed-in member of a new workspace.
+async fn signed_in() -> (TestServer, Client) {
+    let server = TestServer::start().await;
+    let member = server.member_of_new_workspace("ada@example.test").await;
+    (server, member)
 }
 
 fn upsert(id: u64, record_id: Uuid, fields: Value) -> Value {
@@ -59,7 +20,7 @@ fn upsert(id: u64, record_id: Uuid, fields: Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn push_then_pull_round_trips_the_documented_shapes() {
-    let server = Server::start().await;
+    let (_server, member) = signed_in().await;
     let client = Uuid::now_v7();
     let acme = Uuid::now_v7();
     let contact = Uuid::now_v7();
@@ -69,7 +30,7 @@ async fn push_then_pull_round_trips_the_documented_shapes() {
          "fields": {"customer_id": acme, "first_name": "Ada"}},
         upsert(3, Uuid::now_v7(), json!({"name": "x".repeat(5000), "kind": "company", "status": "Prospect"})),
     ]});
-    let (status, reply) = server.post("/api/sync/push", body.clone()).await;
+    let (status, reply) = member.post("/api/sync/push", body.clone()).await;
     assert_eq!(status, 200, "{reply}");
     assert_eq!(reply["last_mutation_id"], 3);
     assert_eq!(reply["results"][0]["status"], "applied");
@@ -80,14 +41,14 @@ async fn push_then_pull_round_trips_the_documented_shapes() {
                "error": {"field": "name", "message": "Name must be at most 200 characters (it has 5000)"}})
     );
 
-    let (status, again) = server.post("/api/sync/push", body).await;
+    let (status, again) = member.post("/api/sync/push", body).await;
     assert_eq!(status, 200);
     assert_eq!(
         again, reply,
         "a retried push is answered exactly as the first time"
     );
 
-    let (status, page) = server
+    let (status, page) = member
         .post(
             "/api/sync/pull",
             json!({"client_id": client, "cursor": 0, "limit": 1}),
@@ -100,7 +61,7 @@ async fn push_then_pull_round_trips_the_documented_shapes() {
     assert_eq!(page["rows"][0]["record"]["deleted"], false);
     let cursor = page["cursor"].clone();
 
-    let (_, rest) = server
+    let (_, rest) = member
         .post(
             "/api/sync/pull",
             json!({"client_id": client, "cursor": cursor}),
@@ -119,7 +80,7 @@ async fn push_then_pull_round_trips_the_documented_shapes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_values_are_rejected_naming_the_field() {
-    let server = Server::start().await;
+    let (_server, member) = signed_in().await;
     let client = Uuid::now_v7();
     let cases = [
         (
@@ -138,7 +99,7 @@ async fn bad_values_are_rejected_naming_the_field() {
     ];
     for (id, (fields, field)) in cases.into_iter().enumerate() {
         let id = id as u64 + 1;
-        let (status, reply) = server
+        let (status, reply) = member
             .post(
                 "/api/sync/push",
                 json!({"client_id": client, "mutations": [upsert(id, Uuid::now_v7(), fields)]}),
@@ -148,7 +109,7 @@ async fn bad_values_are_rejected_naming_the_field() {
         assert_eq!(reply["results"][0]["status"], "rejected", "{reply}");
         assert_eq!(reply["results"][0]["error"]["field"], field);
     }
-    let (_, page) = server
+    let (_, page) = member
         .post("/api/sync/pull", json!({"client_id": client, "cursor": 0}))
         .await;
     assert_eq!(page["rows"], json!([]), "nothing was written");
@@ -156,7 +117,7 @@ async fn bad_values_are_rejected_naming_the_field() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_requests_get_a_4xx_and_change_nothing() {
-    let server = Server::start().await;
+    let (_server, member) = signed_in().await;
     let client = Uuid::now_v7();
     let backwards = json!({"client_id": client, "mutations": [
         upsert(5, Uuid::now_v7(), json!({"name": "A", "kind": "company", "status": "Prospect"})),
@@ -181,14 +142,14 @@ async fn malformed_requests_get_a_4xx_and_change_nothing() {
         unknown_field,
         over_limit,
     ] {
-        let (status, reply) = server.post("/api/sync/push", body).await;
+        let (status, reply) = member.post("/api/sync/push", body).await;
         assert!((400..500).contains(&status), "got {status}: {reply}");
     }
-    let (status, _) = server
+    let (status, _) = member
         .post("/api/sync/pull", json!({"client_id": client, "cursor": -1}))
         .await;
     assert_eq!(status, 400);
-    let (_, page) = server
+    let (_, page) = member
         .post("/api/sync/pull", json!({"client_id": client, "cursor": 0}))
         .await;
     assert_eq!(page["rows"], json!([]));
@@ -196,27 +157,17 @@ async fn malformed_requests_get_a_4xx_and_change_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn pages_render_on_the_server_and_unknown_ones_are_404() {
-    let server = Server::start().await;
-    let page = server
-        .http
-        .get(format!("{}/", server.base))
-        .send()
-        .await
-        .expect("page");
+    let (_server, member) = signed_in().await;
+    let page = member.get("/").await;
     assert_eq!(page.status().as_u16(), 200);
     assert!(page.text().await.expect("html").contains("Customers"));
-    let missing = server
-        .http
-        .get(format!("{}/no/such/page", server.base))
-        .send()
-        .await
-        .expect("page");
+    let missing = member.get("/no/such/page").await;
     assert_eq!(missing.status().as_u16(), 404);
 }
 
 /// Sends only the headers of a push announcing `length` bytes and reads the
 /// answer, as a client would before uploading a huge body.
-async fn status_for_announced_body(server: &Server, length: usize) -> String {
+async fn status_for_announced_body(server: &TestServer, length: usize) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let address = server.base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(address)
@@ -238,7 +189,7 @@ async fn status_for_announced_body(server: &Server, length: usize) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn oversized_bodies_are_refused_with_413() {
-    let server = Server::start().await;
+    let server = TestServer::start().await;
     // 10 MB, and the ~11 MB that 100,000 mutations take.
     for length in [10 * 1024 * 1024, 100_000 * 112] {
         assert_eq!(
@@ -249,52 +200,8 @@ async fn oversized_bodies_are_refused_with_413() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_record_of_another_workspace_cannot_be_touched() {
-    let server = Server::start().await;
-    let theirs = Uuid::now_v7();
-    sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES ('other', 'Other', '2026-01-01T00:00:00Z')")
-        .execute(&server.pool)
-        .await
-        .expect("workspace");
-    sqlx::query(
-        "INSERT INTO customers (id, workspace_id, version, created_at, updated_at, name, kind, status) \
-         VALUES (?, 'other', 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'Secret', 'company', 'Customer')",
-    )
-    .bind(theirs.to_string())
-    .execute(&server.pool)
-    .await
-    .expect("their customer");
-
-    let client = Uuid::now_v7();
-    for op in [json!({"name": "Mine now"}), Value::Null] {
-        let mutation = if op.is_null() {
-            json!({"id": 1, "entity": "customer", "op": "delete", "record_id": theirs, "base_version": 1})
-        } else {
-            upsert(1, theirs, op)
-        };
-        let (status, reply) = server
-            .post(
-                "/api/sync/push",
-                json!({"client_id": client, "mutations": [mutation]}),
-            )
-            .await;
-        assert_eq!(status, 400, "{reply}");
-    }
-    let name: String = sqlx::query_scalar("SELECT name FROM customers WHERE id = ?")
-        .bind(theirs.to_string())
-        .fetch_one(&server.pool)
-        .await
-        .expect("still there");
-    assert_eq!(name, "Secret");
-    let (_, page) = server
-        .post("/api/sync/pull", json!({"client_id": client, "cursor": 0}))
-        .await;
-    assert_eq!(page["rows"], json!([]), "never pulled into this workspace");
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn a_lead_converts_over_http_once_whoever_asks() {
-    let server = Server::start().await;
+    let (_server, member) = signed_in().await;
     let lead = Uuid::now_v7();
     let customer = Uuid::now_v7();
     let contact = Uuid::now_v7();
@@ -303,7 +210,7 @@ async fn a_lead_converts_over_http_once_whoever_asks() {
                "fields": {"customer_id": customer, "contact_id": contact}})
     };
     let first_device = Uuid::now_v7();
-    let (status, reply) = server
+    let (status, reply) = member
         .post(
             "/api/sync/push",
             json!({"client_id": first_device, "mutations": [
@@ -317,7 +224,7 @@ async fn a_lead_converts_over_http_once_whoever_asks() {
     assert_eq!(reply["results"][1]["status"], "applied", "{reply}");
 
     // A second device converting the same lead into another customer changes nothing.
-    let (status, again) = server
+    let (status, again) = member
         .post(
             "/api/sync/push",
             json!({"client_id": Uuid::now_v7(), "mutations": [convert(1, Uuid::now_v7(), Uuid::now_v7())]}),
@@ -330,7 +237,7 @@ async fn a_lead_converts_over_http_once_whoever_asks() {
         reply["results"][1]["version"]
     );
 
-    let (_, pulled) = server
+    let (_, pulled) = member
         .post(
             "/api/sync/pull",
             json!({"client_id": first_device, "cursor": 0}),

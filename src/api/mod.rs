@@ -1,8 +1,12 @@
-//! The network surface for data: thin server functions over `server`.
+//! The network surface: thin server functions over `server`.
 //!
-//! Paths and argument names are the wire contract of DESIGN.md section 4;
-//! bodies are JSON both ways. The browser's generated client side of these
-//! functions is what the sync engine's transport calls.
+//! Paths and argument names are the wire contract of DESIGN.md sections 4
+//! and 6; bodies are JSON both ways. The browser's generated client side of
+//! these functions is what the sync engine's transport and the account
+//! pages call. Every data function starts by resolving the session: no
+//! session, no data (401), and the workspace comes only from the session.
+
+pub mod auth;
 
 use crate::error::AppError;
 use crate::sync::{Mutation, PullResponse, PushResponse};
@@ -14,7 +18,8 @@ use uuid::Uuid;
 #[server(prefix = "/api", endpoint = "sync/push", input = Json, output = Json)]
 pub async fn push(client_id: Uuid, mutations: Vec<Mutation>) -> Result<PushResponse, AppError> {
     let state = ssr::state()?;
-    crate::server::push::push(&state.pool, state.workspace(), client_id, &mutations)
+    let user = ssr::signed_in(&state).await?;
+    crate::server::push::push(&state.pool, user.workspace(), client_id, &mutations)
         .await
         .map_err(ssr::respond)
 }
@@ -28,7 +33,8 @@ pub async fn pull(
 ) -> Result<PullResponse, AppError> {
     tracing::debug!(%client_id, cursor, "pull");
     let state = ssr::state()?;
-    crate::server::pull::pull(&state.pool, state.workspace(), cursor, limit)
+    let user = ssr::signed_in(&state).await?;
+    crate::server::pull::pull(&state.pool, user.workspace(), cursor, limit)
         .await
         .map_err(ssr::respond)
 }
@@ -36,8 +42,12 @@ pub async fn pull(
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::error::AppError;
+    use crate::server::auth::SignedIn;
     use crate::server::{AppState, ServerError};
+    use axum::extract::ConnectInfo;
     use leptos::prelude::use_context;
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+    use tower_sessions::Session;
 
     /// The server state the router put in context.
     pub fn state() -> Result<AppState, AppError> {
@@ -45,9 +55,32 @@ mod ssr {
             .ok_or_else(|| respond(ServerError::Startup("no AppState in context".into())))
     }
 
+    /// This request's session (the session layer wraps every route).
+    pub async fn session() -> Result<Session, AppError> {
+        leptos_axum::extract::<Session>()
+            .await
+            .map_err(|err| respond(ServerError::Session(err.to_string())))
+    }
+
+    /// The peer address, for counting sign-in attempts. The server listens
+    /// with connect info; without it every caller shares one budget.
+    pub async fn address() -> IpAddr {
+        leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+            .await
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(peer)| {
+                peer.ip()
+            })
+    }
+
+    /// The signed-in user, or 401.
+    pub async fn signed_in(state: &AppState) -> Result<SignedIn, AppError> {
+        let session = session().await?;
+        state.accounts.signed_in(&session).await.map_err(respond)
+    }
+
     /// Maps a server failure to the client's error and the matching HTTP status.
-    pub fn respond(error: ServerError) -> AppError {
-        let error = AppError::from(error);
+    pub fn respond(error: impl Into<AppError>) -> AppError {
+        let error = error.into();
         error.set_response_status();
         error
     }

@@ -3,6 +3,7 @@
 //! Nothing here does I/O: the browser and the server both compile this module,
 //! so a rule written once holds on both sides of the wire.
 
+mod account;
 mod activity;
 mod conflict;
 mod contacts;
@@ -14,6 +15,10 @@ mod record;
 mod schema;
 mod search;
 
+pub use account::{
+    check_email, check_new_password, check_workspace_name, normalize_email, Account, Invitation,
+    PASSWORD_MAX_BYTES, PASSWORD_MIN,
+};
 pub use activity::{open_tasks, Activity, TimelineScope};
 pub use conflict::{display_value, Conflict};
 pub use contacts::{choose_default_contact, DefaultCandidate};

@@ -547,7 +547,7 @@ fn normalize_value(spec: &FieldSpec, value: &Value) -> Result<Value, FieldError>
 
 /// An RFC 5322-ish check: one `@`, a non-empty local part, a dotted domain and
 /// no spaces. Deliverability can only be proven by sending mail; this catches typos.
-fn is_plausible_email(text: &str) -> bool {
+pub(crate) fn is_plausible_email(text: &str) -> bool {
     let Some((local, domain)) = text.rsplit_once('@') else {
         return false;
     };

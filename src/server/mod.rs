@@ -1,25 +1,35 @@
-//! The axum server: database, sync handlers and the HTTP app around them.
+//! The axum server: database, accounts, sync handlers and the HTTP app
+//! around them.
 
+pub mod auth;
 pub mod db;
 mod merge;
 pub mod pull;
 pub mod push;
 pub mod repository;
+pub mod security;
 pub mod seed;
 
 use crate::error::AppError;
+use auth::{Accounts, AttemptLimits, AuthError};
 use axum::Router;
+use leptos::config::Env;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use repository::WorkspaceId;
 use sqlx::SqlitePool;
+use std::net::SocketAddr;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_sessions::cookie::{time, SameSite};
+use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
 use uuid::Uuid;
 
 /// Largest request body accepted; a full push of 1,000 mutations fits easily.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
-/// The workspace every request acts in until accounts land.
+/// The workspace the first migration made, before accounts existed. No one
+/// can sign in to it; in-process tests use it as a ready-made workspace.
 pub const DEFAULT_WORKSPACE: WorkspaceId =
     WorkspaceId(Uuid::from_u128(0x00000000_0000_7000_8000_000000000001));
 
@@ -32,6 +42,8 @@ pub enum ServerError {
     Database(#[from] sqlx::Error),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    #[error("session store: {0}")]
+    Session(String),
     #[error("{0}")]
     Startup(String),
 }
@@ -48,28 +60,122 @@ impl From<ServerError> for AppError {
     }
 }
 
+impl From<AuthError> for AppError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Invalid(field) => AppError::Field(field),
+            AuthError::WrongCredentials => AppError::SignInFailed,
+            AuthError::TooManyAttempts { retry_after } => AppError::TooManyAttempts {
+                retry_after_secs: retry_after.as_secs().max(1),
+            },
+            AuthError::NotSignedIn => AppError::NotSignedIn,
+            AuthError::Server(error) => error.into(),
+        }
+    }
+}
+
 /// What server functions need, handed to them through Leptos context.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub pool: SqlitePool,
+    pub accounts: Accounts,
+    sessions: SqliteStore,
+    /// Set when users reach the app over HTTPS (directly or through a
+    /// proxy): the session cookie is then marked Secure and HSTS is sent.
+    served_over_tls: bool,
 }
 
 impl AppState {
-    /// The workspace of the current request.
-    pub fn workspace(&self) -> WorkspaceId {
-        DEFAULT_WORKSPACE
+    /// Prepares accounts and the session table on `pool`.
+    pub async fn new(
+        pool: SqlitePool,
+        limits: AttemptLimits,
+        served_over_tls: bool,
+    ) -> Result<Self, ServerError> {
+        let sessions = SqliteStore::new(pool.clone());
+        sessions
+            .migrate()
+            .await
+            .map_err(|err| ServerError::Startup(format!("creating the session table: {err}")))?;
+        Ok(Self {
+            accounts: Accounts::new(pool.clone(), limits).await?,
+            pool,
+            sessions,
+            served_over_tls,
+        })
+    }
+
+    /// Deletes expired sessions now and then, for as long as the server runs.
+    pub fn expire_sessions_in_background(&self) {
+        let sessions = self.sessions.clone();
+        tokio::spawn(async move {
+            let every = std::time::Duration::from_secs(3600);
+            if let Err(error) = sessions.continuously_delete_expired(every).await {
+                tracing::error!(%error, "deleting expired sessions stopped");
+            }
+        });
     }
 }
 
-/// The whole HTTP app: pages, server functions and static files.
+/// How long a session lives without being used. Long, because an
+/// offline-first app may be used for weeks without reaching the server.
+const SESSION_IDLE_DAYS: i64 = 30;
+
+/// The whole HTTP app: pages, server functions and static files, behind
+/// sessions, the Origin check, body limits and the security headers.
 pub fn router(options: LeptosOptions, state: AppState) -> Router {
     let routes = generate_route_list(crate::app::App);
+    let sessions = SessionManagerLayer::new(state.sessions.clone())
+        .with_name("clientele_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.served_over_tls)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(SESSION_IDLE_DAYS)));
+    let development = options.env == Env::DEV;
+    let served_over_tls = state.served_over_tls;
+    let context = move || {
+        provide_context(state.clone());
+        provide_request_nonce();
+    };
     Router::new()
-        .leptos_routes_with_context(&options, routes, move || provide_context(state.clone()), {
+        .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || crate::app::shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler(crate::app::shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context,
+            crate::app::shell,
+        ))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn(security::check_origin))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            security::security_headers(development, served_over_tls, request, next)
+        }))
         .with_state(options)
+}
+
+/// Hands the response's CSP nonce to Leptos, which stamps it on the
+/// hydration script it writes.
+fn provide_request_nonce() {
+    let nonce = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<security::CspNonce>().cloned());
+    if let Some(nonce) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, telling handlers
+/// the peer address (sign-in attempts are counted per address).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -29,15 +29,6 @@ pub async fn push(
     mutations: &[Mutation],
 ) -> Result<PushResponse, ServerError> {
     check_batch(mutations)?;
-    {
-        let mut conn = pool.acquire().await?;
-        let ids: Vec<(Entity, Uuid)> = mutations.iter().flat_map(records_named).collect();
-        if let Some((entity, id)) = repo::first_foreign_record(&mut conn, workspace, &ids).await? {
-            return Err(ServerError::BadRequest(format!(
-                "{entity} {id} cannot be changed from this workspace"
-            )));
-        }
-    }
     let mut results = Vec::with_capacity(mutations.len());
     for mutation in mutations {
         // IMMEDIATE takes the write lock first, so two pushes wait for each
@@ -79,19 +70,6 @@ pub async fn push(
         last_mutation_id,
         results,
     })
-}
-
-/// Every record a mutation names: its own, and for a conversion the
-/// customer and contact it creates or attaches to.
-fn records_named(mutation: &Mutation) -> Vec<(Entity, Uuid)> {
-    let mut named = vec![(mutation.entity, mutation.record_id)];
-    if mutation.op == Op::Convert {
-        if let Ok(request) = ConvertRequest::from_fields(&mutation.fields) {
-            named.push((Entity::Customer, request.customer_id));
-            named.extend(request.contact_id.map(|id| (Entity::Contact, id)));
-        }
-    }
-    named
 }
 
 fn check_batch(mutations: &[Mutation]) -> Result<(), ServerError> {
@@ -153,7 +131,7 @@ async fn apply(
     }
 }
 
-fn id_unusable(mutation: &Mutation) -> MutationResult {
+fn not_found(mutation: &Mutation) -> MutationResult {
     MutationResult::rejected(
         mutation.id,
         FieldError::new(
@@ -221,9 +199,7 @@ async fn upsert(
     for field in &merged.changed {
         stored.field_versions.insert(field.clone(), version);
     }
-    if !repo::save(tx, workspace, mutation.entity, &stored).await? {
-        return Ok(id_unusable(mutation));
-    }
+    repo::save(tx, workspace, mutation.entity, &stored).await?;
     for conflict in &merged.conflicts {
         keep_overwritten_value(tx, workspace, mutation, client_id, conflict, now).await?;
     }
@@ -247,7 +223,7 @@ async fn delete(
     now: DateTime<Utc>,
 ) -> Result<MutationResult, ServerError> {
     let Some(mut stored) = existing else {
-        return Ok(id_unusable(mutation));
+        return Ok(not_found(mutation));
     };
     if stored.record.deleted {
         return Ok(MutationResult::applied(
@@ -354,7 +330,7 @@ async fn convert(
     now: DateTime<Utc>,
 ) -> Result<MutationResult, ServerError> {
     let Some(mut lead) = existing else {
-        return Ok(id_unusable(mutation));
+        return Ok(not_found(mutation));
     };
     if lead.record.deleted {
         return Ok(deleted_by_someone_else(mutation, &lead));
@@ -383,7 +359,7 @@ async fn convert(
         Some(_) => {}
         None => {
             let fields = customer_from_lead(&lead.record.fields);
-            if !create(
+            create(
                 tx,
                 workspace,
                 Entity::Customer,
@@ -391,10 +367,7 @@ async fn convert(
                 &fields,
                 now,
             )
-            .await?
-            {
-                return Ok(id_unusable(mutation));
-            }
+            .await?;
         }
     }
     if let Some(contact_id) = request.contact_id {
@@ -417,9 +390,7 @@ async fn convert(
                         "The lead names no person to make a contact of",
                     );
                 };
-                if !create(tx, workspace, Entity::Contact, contact_id, &fields, now).await? {
-                    return Ok(id_unusable(mutation));
-                }
+                create(tx, workspace, Entity::Contact, contact_id, &fields, now).await?;
                 restore_default_contact(tx, workspace, request.customer_id, now).await?;
             }
         }
@@ -436,8 +407,7 @@ async fn convert(
     Ok(MutationResult::applied(mutation.id, version, Vec::new()))
 }
 
-/// Writes a new record the server derived (conversion); `false` when the id
-/// is taken in another workspace.
+/// Writes a new record the server derived (conversion).
 async fn create(
     tx: &mut SqliteConnection,
     workspace: WorkspaceId,
@@ -445,7 +415,7 @@ async fn create(
     id: Uuid,
     fields: &serde_json::Map<String, Value>,
     now: DateTime<Utc>,
-) -> Result<bool, ServerError> {
+) -> Result<(), ServerError> {
     let version = repo::next_version(tx, workspace).await?;
     let mut record = Record::new_local(id, now);
     record.apply_patch(fields);

@@ -98,14 +98,14 @@ pub async fn find(
 
 /// Writes a whole record, creating it if new.
 ///
-/// Returns `false`, writing nothing, when the id belongs to another
-/// workspace: ids are global, rows are not.
+/// A record is keyed by workspace and id together, so an id in use in
+/// another workspace is simply a different record there.
 pub async fn save(
     conn: &mut SqliteConnection,
     workspace: WorkspaceId,
     entity: Entity,
     stored: &StoredRecord,
-) -> Result<bool, ServerError> {
+) -> Result<(), ServerError> {
     let names: Vec<&str> = entity.fields().iter().map(|spec| spec.name).collect();
     let placeholders = vec!["?"; names.len()].join(", ");
     let updates: Vec<String> = ["version", "deleted", "updated_at", "field_versions"]
@@ -116,7 +116,7 @@ pub async fn save(
     let sql = format!(
         "INSERT INTO {table} (id, workspace_id, version, deleted, created_at, updated_at, field_versions, {columns}) \
          VALUES (?, ?, ?, ?, ?, ?, ?, {placeholders}) \
-         ON CONFLICT (id) DO UPDATE SET {updates} WHERE {table}.workspace_id = excluded.workspace_id",
+         ON CONFLICT (workspace_id, id) DO UPDATE SET {updates}",
         table = table(entity),
         columns = names.join(", "),
         updates = updates.join(", "),
@@ -142,43 +142,8 @@ pub async fn save(
             (_, _) => query.bind(None::<String>),
         };
     }
-    Ok(query.execute(conn).await?.rows_affected() == 1)
-}
-
-/// The first of these records that exists in another workspace, if any.
-///
-/// Ids are global, so a push naming one is refused as a whole before
-/// anything is applied.
-pub async fn first_foreign_record(
-    conn: &mut SqliteConnection,
-    workspace: WorkspaceId,
-    records: &[(Entity, Uuid)],
-) -> Result<Option<(Entity, Uuid)>, ServerError> {
-    for entity in Entity::ALL {
-        let ids: Vec<String> = records
-            .iter()
-            .filter(|(of, _)| *of == entity)
-            .map(|(_, id)| id.to_string())
-            .collect();
-        if ids.is_empty() {
-            continue;
-        }
-        let sql = format!(
-            "SELECT id FROM {} WHERE workspace_id <> ? AND id IN ({}) LIMIT 1",
-            table(entity),
-            vec!["?"; ids.len()].join(", ")
-        );
-        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(workspace.0.to_string());
-        for id in ids {
-            query = query.bind(id);
-        }
-        if let Some(id) = query.fetch_optional(&mut *conn).await? {
-            let id = Uuid::parse_str(&id)
-                .map_err(|err| ServerError::Corrupt(format!("id {id:?}: {err}")))?;
-            return Ok(Some((entity, id)));
-        }
-    }
-    Ok(None)
+    query.execute(conn).await?;
+    Ok(())
 }
 
 /// Live records whose reference `column` names one of `parents`, oldest

@@ -1,6 +1,8 @@
 //! Shared test fixtures: a real SQLite file and an in-process server transport.
 #![allow(dead_code)] // each test binary uses a different part of the fixtures
 
+pub mod http;
+
 use clientele::server::{db, pull, push, DEFAULT_WORKSPACE};
 use clientele::sync::{
     Engine, MemoryStore, PullRequest, PullResponse, PushRequest, PushResponse, Transport,

@@ -1,0 +1,513 @@
+//! Accounts: sign-up, sign-in, invitations and passwords, and the check
+//! every data request passes through (DESIGN.md section 6).
+//!
+//! Passwords are stored only as argon2id hashes. A sign-in for an unknown
+//! email still verifies a password against a hash made at startup, so a
+//! wrong email and a wrong password take the same time. Sign-in attempts are
+//! rate limited per account and per address before any hash is checked.
+
+use super::repository::WorkspaceId;
+use super::ServerError;
+use crate::domain::{
+    check_email, check_new_password, check_workspace_name, Account, FieldError, Invitation,
+};
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, SaltString};
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use base64::Engine as _;
+use chrono::{Duration as Days, Utc};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sqlx::{Row, SqlitePool};
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+/// The session key under which the signed-in user is kept.
+const SESSION_USER: &str = "user";
+/// How long an invitation link stays usable.
+const INVITATION_DAYS: i64 = 7;
+
+/// Why an account action was refused; mapped once to what the user reads.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// A form value is wrong; the message names the field.
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    /// The email is unknown or the password is wrong: deliberately one case.
+    #[error("the email or password is wrong")]
+    WrongCredentials,
+    /// Too many attempts from this address or on this account.
+    #[error("too many attempts; retry in {} s", retry_after.as_secs())]
+    TooManyAttempts { retry_after: Duration },
+    /// No valid session: never signed in, signed out, or the password changed.
+    #[error("not signed in")]
+    NotSignedIn,
+    #[error(transparent)]
+    Server(#[from] ServerError),
+}
+
+impl From<sqlx::Error> for AuthError {
+    fn from(error: sqlx::Error) -> Self {
+        AuthError::Server(ServerError::Database(error))
+    }
+}
+
+impl From<tower_sessions::session::Error> for AuthError {
+    fn from(error: tower_sessions::session::Error) -> Self {
+        AuthError::Server(ServerError::Session(error.to_string()))
+    }
+}
+
+/// Who a session belongs to. The epoch ties it to the password it was made
+/// with: changing the password ends every other session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub user_id: Uuid,
+    workspace_id: Uuid,
+    auth_epoch: i64,
+}
+
+impl SignedIn {
+    /// The only workspace this session may read or write.
+    pub fn workspace(&self) -> WorkspaceId {
+        WorkspaceId(self.workspace_id)
+    }
+}
+
+/// How many sign-in attempts are allowed before the limiter answers 429.
+#[derive(Clone, Copy, Debug)]
+pub struct AttemptLimits {
+    /// On one account, from anywhere: stops guessing one user's password.
+    pub per_account: Quota,
+    /// From one address, on any account: stops spraying many accounts.
+    pub per_address: Quota,
+}
+
+impl Default for AttemptLimits {
+    /// Five tries on an account, then one every 30 s; thirty from an
+    /// address, then one every 2 s. A person who mistypes never notices.
+    fn default() -> Self {
+        Self {
+            per_account: quota(Duration::from_secs(30), 5),
+            per_address: quota(Duration::from_secs(2), 30),
+        }
+    }
+}
+
+/// A quota of `burst` attempts that refills one every `period`.
+pub fn quota(period: Duration, burst: u32) -> Quota {
+    Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
+}
+
+/// Counts attempts per account and per address; keys idle long enough to
+/// have refilled are dropped now and then so memory stays bounded.
+struct AttemptLimiter {
+    per_account: DefaultKeyedRateLimiter<String>,
+    per_address: DefaultKeyedRateLimiter<IpAddr>,
+    checks: AtomicU64,
+}
+
+impl AttemptLimiter {
+    fn new(limits: AttemptLimits) -> Self {
+        Self {
+            per_account: DefaultKeyedRateLimiter::keyed(limits.per_account),
+            per_address: DefaultKeyedRateLimiter::keyed(limits.per_address),
+            checks: AtomicU64::new(0),
+        }
+    }
+
+    fn check(&self, account: Option<&str>, address: IpAddr) -> Result<(), AuthError> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 1024 == 1023 {
+            self.per_account.retain_recent();
+            self.per_address.retain_recent();
+        }
+        let refused = |not_until: governor::NotUntil<_>| AuthError::TooManyAttempts {
+            retry_after: not_until
+                .wait_time_from(DefaultClock::default().now())
+                .max(Duration::from_secs(1)),
+        };
+        self.per_address.check_key(&address).map_err(refused)?;
+        if let Some(account) = account {
+            self.per_account
+                .check_key(&account.to_owned())
+                .map_err(refused)?;
+        }
+        Ok(())
+    }
+}
+
+/// The accounts service the server functions call; cheap to clone.
+#[derive(Clone)]
+pub struct Accounts {
+    pool: SqlitePool,
+    limiter: Arc<AttemptLimiter>,
+    /// Verified against when the email is unknown, to spend the same time.
+    stand_in_hash: Arc<str>,
+}
+
+impl std::fmt::Debug for Accounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Accounts").finish_non_exhaustive()
+    }
+}
+
+async fn hash_password(password: String) -> Result<String, AuthError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|err| ServerError::Startup(format!("hashing a password failed: {err}")))
+    })
+    .await
+    .map_err(|err| ServerError::Startup(format!("the hashing task failed: {err}")))?
+    .map_err(AuthError::from)
+}
+
+async fn password_matches(password: String, hash: Arc<str>) -> Result<bool, AuthError> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&hash)
+            .map_err(|err| ServerError::Corrupt(format!("a password hash: {err}")))?;
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .map_err(|err| ServerError::Startup(format!("the hashing task failed: {err}")))?
+}
+
+/// Only a digest of an invitation token is stored.
+fn token_digest(token: &str) -> String {
+    format!("{:x}", Sha256::digest(token.as_bytes()))
+}
+
+fn new_token() -> String {
+    let mut bytes = [0_u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+fn email_taken() -> AuthError {
+    AuthError::Invalid(FieldError::new(
+        "email",
+        "An account with this email already exists; sign in instead",
+    ))
+}
+
+impl Accounts {
+    /// Prepares the service; hashes the stand-in password once.
+    pub async fn new(pool: SqlitePool, limits: AttemptLimits) -> Result<Self, ServerError> {
+        let stand_in_hash = hash_password(new_token()).await.map_err(|err| match err {
+            AuthError::Server(err) => err,
+            other => ServerError::Startup(other.to_string()),
+        })?;
+        Ok(Self {
+            pool,
+            limiter: Arc::new(AttemptLimiter::new(limits)),
+            stand_in_hash: stand_in_hash.into(),
+        })
+    }
+
+    /// Creates a workspace and its first member, and signs them in.
+    pub async fn sign_up(
+        &self,
+        session: &Session,
+        address: IpAddr,
+        email: &str,
+        password: &str,
+        workspace_name: &str,
+    ) -> Result<Account, AuthError> {
+        self.limiter.check(None, address)?;
+        let (user, _) = create_account(&self.pool, email, password, workspace_name).await?;
+        self.start_session(session, user).await
+    }
+
+    /// Checks email and password and signs the user in on a new session id.
+    pub async fn sign_in(
+        &self,
+        session: &Session,
+        address: IpAddr,
+        email: &str,
+        password: &str,
+    ) -> Result<Account, AuthError> {
+        let email = crate::domain::normalize_email(email);
+        self.limiter.check(Some(&email), address)?;
+        let found = sqlx::query("SELECT id, password_hash FROM users WHERE email = ?")
+            .bind(&email)
+            .fetch_optional(&self.pool)
+            .await?;
+        let (user, hash) = match &found {
+            Some(row) => (
+                Some(row.try_get::<String, _>("id")?),
+                Arc::from(row.try_get::<String, _>("password_hash")?),
+            ),
+            None => (None, Arc::clone(&self.stand_in_hash)),
+        };
+        // Over-long passwords are checked like any other, never short-cut.
+        let password = password
+            .get(..password.len().min(crate::domain::PASSWORD_MAX_BYTES))
+            .unwrap_or(password)
+            .to_owned();
+        let matches = password_matches(password, hash).await?;
+        match user {
+            Some(user) if matches => {
+                let user = Uuid::parse_str(&user)
+                    .map_err(|err| ServerError::Corrupt(format!("user id {user:?}: {err}")))?;
+                self.start_session(session, user).await
+            }
+            _ => Err(AuthError::WrongCredentials),
+        }
+    }
+
+    /// Ends the session on the server; its cookie becomes worthless.
+    pub async fn sign_out(&self, session: &Session) -> Result<(), AuthError> {
+        session.flush().await?;
+        Ok(())
+    }
+
+    /// The session's user, if it is still valid. Every data request starts here.
+    pub async fn signed_in(&self, session: &Session) -> Result<SignedIn, AuthError> {
+        let Some(claimed) = session.get::<SignedIn>(SESSION_USER).await? else {
+            return Err(AuthError::NotSignedIn);
+        };
+        let current = sqlx::query("SELECT workspace_id, auth_epoch FROM users WHERE id = ?")
+            .bind(claimed.user_id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        let still_valid = match current {
+            Some(row) => {
+                row.try_get::<String, _>("workspace_id")? == claimed.workspace_id.to_string()
+                    && row.try_get::<i64, _>("auth_epoch")? == claimed.auth_epoch
+            }
+            None => false,
+        };
+        if still_valid {
+            Ok(claimed)
+        } else {
+            session.flush().await?;
+            Err(AuthError::NotSignedIn)
+        }
+    }
+
+    /// The account behind a valid session.
+    pub async fn account(&self, user: &SignedIn) -> Result<Account, AuthError> {
+        let row = sqlx::query(
+            "SELECT users.email, workspaces.name FROM users \
+             JOIN workspaces ON workspaces.id = users.workspace_id \
+             WHERE users.id = ? AND users.workspace_id = ?",
+        )
+        .bind(user.user_id.to_string())
+        .bind(user.workspace_id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(AuthError::NotSignedIn)?;
+        Ok(Account {
+            user_id: user.user_id,
+            email: row.try_get("email")?,
+            workspace_id: user.workspace_id,
+            workspace_name: row.try_get("name")?,
+        })
+    }
+
+    /// Replaces the password after checking the current one. Other sessions
+    /// end; this one continues on a new id.
+    pub async fn change_password(
+        &self,
+        session: &Session,
+        address: IpAddr,
+        user: &SignedIn,
+        current_password: &str,
+        new_password: &str,
+    ) -> Result<(), AuthError> {
+        let account = self.account(user).await?;
+        self.limiter.check(Some(&account.email), address)?;
+        let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+            .bind(user.user_id.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        if !password_matches(current_password.to_owned(), hash.into()).await? {
+            return Err(FieldError::new("current_password", "The current password is wrong").into());
+        }
+        check_new_password("new_password", new_password)?;
+        let hash = hash_password(new_password.to_owned()).await?;
+        sqlx::query(
+            "UPDATE users SET password_hash = ?, auth_epoch = auth_epoch + 1 WHERE id = ?",
+        )
+        .bind(hash)
+        .bind(user.user_id.to_string())
+        .execute(&self.pool)
+        .await?;
+        self.start_session(session, user.user_id).await.map(drop)
+    }
+
+    /// A single-use link to the member's workspace, valid for a week.
+    pub async fn invite(&self, user: &SignedIn) -> Result<Invitation, AuthError> {
+        let account = self.account(user).await?;
+        let token = new_token();
+        let now = Utc::now();
+        let expires_at = now + Days::days(INVITATION_DAYS);
+        sqlx::query(
+            "INSERT INTO invitations (token_hash, workspace_id, invited_by, created_at, expires_at) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(token_digest(&token))
+        .bind(user.workspace_id.to_string())
+        .bind(user.user_id.to_string())
+        .bind(now.to_rfc3339())
+        .bind(expires_at.to_rfc3339())
+        .execute(&self.pool)
+        .await?;
+        Ok(Invitation {
+            token,
+            workspace_name: account.workspace_name,
+            expires_at,
+        })
+    }
+
+    /// The name of the workspace an unused, unexpired invitation leads to.
+    pub async fn invitation_workspace(&self, token: &str) -> Result<String, AuthError> {
+        sqlx::query_scalar(
+            "SELECT workspaces.name FROM invitations \
+             JOIN workspaces ON workspaces.id = invitations.workspace_id \
+             WHERE token_hash = ? AND used_by IS NULL AND expires_at > ?",
+        )
+        .bind(token_digest(token))
+        .bind(Utc::now().to_rfc3339())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| unusable_invitation().into())
+    }
+
+    /// Creates an account in the invitation's workspace and signs it in.
+    pub async fn join(
+        &self,
+        session: &Session,
+        address: IpAddr,
+        token: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<Account, AuthError> {
+        self.limiter.check(None, address)?;
+        let email = check_email(email)?;
+        check_new_password("password", password)?;
+        let hash = hash_password(password.to_owned()).await?;
+        let now = Utc::now().to_rfc3339();
+        let mut tx = self.pool.begin().await?;
+        let workspace: Option<String> = sqlx::query_scalar(
+            "SELECT workspace_id FROM invitations \
+             WHERE token_hash = ? AND used_by IS NULL AND expires_at > ?",
+        )
+        .bind(token_digest(token))
+        .bind(&now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let workspace = workspace
+            .and_then(|id| Uuid::parse_str(&id).ok())
+            .ok_or_else(unusable_invitation)?;
+        let user = Uuid::now_v7();
+        insert_user(&mut tx, user, workspace, &email, &hash, &now).await?;
+        sqlx::query("UPDATE invitations SET used_by = ? WHERE token_hash = ?")
+            .bind(user.to_string())
+            .bind(token_digest(token))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.start_session(session, user).await
+    }
+
+    /// Puts the user in the session under a fresh id, so an id planted
+    /// before sign-in (session fixation) is worthless after it.
+    async fn start_session(&self, session: &Session, user: Uuid) -> Result<Account, AuthError> {
+        let row = sqlx::query("SELECT workspace_id, auth_epoch FROM users WHERE id = ?")
+            .bind(user.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        let workspace: String = row.try_get("workspace_id")?;
+        let signed_in = SignedIn {
+            user_id: user,
+            workspace_id: Uuid::parse_str(&workspace)
+                .map_err(|err| ServerError::Corrupt(format!("workspace id: {err}")))?,
+            auth_epoch: row.try_get("auth_epoch")?,
+        };
+        session.cycle_id().await?;
+        session.insert(SESSION_USER, signed_in).await?;
+        self.account(&signed_in).await
+    }
+}
+
+fn unusable_invitation() -> FieldError {
+    FieldError::new(
+        "token",
+        "This invitation link has expired or was already used; ask for a new one",
+    )
+}
+
+async fn insert_user(
+    tx: &mut sqlx::SqliteConnection,
+    user: Uuid,
+    workspace: Uuid,
+    email: &str,
+    hash: &str,
+    now: &str,
+) -> Result<(), AuthError> {
+    sqlx::query(
+        "INSERT INTO users (id, workspace_id, email, password_hash, auth_epoch, created_at) \
+         VALUES (?, ?, ?, ?, 0, ?)",
+    )
+    .bind(user.to_string())
+    .bind(workspace.to_string())
+    .bind(email)
+    .bind(hash)
+    .bind(now)
+    .execute(tx)
+    .await
+    .map_err(|err| {
+        if is_unique_violation(&err) {
+            email_taken()
+        } else {
+            err.into()
+        }
+    })?;
+    Ok(())
+}
+
+/// Makes a workspace and its first member. Sign-up uses it behind the
+/// rate limit; the seed command uses it to make a benchmark account.
+pub async fn create_account(
+    pool: &SqlitePool,
+    email: &str,
+    password: &str,
+    workspace_name: &str,
+) -> Result<(Uuid, WorkspaceId), AuthError> {
+    let email = check_email(email)?;
+    check_new_password("password", password)?;
+    let workspace_name = check_workspace_name(workspace_name)?;
+    let hash = hash_password(password.to_owned()).await?;
+    let workspace = Uuid::now_v7();
+    let user = Uuid::now_v7();
+    let now = Utc::now().to_rfc3339();
+    let mut tx = pool.begin().await?;
+    sqlx::query("INSERT INTO workspaces (id, name, change_counter, created_at) VALUES (?, ?, 0, ?)")
+        .bind(workspace.to_string())
+        .bind(&workspace_name)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+    insert_user(&mut tx, user, workspace, &email, &hash, &now).await?;
+    tx.commit().await?;
+    Ok((user, WorkspaceId(workspace)))
+}

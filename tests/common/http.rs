@@ -1,0 +1,109 @@
+//! The real HTTP app on 127.0.0.1 and browser-like clients with their own
+//! cookie jars, for tests that speak the wire contract.
+
+use clientele::server::auth::AttemptLimits;
+use clientele::server::{router, serve, AppState};
+use leptos::prelude::LeptosOptions;
+use serde_json::{json, Value};
+use sqlx::SqlitePool;
+use tempfile::TempDir;
+
+/// A server on a free port with its own database.
+pub struct TestServer {
+    pub base: String,
+    pub pool: SqlitePool,
+    _dir: TempDir,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(AttemptLimits::default()).await
+    }
+
+    pub async fn start_with(limits: AttemptLimits) -> Self {
+        let (pool, dir) = super::database().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let options = LeptosOptions::builder()
+            .output_name("clientele")
+            .site_addr(address)
+            .build();
+        let state = AppState::new(pool.clone(), limits, false)
+            .await
+            .expect("state");
+        let app = router(options, state);
+        tokio::spawn(serve(listener, app, std::future::pending()));
+        Self {
+            base: format!("http://{address}"),
+            pool,
+            _dir: dir,
+        }
+    }
+
+    /// A client with an empty cookie jar: a new browser.
+    pub fn client(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .expect("client"),
+        }
+    }
+
+    /// A new browser signed up as `email`, owner of a new workspace.
+    pub async fn member_of_new_workspace(&self, email: &str) -> Client {
+        let client = self.client();
+        let (status, reply) = client
+            .post(
+                "/api/auth/signup",
+                json!({"email": email, "password": PASSWORD, "workspace_name": format!("{email}'s team")}),
+            )
+            .await;
+        assert_eq!(status, 200, "sign-up: {reply}");
+        client
+    }
+}
+
+/// The password every test account gets.
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+impl Client {
+    /// POSTs JSON and returns the status and the body (JSON when it parses).
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        read(response).await
+    }
+
+    /// GETs a page and returns the status, headers and text.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// Status and body of a response, the body as JSON when it parses.
+pub async fn read(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
