@@ -6,6 +6,7 @@
 //! seeded database). Figures are printed, never asserted: this is a
 //! measurement, not a test.
 
+use clientele::server::seed::{SEED_EMAIL, SEED_PASSWORD};
 use serde_json::{json, Value};
 use std::time::Instant;
 use uuid::Uuid;
@@ -102,8 +103,18 @@ async fn pull_all(http: &reqwest::Client, base: &str) -> Result<(usize, f64), St
 }
 
 async fn run(options: Options) -> Result<(), String> {
-    let http = reqwest::Client::new();
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .map_err(|err| err.to_string())?;
     let base = options.url.trim_end_matches('/');
+    // The account the seed command made; the session cookie stays in `http`.
+    post(
+        &http,
+        &format!("{base}/api/auth/login"),
+        json!({"email": SEED_EMAIL, "password": SEED_PASSWORD}),
+    )
+    .await?;
     let mut pulls = Vec::new();
     let mut rows = 0;
     for _ in 0..options.runs {

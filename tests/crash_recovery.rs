@@ -40,13 +40,7 @@ async fn push(http: &reqwest::Client, base: &str, body: &Value) -> Option<Value>
 
 async fn wait_until_up(http: &reqwest::Client, base: &str) {
     for _ in 0..300 {
-        let probe = json!({"client_id": Uuid::nil(), "cursor": 0, "limit": 1});
-        if let Ok(response) = http
-            .post(format!("{base}/api/sync/pull"))
-            .json(&probe)
-            .send()
-            .await
-        {
+        if let Ok(response) = http.get(format!("{base}/favicon.svg")).send().await {
             if response.status().is_success() {
                 return;
             }
@@ -75,12 +69,21 @@ async fn sigkill_during_a_stream_of_pushes_loses_and_duplicates_nothing() {
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
+        .cookie_store(true)
         .build()
         .expect("client");
     let client = Uuid::now_v7();
 
     let mut server = start(&database_url, port);
     wait_until_up(&http, &base).await;
+    // The session lives in SQLite, so it outlives the crash as well.
+    let signed_up = http
+        .post(format!("{base}/api/auth/signup"))
+        .json(&json!({"email": "ada@example.test", "password": "correct horse battery", "workspace_name": "Crash"}))
+        .send()
+        .await
+        .expect("sign-up");
+    assert!(signed_up.status().is_success());
     let batches: Vec<Value> = (0..MUTATIONS / BATCH)
         .map(|n| batch(client, 1 + n * BATCH))
         .collect();
@@ -129,10 +132,12 @@ async fn sigkill_during_a_stream_of_pushes_loses_and_duplicates_nothing() {
         .fetch_one(&pool)
         .await
         .expect("count");
-    let counter: i64 = sqlx::query_scalar("SELECT change_counter FROM workspaces")
-        .fetch_one(&pool)
-        .await
-        .expect("counter");
+    let counter: i64 = sqlx::query_scalar(
+        "SELECT change_counter FROM workspaces WHERE id = (SELECT workspace_id FROM users)",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("counter");
     let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
         .fetch_one(&pool)
         .await

@@ -1,8 +1,10 @@
-//! Fills a workspace with generated data for benchmarks and demos:
-//! `seed [--quick] [--seed N]`, into the database of `DATABASE_URL`.
+//! Fills a new workspace with generated data for benchmarks and demos:
+//! `seed [--quick] [--seed N]`, into the database of `DATABASE_URL`. The
+//! workspace's member signs in as `SEED_EMAIL` with `SEED_PASSWORD`.
 
-use clientele::server::seed::{seed, SeedSize};
-use clientele::server::{db, DEFAULT_WORKSPACE};
+use clientele::server::auth::create_account;
+use clientele::server::db;
+use clientele::server::seed::{seed, SeedSize, SEED_EMAIL, SEED_PASSWORD};
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -38,17 +40,25 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let workspace = match create_account(&pool, SEED_EMAIL, SEED_PASSWORD, "Seeded workspace").await
+    {
+        Ok((_, workspace)) => workspace,
+        Err(error) => {
+            eprintln!("cannot create the account {SEED_EMAIL}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let total = size.rows();
     let started = Instant::now();
     let progress = |written: usize| {
         eprint!("\rseeding {url}: {written} of {total} rows");
         let _ = std::io::stderr().flush();
     };
-    match seed(&pool, DEFAULT_WORKSPACE, size, seed_value, &progress).await {
+    match seed(&pool, workspace, size, seed_value, &progress).await {
         Ok(written) => {
             eprintln!();
             println!(
-                "seeded {written} rows (seed {seed_value}) in {:.1} s",
+                "seeded {written} rows (seed {seed_value}) in {:.1} s; sign in as {SEED_EMAIL} / {SEED_PASSWORD}",
                 started.elapsed().as_secs_f64()
             );
             ExitCode::SUCCESS

@@ -121,7 +121,10 @@ mod tests {
 
     #[test]
     fn workspace_names_are_trimmed_and_bounded() {
-        assert_eq!(check_workspace_name("  Acme Sales ").as_deref(), Ok("Acme Sales"));
+        assert_eq!(
+            check_workspace_name("  Acme Sales ").as_deref(),
+            Ok("Acme Sales")
+        );
         assert_eq!(
             check_workspace_name("   ").unwrap_err().field,
             "workspace_name"

@@ -340,17 +340,17 @@ impl Accounts {
             .fetch_one(&self.pool)
             .await?;
         if !password_matches(current_password.to_owned(), hash.into()).await? {
-            return Err(FieldError::new("current_password", "The current password is wrong").into());
+            return Err(
+                FieldError::new("current_password", "The current password is wrong").into(),
+            );
         }
         check_new_password("new_password", new_password)?;
         let hash = hash_password(new_password.to_owned()).await?;
-        sqlx::query(
-            "UPDATE users SET password_hash = ?, auth_epoch = auth_epoch + 1 WHERE id = ?",
-        )
-        .bind(hash)
-        .bind(user.user_id.to_string())
-        .execute(&self.pool)
-        .await?;
+        sqlx::query("UPDATE users SET password_hash = ?, auth_epoch = auth_epoch + 1 WHERE id = ?")
+            .bind(hash)
+            .bind(user.user_id.to_string())
+            .execute(&self.pool)
+            .await?;
         self.start_session(session, user.user_id).await.map(drop)
     }
 
@@ -501,12 +501,14 @@ pub async fn create_account(
     let user = Uuid::now_v7();
     let now = Utc::now().to_rfc3339();
     let mut tx = pool.begin().await?;
-    sqlx::query("INSERT INTO workspaces (id, name, change_counter, created_at) VALUES (?, ?, 0, ?)")
-        .bind(workspace.to_string())
-        .bind(&workspace_name)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO workspaces (id, name, change_counter, created_at) VALUES (?, ?, 0, ?)",
+    )
+    .bind(workspace.to_string())
+    .bind(&workspace_name)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await?;
     insert_user(&mut tx, user, workspace, &email, &hash, &now).await?;
     tx.commit().await?;
     Ok((user, WorkspaceId(workspace)))

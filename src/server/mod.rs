@@ -130,7 +130,9 @@ pub fn router(options: LeptosOptions, state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(state.served_over_tls)
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(SESSION_IDLE_DAYS)));
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(
+            SESSION_IDLE_DAYS,
+        )));
     let development = options.env == Env::DEV;
     let served_over_tls = state.served_over_tls;
     let context = move || {

@@ -55,7 +55,10 @@ pub async fn security_headers(
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "same-origin"),
-        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
     ] {
         headers.insert(name, HeaderValue::from_static(value));
     }
@@ -86,10 +89,10 @@ pub fn origin_allowed(
     }
     match origin {
         Some(origin) => {
-            let authority = origin
-                .parse::<axum::http::Uri>()
-                .ok()
-                .and_then(|uri| uri.authority().map(|authority| authority.as_str().to_owned()));
+            let authority = origin.parse::<axum::http::Uri>().ok().and_then(|uri| {
+                uri.authority()
+                    .map(|authority| authority.as_str().to_owned())
+            });
             matches!((authority, host), (Some(authority), Some(host)) if authority.eq_ignore_ascii_case(host))
         }
         None => !matches!(fetch_site, Some("cross-site" | "same-site")),
@@ -135,16 +138,46 @@ mod tests {
     fn same_origin_and_non_browser_writes_pass_cross_site_ones_do_not() {
         let post = Method::POST;
         let host = Some("crm.example.com");
-        assert!(origin_allowed(&post, Some("https://crm.example.com"), host, None));
-        assert!(origin_allowed(&post, Some("http://CRM.example.com"), host, None));
-        assert!(!origin_allowed(&post, Some("https://evil.example"), host, None));
-        assert!(!origin_allowed(&post, Some("https://crm.example.com.evil.example"), host, None));
+        assert!(origin_allowed(
+            &post,
+            Some("https://crm.example.com"),
+            host,
+            None
+        ));
+        assert!(origin_allowed(
+            &post,
+            Some("http://CRM.example.com"),
+            host,
+            None
+        ));
+        assert!(!origin_allowed(
+            &post,
+            Some("https://evil.example"),
+            host,
+            None
+        ));
+        assert!(!origin_allowed(
+            &post,
+            Some("https://crm.example.com.evil.example"),
+            host,
+            None
+        ));
         assert!(!origin_allowed(&post, Some("null"), host, None));
-        assert!(!origin_allowed(&post, Some("https://crm.example.com:8443"), host, None));
+        assert!(!origin_allowed(
+            &post,
+            Some("https://crm.example.com:8443"),
+            host,
+            None
+        ));
         assert!(origin_allowed(&post, None, host, None));
         assert!(origin_allowed(&post, None, host, Some("same-origin")));
         assert!(!origin_allowed(&post, None, host, Some("cross-site")));
-        assert!(origin_allowed(&Method::GET, Some("https://evil.example"), host, None));
+        assert!(origin_allowed(
+            &Method::GET,
+            Some("https://evil.example"),
+            host,
+            None
+        ));
     }
 
     #[test]

@@ -167,6 +167,12 @@ const SUBJECTS: &[&str] = &[
 ];
 const CURRENCIES: &[&str] = &["EUR", "EUR", "EUR", "USD", "GBP"];
 
+/// The member of a seeded workspace, for benchmarks and demos. Seeded
+/// databases are throwaway, so a fixed, published password is fine.
+pub const SEED_EMAIL: &str = "seed@clientele.example";
+/// See [`SEED_EMAIL`].
+pub const SEED_PASSWORD: &str = "seeded workspace";
+
 /// The deterministic source of one seeded workspace.
 struct Generator {
     rng: ChaCha8Rng,
