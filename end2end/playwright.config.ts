@@ -12,6 +12,8 @@ const root = path.resolve(__dirname, "..");
 
 export default defineConfig({
   testDir: "./tests",
+  // Signs up the shared team once the server is up (webServer starts first).
+  globalSetup: "./global-setup.ts",
   timeout: 60_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,
@@ -20,6 +22,8 @@ export default defineConfig({
   reporter: [["list"]],
   use: {
     baseURL,
+    // Every context starts signed in as the team the global setup made.
+    storageState: path.join(process.env.E2E_RUN_DIR, "team-state.json"),
     screenshot: "only-on-failure",
     trace: "retain-on-failure",
     launchOptions: {

@@ -1,8 +1,9 @@
 //! The HTML shell and the routes.
 
 use crate::ui::{
-    CustomerListPage, CustomerPage, Layout, LeadListPage, LeadPage, NewCustomerPage, NewLeadPage,
-    NotFound, OpportunityPage, PipelinePage, ShellPage, TasksPage,
+    AccountPage, CustomerListPage, CustomerPage, JoinPage, Layout, LeadListPage, LeadPage,
+    LoginPage, NewCustomerPage, NewLeadPage, NotFound, OpportunityPage, PipelinePage, ShellPage,
+    SignupPage, TasksPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -76,6 +77,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pipeline") view=PipelinePage/>
                     <Route path=path!("/opportunities/:id") view=OpportunityPage/>
                     <Route path=path!("/tasks") view=TasksPage/>
+                    <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/signup") view=SignupPage/>
+                    <Route path=path!("/join/:token") view=JoinPage/>
+                    <Route path=path!("/account") view=AccountPage/>
                     <Route path=path!("/shell") view=ShellPage/>
                 </Routes>
             </Layout>

@@ -102,6 +102,22 @@ impl IndexedDbStore {
         Ok(id)
     }
 
+    /// Empties every store in one transaction: records, outbox, cursor and
+    /// client id. Signing out leaves nothing of the workspace behind, and the
+    /// next sign-in starts a new sync client.
+    pub async fn clear_everything(&self) -> Result<(), StoreError> {
+        let tx = self.transaction(&ALL_STORES, TransactionMode::Readwrite)?;
+        for name in ALL_STORES {
+            // Sent without waiting, like put: commit reports a failure.
+            drop(
+                object_store(&tx, name)?
+                    .clear()
+                    .map_err(|error| StoreError(format!("clearing {name}: {error}")))?,
+            );
+        }
+        commit(tx, "clearing the local copy").await
+    }
+
     fn transaction(
         &self,
         stores: &[&str],

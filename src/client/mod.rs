@@ -6,15 +6,16 @@
 mod idb;
 mod tabs;
 
-pub use tabs::{TabMessage, Tabs};
+pub use tabs::{broadcast, TabMessage, Tabs};
 
 use crate::api;
+use crate::domain::Account;
 use crate::error::AppError;
 use crate::sync::{
     Backoff, Engine, EngineError, PullRequest, PullResponse, PushRequest, PushResponse, SyncReport,
     Transport, TransportError,
 };
-use crate::ui::{user_message, Crm};
+use crate::ui::{user_message, AccountState, Crm};
 use chrono::Utc;
 use futures::channel::mpsc::{unbounded, UnboundedReceiver};
 use futures::future::{select, Either};
@@ -35,6 +36,9 @@ pub type BrowserEngine = Engine<IndexedDbStore, ServerTransport>;
 const DATABASE_NAME: &str = "clientele";
 /// localStorage key of a copy of this browser's sync client id.
 const CLIENT_ID_KEY: &str = "clientele.client_id";
+/// localStorage key of the signed-in account: who the local copy belongs
+/// to, readable offline when the server cannot be asked.
+const ACCOUNT_KEY: &str = "clientele.account";
 /// How often an idle, online tab asks for colleagues' changes.
 const POLL_INTERVAL_MS: u32 = 5_000;
 
@@ -44,6 +48,7 @@ pub struct ServerTransport;
 fn transport_error(error: AppError) -> TransportError {
     match error {
         AppError::Transport(reason) => TransportError::Unreachable(reason),
+        AppError::NotSignedIn => TransportError::SignedOut,
         other => TransportError::Refused(other.to_string()),
     }
 }
@@ -79,6 +84,11 @@ pub fn start(crm: Crm) {
         // state during hydration would leave that text on screen.
         crm.status
             .update(|status| status.online = navigator_online());
+        let Some(account) = account_of_this_browser().await else {
+            crm.account.set(AccountState::SignedOut);
+            return;
+        };
+        crm.account.set(AccountState::SignedIn(account));
         match open_engine().await {
             Ok(engine) => {
                 let engine = Rc::new(engine);
@@ -116,7 +126,70 @@ fn hear_other_tab(crm: Crm, engine: Rc<BrowserEngine>, message: TabMessage) {
             status.last_synced = Some(at);
             status.error = error;
         }),
+        TabMessage::SignedOut => leave_for_sign_in(),
     }
+}
+
+/// The account recorded on this browser, or, when there is none but the
+/// server still has a session for it, that session's account.
+async fn account_of_this_browser() -> Option<Account> {
+    if let Ok(account) = LocalStorage::get::<Account>(ACCOUNT_KEY) {
+        return Some(account);
+    }
+    if !navigator_online() {
+        return None;
+    }
+    let account = api::auth::me().await.ok()?;
+    signed_in(&account).await.ok()?;
+    Some(account)
+}
+
+/// Records a successful sign-in. The local copy is kept only when it is
+/// this same user's (a session that expired while changes were queued);
+/// anyone else's, or a copy of unknown owner, is erased first.
+pub async fn signed_in(account: &Account) -> Result<(), String> {
+    let same_user = LocalStorage::get::<Account>(ACCOUNT_KEY)
+        .is_ok_and(|stored| stored.user_id == account.user_id);
+    if !same_user {
+        erase_local_copy().await?;
+    }
+    LocalStorage::set(ACCOUNT_KEY, account).map_err(|_| {
+        "This browser cannot store that you signed in; allow site data and try again.".to_owned()
+    })
+}
+
+/// Signs out: ends the server session when reachable, waits for a running
+/// sync to finish so it cannot write after the erase, erases the local copy
+/// and the account, and sends every other tab to the sign-in page.
+pub async fn sign_out(crm: Crm) -> Result<(), String> {
+    // Offline, the server session simply expires; the local copy goes now.
+    let _ = api::auth::logout().await;
+    for _ in 0..50 {
+        if !crm.status.get_untracked().syncing {
+            break;
+        }
+        TimeoutFuture::new(100).await;
+    }
+    erase_local_copy().await?;
+    LocalStorage::delete(ACCOUNT_KEY);
+    broadcast(&TabMessage::SignedOut);
+    Ok(())
+}
+
+async fn erase_local_copy() -> Result<(), String> {
+    let failed = |error: crate::sync::StoreError| {
+        leptos::logging::warn!("erasing the local copy failed: {error}");
+        "This browser could not erase its copy of the records; close other tabs of Clientele and try again.".to_owned()
+    };
+    let store = IndexedDbStore::open(DATABASE_NAME).await.map_err(failed)?;
+    store.clear_everything().await.map_err(failed)?;
+    LocalStorage::delete(CLIENT_ID_KEY);
+    Ok(())
+}
+
+/// Loads the sign-in page afresh, dropping everything this page holds.
+pub fn leave_for_sign_in() {
+    let _ = window().location().set_href("/login");
 }
 
 async fn open_engine() -> Result<BrowserEngine, EngineError> {
@@ -181,6 +254,7 @@ async fn sync_loop(
     std::mem::forget(on_leave);
     loop {
         let mut wait_ms = POLL_INTERVAL_MS;
+        let mut signed_out = false;
         if navigator_online() && tabs.hold_sync_lease() {
             crm.status.update(|status| {
                 status.syncing = true;
@@ -201,6 +275,7 @@ async fn sync_loop(
                     None
                 }
                 Err(error) => {
+                    signed_out = matches!(error, EngineError::Transport(TransportError::SignedOut));
                     let delay = backoff.next_delay(js_sys::Math::random());
                     wait_ms = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
                     Some(user_message(&error))
@@ -213,6 +288,7 @@ async fn sync_loop(
             });
             crm.status.update(|status| {
                 status.syncing = false;
+                status.signed_out_on_server = signed_out;
                 status.error = error;
                 if status.error.is_none() {
                     status.last_synced = Some(at);

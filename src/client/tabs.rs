@@ -29,6 +29,19 @@ pub enum TabMessage {
         at: DateTime<Utc>,
         error: Option<String>,
     },
+    /// The user signed out and the local copy is gone: every tab leaves.
+    SignedOut,
+}
+
+/// Tells every tab of this origin once, from a page that has not joined.
+pub fn broadcast(message: &TabMessage) {
+    if let (Ok(channel), Ok(text)) = (
+        BroadcastChannel::new(CHANNEL_NAME),
+        serde_json::to_string(message),
+    ) {
+        let _ = channel.post_message(&text.into());
+        channel.close();
+    }
 }
 
 #[derive(Serialize, Deserialize)]

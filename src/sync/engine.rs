@@ -29,6 +29,10 @@ pub enum TransportError {
     /// here means a bug in this client, which the status line shows.
     #[error("the server refused the request: {0}")]
     Refused(String),
+    /// The session is gone (signed out elsewhere, password changed, expired).
+    /// Local changes stay queued until the user signs in again.
+    #[error("signed out on the server")]
+    SignedOut,
 }
 
 /// The engine's door to the network: the two calls of the sync protocol.

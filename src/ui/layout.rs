@@ -1,7 +1,8 @@
 //! The frame around every page: header, sync status and refused changes.
 
+use super::account::is_public_path;
 use super::form::{form_fields, RecordForm};
-use super::state::{Crm, SyncStatus};
+use super::state::{AccountState, Crm, SyncStatus};
 use crate::domain::{FieldError, FieldKind};
 use crate::sync::{Op, RejectedMutation};
 use leptos::prelude::*;
@@ -9,21 +10,47 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use serde_json::{Map, Value};
 
-/// Header with navigation and sync status, then the page.
+/// Header with navigation and sync status, then the page. A signed-out
+/// visitor sees only the brand, and any page but the public ones sends
+/// them to sign in.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    let location = leptos_router::hooks::use_location();
+    let navigate = leptos_router::hooks::use_navigate();
+    let signed_out = move || crm.account.get() == AccountState::SignedOut;
+    Effect::new(move |_| {
+        if signed_out() && !is_public_path(&location.pathname.get()) {
+            navigate(
+                "/login",
+                leptos_router::NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+    let account_label = move || match crm.account.get() {
+        AccountState::SignedIn(account) => account.email,
+        _ => "Account".to_owned(),
+    };
     view! {
         <header class="topbar">
             <A href="/" attr:class="brand">
                 "Clientele"
             </A>
-            <nav>
-                <A href="/">"Customers"</A>
-                <A href="/leads">"Leads"</A>
-                <A href="/pipeline">"Pipeline"</A>
-                <A href="/tasks">"Tasks"</A>
-            </nav>
-            <SyncIndicator/>
+            <Show when=move || !signed_out()>
+                <nav>
+                    <A href="/">"Customers"</A>
+                    <A href="/leads">"Leads"</A>
+                    <A href="/pipeline">"Pipeline"</A>
+                    <A href="/tasks">"Tasks"</A>
+                    <A href="/account" attr:class="account-link" attr:data-testid="account-link">
+                        {account_label}
+                    </A>
+                </nav>
+                <SyncIndicator/>
+            </Show>
         </header>
         <RejectedChanges/>
         <main class="page">{children()}</main>
@@ -102,10 +129,18 @@ fn SyncIndicator() -> impl IntoView {
                 {move || if status.get().online { "Online" } else { "Offline" }}
             </strong>
             <span data-testid="sync-detail">{move || status_text(&status.get())}</span>
-            <Show when=move || status.get().error.is_some() && status.get().online>
+            <Show when=move || {
+                status.get().error.is_some() && status.get().online
+                    && !status.get().signed_out_on_server
+            }>
                 <button class="link" on:click=move |_| crm.sync_now()>
                     "Retry"
                 </button>
+            </Show>
+            <Show when=move || status.get().signed_out_on_server>
+                <A href="/login" attr:class="link" attr:data-testid="sign-in-again">
+                    "Sign in"
+                </A>
             </Show>
         </div>
     }

@@ -1,6 +1,7 @@
 //! Leptos components and pages. They read reactive views of the local store
 //! through [`Crm`] and write by enqueueing mutations; never the server.
 
+mod account;
 mod activities;
 mod conflicts;
 mod contacts;
@@ -11,9 +12,10 @@ mod leads;
 mod opportunities;
 mod state;
 
+pub use account::{AccountPage, JoinPage, LoginPage, SignupPage};
 pub use activities::TasksPage;
 pub use customers::{CustomerListPage, CustomerPage, NewCustomerPage};
 pub use layout::{Layout, NotFound, ShellPage};
 pub use leads::{LeadListPage, LeadPage, NewLeadPage};
 pub use opportunities::{OpportunityPage, PipelinePage};
-pub use state::{user_message, Crm, SaveError, SyncStatus};
+pub use state::{user_message, AccountState, Crm, SaveError, SyncStatus};

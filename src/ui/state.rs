@@ -2,8 +2,8 @@
 //! writes that enqueue mutations. Components never call the server.
 
 use crate::domain::{
-    Activity, Conflict, Contact, ConvertRequest, Customer, Entity, FieldError, Lead, Opportunity,
-    Record, RecordKey, TimelineScope,
+    Account, Activity, Conflict, Contact, ConvertRequest, Customer, Entity, FieldError, Lead,
+    Opportunity, Record, RecordKey, TimelineScope,
 };
 use crate::sync::{EngineError, RejectedMutation, Replica};
 use chrono::{DateTime, Utc};
@@ -25,6 +25,20 @@ pub struct SyncStatus {
     pub last_synced: Option<DateTime<Utc>>,
     /// Why the last sync failed, until one succeeds.
     pub error: Option<String>,
+    /// The last sync was refused for want of a session: offer to sign in.
+    pub signed_out_on_server: bool,
+}
+
+/// Who this browser is signed in as, as far as it knows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum AccountState {
+    /// Not read yet: the server render and the first client frame.
+    #[default]
+    Unknown,
+    SignedOut,
+    /// Signed in here; the server session may have ended since, which the
+    /// sync status reports without touching local data.
+    SignedIn(Account),
 }
 
 /// Shared, copyable access to the device's records, provided as context.
@@ -33,6 +47,7 @@ pub struct Crm {
     /// Bumped whenever the local view changes, so reads re-run.
     revision: RwSignal<u64>,
     pub status: RwSignal<SyncStatus>,
+    pub account: RwSignal<AccountState>,
     #[cfg(feature = "hydrate")]
     engine: StoredValue<Option<std::rc::Rc<crate::client::BrowserEngine>>, LocalStorage>,
     #[cfg(feature = "hydrate")]
@@ -69,6 +84,11 @@ impl From<EngineError> for SaveError {
     }
 }
 
+/// What the status line says when the server no longer knows this
+/// browser's session; the layout offers a sign-in link beside it.
+pub const SIGNED_OUT_MESSAGE: &str =
+    "Signed out on the server. Sign in again to sync; your changes are kept on this device.";
+
 /// The one place engine errors become sentences for users.
 pub fn user_message(error: &EngineError) -> String {
     match error {
@@ -81,6 +101,9 @@ pub fn user_message(error: &EngineError) -> String {
         EngineError::Transport(crate::sync::TransportError::Refused(reason)) => {
             format!("The server refused to sync: {reason}")
         }
+        EngineError::Transport(crate::sync::TransportError::SignedOut) => {
+            SIGNED_OUT_MESSAGE.into()
+        }
     }
 }
 
@@ -89,6 +112,7 @@ impl Crm {
         Self {
             revision: RwSignal::new(0),
             status: RwSignal::new(SyncStatus::default()),
+            account: RwSignal::new(AccountState::Unknown),
             #[cfg(feature = "hydrate")]
             engine: StoredValue::new_local(None),
             #[cfg(feature = "hydrate")]

@@ -1,0 +1,37 @@
+import * as path from "node:path";
+import { expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
+
+/** The password of every account the journeys make. */
+export const E2E_PASSWORD = "end to end password";
+
+/** Where the global setup keeps the shared team's session. */
+export const TEAM_STATE = path.join(process.env.E2E_RUN_DIR ?? ".", "team-state.json");
+
+/** A browser with no session and no local data: a new visitor. */
+export async function signedOutContext(browser: Browser): Promise<BrowserContext> {
+  return browser.newContext({ storageState: { cookies: [], origins: [] } });
+}
+
+/** Signs up through the form; ends on the customer list of the new workspace. */
+export async function signUp(page: Page, email: string, workspace: string): Promise<void> {
+  await page.goto("/signup");
+  const form = page.getByTestId("signup-form");
+  await form.getByLabel("Team or company name").fill(workspace);
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Password").fill(E2E_PASSWORD);
+  await form.getByRole("button", { name: "Create workspace" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId("account-link")).toHaveText(email);
+  await expect(page.getByTestId("sync-status")).toHaveAttribute("data-loaded", "true");
+}
+
+/** Signs in through the form; ends on the customer list. */
+export async function signIn(page: Page, email: string, password = E2E_PASSWORD): Promise<void> {
+  await page.goto("/login");
+  const form = page.getByTestId("login-form");
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Password").fill(password);
+  await form.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("account-link")).toHaveText(email);
+  await expect(page.getByTestId("sync-status")).toHaveAttribute("data-loaded", "true");
+}
