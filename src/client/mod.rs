@@ -296,9 +296,17 @@ async fn sync_loop(
             });
             crm.changed();
         }
-        let timer = TimeoutFuture::new(wait_ms);
-        if let Either::Left((None, _)) = select(woken.next(), timer).await {
-            return;
+        if signed_out {
+            // Nothing will sync until the user signs in again (which reloads
+            // the page); retrying would only race the new session's cookie.
+            if woken.next().await.is_none() {
+                return;
+            }
+        } else {
+            let timer = TimeoutFuture::new(wait_ms);
+            if let Either::Left((None, _)) = select(woken.next(), timer).await {
+                return;
+            }
         }
         while woken.try_recv().is_ok() {}
     }

@@ -295,10 +295,12 @@ impl Accounts {
             }
             None => false,
         };
+        // A stale session is refused but left to expire: deleting it would
+        // make the session layer send a cookie removal, which can reach the
+        // browser after, and erase, the cookie of the sign-in that follows.
         if still_valid {
             Ok(claimed)
         } else {
-            session.flush().await?;
             Err(AuthError::NotSignedIn)
         }
     }
