@@ -284,17 +284,7 @@ impl Accounts {
         let Some(claimed) = session.get::<SignedIn>(SESSION_USER).await? else {
             return Err(AuthError::NotSignedIn);
         };
-        let current = sqlx::query("SELECT workspace_id, auth_epoch FROM users WHERE id = ?")
-            .bind(claimed.user_id.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
-        let still_valid = match current {
-            Some(row) => {
-                row.try_get::<String, _>("workspace_id")? == claimed.workspace_id.to_string()
-                    && row.try_get::<i64, _>("auth_epoch")? == claimed.auth_epoch
-            }
-            None => false,
-        };
+        let still_valid = self.current_claim(claimed.user_id).await? == Some(claimed);
         // A stale session is refused but left to expire: deleting it would
         // make the session layer send a cookie removal, which can reach the
         // browser after, and erase, the cookie of the sign-in that follows.
@@ -431,20 +421,32 @@ impl Accounts {
         self.start_session(session, user).await
     }
 
-    /// Puts the user in the session under a fresh id, so an id planted
-    /// before sign-in (session fixation) is worthless after it.
-    async fn start_session(&self, session: &Session, user: Uuid) -> Result<Account, AuthError> {
-        let row = sqlx::query("SELECT workspace_id, auth_epoch FROM users WHERE id = ?")
+    /// What a session of `user` made now would hold: their workspace and
+    /// password epoch. A session is valid while it still equals this.
+    async fn current_claim(&self, user: Uuid) -> Result<Option<SignedIn>, AuthError> {
+        let Some(row) = sqlx::query("SELECT workspace_id, auth_epoch FROM users WHERE id = ?")
             .bind(user.to_string())
-            .fetch_one(&self.pool)
-            .await?;
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
         let workspace: String = row.try_get("workspace_id")?;
-        let signed_in = SignedIn {
+        Ok(Some(SignedIn {
             user_id: user,
             workspace_id: Uuid::parse_str(&workspace)
                 .map_err(|err| ServerError::Corrupt(format!("workspace id: {err}")))?,
             auth_epoch: row.try_get("auth_epoch")?,
-        };
+        }))
+    }
+
+    /// Puts the user in the session under a fresh id, so an id planted
+    /// before sign-in (session fixation) is worthless after it.
+    async fn start_session(&self, session: &Session, user: Uuid) -> Result<Account, AuthError> {
+        let signed_in = self
+            .current_claim(user)
+            .await?
+            .ok_or(AuthError::NotSignedIn)?;
         session.cycle_id().await?;
         session.insert(SESSION_USER, signed_in).await?;
         self.account(&signed_in).await
