@@ -172,6 +172,8 @@ test("changing the password signs other devices out without losing their changes
   await expect(login.getByTestId("form-error")).toHaveText("The email or password is wrong.");
   await login.getByLabel("Password").fill("a brand new passphrase");
   await login.getByRole("button", { name: "Sign in" }).click();
+  await expect(login.getByTestId("form-error")).toHaveCount(0);
+  await expect(tablet).toHaveURL(/\/$/);
   await open(tablet);
   await synced(tablet);
 
