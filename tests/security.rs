@@ -118,6 +118,10 @@ async fn the_session_cookie_is_http_only_lax_and_rotated_at_sign_in() {
         .send()
         .await
         .expect("replay");
+    assert!(
+        session_cookie(&replayed).is_none(),
+        "a request sent before the sign-in answered must not remove the new cookie"
+    );
     assert_eq!(replayed.status().as_u16(), 401);
 
     let (status, me) = browser.post("/api/auth/me", json!({})).await;

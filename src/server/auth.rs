@@ -27,11 +27,16 @@ use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tower_sessions::Session;
+use tower_sessions::session::Record;
+use tower_sessions::{session_store, Session, SessionStore};
+use tower_sessions_sqlx_store::SqliteStore;
 use uuid::Uuid;
 
 /// The session key under which the signed-in user is kept.
 const SESSION_USER: &str = "user";
+/// What a session id replaced at sign-in keeps, so the id still names a
+/// session (one that belongs to nobody).
+const SESSION_REPLACED: &str = "replaced";
 /// How long an invitation link stays usable.
 const INVITATION_DAYS: i64 = 7;
 
@@ -62,6 +67,12 @@ impl From<sqlx::Error> for AuthError {
 
 impl From<tower_sessions::session::Error> for AuthError {
     fn from(error: tower_sessions::session::Error) -> Self {
+        AuthError::Server(ServerError::Session(error.to_string()))
+    }
+}
+
+impl From<session_store::Error> for AuthError {
+    fn from(error: session_store::Error) -> Self {
         AuthError::Server(ServerError::Session(error.to_string()))
     }
 }
@@ -150,6 +161,7 @@ impl AttemptLimiter {
 #[derive(Clone)]
 pub struct Accounts {
     pool: SqlitePool,
+    sessions: SqliteStore,
     limiter: Arc<AttemptLimiter>,
     /// Verified against when the email is unknown, to spend the same time.
     stand_in_hash: Arc<str>,
@@ -210,13 +222,18 @@ fn email_taken() -> AuthError {
 
 impl Accounts {
     /// Prepares the service; hashes the stand-in password once.
-    pub async fn new(pool: SqlitePool, limits: AttemptLimits) -> Result<Self, ServerError> {
+    pub async fn new(
+        pool: SqlitePool,
+        sessions: SqliteStore,
+        limits: AttemptLimits,
+    ) -> Result<Self, ServerError> {
         let stand_in_hash = hash_password(new_token()).await.map_err(|err| match err {
             AuthError::Server(err) => err,
             other => ServerError::Startup(other.to_string()),
         })?;
         Ok(Self {
             pool,
+            sessions,
             limiter: Arc::new(AttemptLimiter::new(limits)),
             stand_in_hash: stand_in_hash.into(),
         })
@@ -442,13 +459,30 @@ impl Accounts {
 
     /// Puts the user in the session under a fresh id, so an id planted
     /// before sign-in (session fixation) is worthless after it.
+    ///
+    /// The replaced id stays in the store, holding no user. Requests the
+    /// browser sent with it before this sign-in answered are then refused
+    /// with 401 like any stale session; were the id deleted, the session
+    /// layer would answer them with a cookie removal that, arriving after
+    /// this response, erases the new cookie.
     async fn start_session(&self, session: &Session, user: Uuid) -> Result<Account, AuthError> {
         let signed_in = self
             .current_claim(user)
             .await?
             .ok_or(AuthError::NotSignedIn)?;
+        let replaced = match session.id() {
+            Some(id) => self.sessions.load(&id).await?,
+            None => None,
+        };
         session.cycle_id().await?;
         session.insert(SESSION_USER, signed_in).await?;
+        if let Some(replaced) = replaced {
+            let placeholder = Record {
+                data: [(SESSION_REPLACED.to_owned(), serde_json::Value::Bool(true))].into(),
+                ..replaced
+            };
+            self.sessions.save(&placeholder).await?;
+        }
         self.account(&signed_in).await
     }
 }

@@ -98,7 +98,7 @@ impl AppState {
             .await
             .map_err(|err| ServerError::Startup(format!("creating the session table: {err}")))?;
         Ok(Self {
-            accounts: Accounts::new(pool.clone(), limits).await?,
+            accounts: Accounts::new(pool.clone(), sessions.clone(), limits).await?,
             pool,
             sessions,
             served_over_tls,
