@@ -528,3 +528,53 @@ async fn pages_carry_a_nonce_policy_and_no_framing() {
         .await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signing_in_while_colleagues_push_never_fails() {
+    let hour = Duration::from_secs(3600);
+    let server = TestServer::start_with(AttemptLimits {
+        per_account: quota(hour, 100),
+        per_address: quota(hour, 100),
+    })
+    .await;
+    let colleague = server.member_of_new_workspace("ada@example.test").await;
+    let pushing = tokio::spawn(async move {
+        let client_id = Uuid::now_v7();
+        for batch in 0..40_u64 {
+            let mutations: Vec<Value> = (1..=25)
+                .map(|n| {
+                    customer(
+                        batch * 25 + n,
+                        Uuid::now_v7(),
+                        0,
+                        json!({"name": format!("Busy {batch}-{n}")}),
+                    )
+                })
+                .collect();
+            let (status, reply) = colleague
+                .post(
+                    "/api/sync/push",
+                    json!({"client_id": client_id, "mutations": mutations}),
+                )
+                .await;
+            assert_eq!(status, 200, "{reply}");
+        }
+    });
+    let mut sign_ins = Vec::new();
+    for _ in 0..16 {
+        let browser = server.client();
+        sign_ins.push(tokio::spawn(async move {
+            browser
+                .post(
+                    "/api/auth/login",
+                    json!({"email": "ada@example.test", "password": PASSWORD}),
+                )
+                .await
+        }));
+    }
+    for sign_in in sign_ins {
+        let (status, reply) = sign_in.await.expect("sign-in task");
+        assert_eq!(status, 200, "a sign-in beside a push: {reply}");
+    }
+    pushing.await.expect("pushes");
+}

@@ -7,6 +7,7 @@
 //! rate limited per account and per address before any hash is checked.
 
 use super::repository::WorkspaceId;
+use super::sessions::SessionTable;
 use super::ServerError;
 use crate::domain::{
     check_email, check_new_password, check_workspace_name, Account, FieldError, Invitation,
@@ -29,7 +30,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower_sessions::session::Record;
 use tower_sessions::{session_store, Session, SessionStore};
-use tower_sessions_sqlx_store::SqliteStore;
 use uuid::Uuid;
 
 /// The session key under which the signed-in user is kept.
@@ -161,7 +161,7 @@ impl AttemptLimiter {
 #[derive(Clone)]
 pub struct Accounts {
     pool: SqlitePool,
-    sessions: SqliteStore,
+    sessions: SessionTable,
     limiter: Arc<AttemptLimiter>,
     /// Verified against when the email is unknown, to spend the same time.
     stand_in_hash: Arc<str>,
@@ -224,7 +224,7 @@ impl Accounts {
     /// Prepares the service; hashes the stand-in password once.
     pub async fn new(
         pool: SqlitePool,
-        sessions: SqliteStore,
+        sessions: SessionTable,
         limits: AttemptLimits,
     ) -> Result<Self, ServerError> {
         let stand_in_hash = hash_password(new_token()).await.map_err(|err| match err {
@@ -415,7 +415,7 @@ impl Accounts {
         check_new_password("password", password)?;
         let hash = hash_password(password.to_owned()).await?;
         let now = Utc::now().to_rfc3339();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let workspace: Option<String> = sqlx::query_scalar(
             "SELECT workspace_id FROM invitations \
              WHERE token_hash = ? AND used_by IS NULL AND expires_at > ?",
@@ -538,7 +538,7 @@ pub async fn create_account(
     let workspace = Uuid::now_v7();
     let user = Uuid::now_v7();
     let now = Utc::now().to_rfc3339();
-    let mut tx = pool.begin().await?;
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     sqlx::query(
         "INSERT INTO workspaces (id, name, change_counter, created_at) VALUES (?, ?, 0, ?)",
     )

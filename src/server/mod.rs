@@ -9,6 +9,7 @@ pub mod push;
 pub mod repository;
 pub mod security;
 pub mod seed;
+pub mod sessions;
 
 use crate::error::AppError;
 use auth::{Accounts, AttemptLimits, AuthError};
@@ -17,12 +18,12 @@ use leptos::config::Env;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use repository::WorkspaceId;
+use sessions::SessionTable;
 use sqlx::SqlitePool;
 use std::net::SocketAddr;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_sessions::cookie::{time, SameSite};
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 use uuid::Uuid;
 
 /// Largest request body accepted; a full push of 1,000 mutations fits easily.
@@ -79,7 +80,7 @@ impl From<AuthError> for AppError {
 pub struct AppState {
     pub pool: SqlitePool,
     pub accounts: Accounts,
-    sessions: SqliteStore,
+    sessions: SessionTable,
     /// Set when users reach the app over HTTPS (directly or through a
     /// proxy): the session cookie is then marked Secure and HSTS is sent.
     served_over_tls: bool,
@@ -92,7 +93,7 @@ impl AppState {
         limits: AttemptLimits,
         served_over_tls: bool,
     ) -> Result<Self, ServerError> {
-        let sessions = SqliteStore::new(pool.clone());
+        let sessions = SessionTable::new(pool.clone());
         sessions
             .migrate()
             .await

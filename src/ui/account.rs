@@ -43,21 +43,34 @@ fn failure_text(error: &AppError) -> String {
 }
 
 /// The state of one account form: field errors, the summary line, and
-/// whether a request is under way (the button is disabled meanwhile).
+/// whether it can be sent (the button is disabled otherwise).
 #[derive(Clone, Copy)]
 struct FormState {
     field_error: RwSignal<Option<FieldError>>,
     summary: RwSignal<Option<String>>,
     busy: RwSignal<bool>,
+    /// False in the server-rendered page until the app hydrates: a form
+    /// sent before then would go out as a plain GET with the password in
+    /// its URL.
+    live: RwSignal<bool>,
 }
 
 impl FormState {
     fn new() -> Self {
+        let live = RwSignal::new(false);
+        // Effects run only in the browser, once the page is hydrated.
+        Effect::new(move |_| live.set(true));
         Self {
             field_error: RwSignal::new(None),
             summary: RwSignal::new(None),
             busy: RwSignal::new(false),
+            live,
         }
+    }
+
+    /// Whether the form's button may send it now.
+    fn ready(&self) -> bool {
+        self.live.get() && !self.busy.get()
     }
 
     /// Starts a submission; `false` when one is already running.
@@ -110,17 +123,38 @@ fn AccountField(
             .filter(|error| error.field == name)
             .map(|error| error.message)
     };
+    let input = NodeRef::<leptos::html::Input>::new();
+    let adopted = StoredValue::new(false);
+    // The field is not bound with `prop:value`: hydration would then blank
+    // whatever was typed while the page was still loading. The first time
+    // the input exists, anything typed is taken over; after that, values
+    // set by the page (a prefilled email, a cleared form) are shown.
+    Effect::new(move |_| {
+        let Some(input) = input.get() else { return };
+        let wanted = value.get();
+        let shown = input.value();
+        if !adopted.get_value() {
+            adopted.set_value(true);
+            if !shown.is_empty() {
+                value.set(shown);
+                return;
+            }
+        }
+        if wanted != shown {
+            input.set_value(&wanted);
+        }
+    });
     view! {
         <div class="field" class:invalid=move || message().is_some()>
             <label for=id.clone()>{label}</label>
             <input
+                node_ref=input
                 id=id
                 name=name
                 type=kind
                 autocomplete=autocomplete
                 aria-invalid=move || message().is_some().to_string()
                 aria-describedby=error_id.clone()
-                prop:value=move || value.get()
                 on:input=move |event| value.set(event_target_value(&event))
             />
             {hint.map(|hint| view! { <p class="hint muted">{hint}</p> })}
@@ -187,7 +221,7 @@ pub fn LoginPage() -> impl IntoView {
                     "Your changes on this device are kept and sync once you sign in again."
                 </p>
             </Show>
-            <form class="record-form" novalidate=true on:submit=submit data-testid="login-form">
+            <form class="record-form" method="post" novalidate=true on:submit=submit data-testid="login-form">
                 <FormSummary form/>
                 <AccountField name="email" label="Email" kind="email" autocomplete="username" value=email form/>
                 <AccountField
@@ -199,7 +233,7 @@ pub fn LoginPage() -> impl IntoView {
                     form
                 />
                 <div class="form-actions">
-                    <button type="submit" class="primary" disabled=move || form.busy.get()>
+                    <button type="submit" class="primary" disabled=move || !form.ready()>
                         "Sign in"
                     </button>
                 </div>
@@ -238,7 +272,7 @@ pub fn SignupPage() -> impl IntoView {
         <section class="auth-page">
             <h1>"Create a workspace"</h1>
             <p class="muted">"Your team's customers live in its workspace. Invite colleagues once you are in."</p>
-            <form class="record-form" novalidate=true on:submit=submit data-testid="signup-form">
+            <form class="record-form" method="post" novalidate=true on:submit=submit data-testid="signup-form">
                 <FormSummary form/>
                 <AccountField
                     name="workspace_name"
@@ -258,7 +292,7 @@ pub fn SignupPage() -> impl IntoView {
                     hint=password_hint()
                 />
                 <div class="form-actions">
-                    <button type="submit" class="primary" disabled=move || form.busy.get()>
+                    <button type="submit" class="primary" disabled=move || !form.ready()>
                         "Create workspace"
                     </button>
                 </div>
@@ -314,7 +348,7 @@ pub fn JoinPage() -> impl IntoView {
                     }
                 }
             >
-                <form class="record-form" novalidate=true on:submit=submit data-testid="join-form">
+                <form class="record-form" method="post" novalidate=true on:submit=submit data-testid="join-form">
                     <FormSummary form/>
                     <AccountField name="email" label="Your email" kind="email" autocomplete="username" value=email form/>
                     <AccountField
@@ -335,7 +369,7 @@ pub fn JoinPage() -> impl IntoView {
                         }}
                     </p>
                     <div class="form-actions">
-                        <button type="submit" class="primary" disabled=move || form.busy.get()>
+                        <button type="submit" class="primary" disabled=move || !form.ready()>
                             "Join the workspace"
                         </button>
                     </div>
@@ -418,7 +452,7 @@ fn InviteColleague() -> impl IntoView {
                         }
                     })
             }}
-            <button on:click=create disabled=move || form.busy.get()>
+            <button on:click=create disabled=move || !form.ready()>
                 {move || if link.get().is_some() { "Create another link" } else { "Create invitation link" }}
             </button>
         </section>
@@ -450,7 +484,7 @@ fn ChangePassword() -> impl IntoView {
         });
     };
     view! {
-        <form class="record-form" novalidate=true on:submit=submit data-testid="password-form">
+        <form class="record-form" method="post" novalidate=true on:submit=submit data-testid="password-form">
             <h2>"Change password"</h2>
             <FormSummary form/>
             <Show when=move || done.get()>
@@ -476,7 +510,7 @@ fn ChangePassword() -> impl IntoView {
                 hint=password_hint()
             />
             <div class="form-actions">
-                <button type="submit" class="primary" disabled=move || form.busy.get()>
+                <button type="submit" class="primary" disabled=move || !form.ready()>
                     "Change password"
                 </button>
             </div>
@@ -522,7 +556,7 @@ fn SignOut() -> impl IntoView {
                 when=move || confirming.get()
                 fallback=move || {
                     view! {
-                        <button on:click=ask disabled=move || form.busy.get() data-testid="sign-out">
+                        <button on:click=ask disabled=move || !form.ready() data-testid="sign-out">
                             "Sign out"
                         </button>
                     }
