@@ -45,7 +45,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <A href="/leads">"Leads"</A>
                     <A href="/pipeline">"Pipeline"</A>
                     <A href="/tasks">"Tasks"</A>
-                    <A href="/account" attr:class="account-link" attr:data-testid="account-link">
+                    <A href="/account" attr:class="account-link" attr:data-testid="account-link" attr:title=account_label>
                         {account_label}
                     </A>
                 </nav>
