@@ -251,16 +251,34 @@ pub async fn stored_result(
     .transpose()
 }
 
-/// Records that a mutation was processed and what it was answered, in the
-/// same transaction as its effect: a crash keeps both or neither.
-pub async fn record_processed(
+/// Keeps the answer given to a mutation, in the same transaction as its
+/// effect, so a retried push gets the same answer and a crash keeps both
+/// or neither.
+pub async fn record_result(
     conn: &mut SqliteConnection,
     workspace: WorkspaceId,
     client_id: Uuid,
     result: &MutationResult,
+) -> Result<(), ServerError> {
+    sqlx::query("INSERT INTO mutation_results (workspace_id, client_id, mutation_id, result) VALUES (?, ?, ?, ?)")
+        .bind(workspace.0.to_string())
+        .bind(client_id.to_string())
+        .bind(to_sql_id(result.id)?)
+        .bind(serde_json::to_string(result).map_err(|err| ServerError::Corrupt(err.to_string()))?)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Moves a client's last processed mutation id forward, in the same
+/// transaction as the mutations up to it.
+pub async fn record_last_mutation(
+    conn: &mut SqliteConnection,
+    workspace: WorkspaceId,
+    client_id: Uuid,
+    mutation_id: u64,
     now: DateTime<Utc>,
 ) -> Result<(), ServerError> {
-    let id = to_sql_id(result.id)?;
     sqlx::query(
         "INSERT INTO sync_clients (workspace_id, client_id, last_mutation_id, updated_at) VALUES (?, ?, ?, ?) \
          ON CONFLICT (workspace_id, client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id, \
@@ -268,17 +286,10 @@ pub async fn record_processed(
     )
     .bind(workspace.0.to_string())
     .bind(client_id.to_string())
-    .bind(id)
+    .bind(to_sql_id(mutation_id)?)
     .bind(now.to_rfc3339())
-    .execute(&mut *conn)
+    .execute(conn)
     .await?;
-    sqlx::query("INSERT INTO mutation_results (workspace_id, client_id, mutation_id, result) VALUES (?, ?, ?, ?)")
-        .bind(workspace.0.to_string())
-        .bind(client_id.to_string())
-        .bind(id)
-        .bind(serde_json::to_string(result).map_err(|err| ServerError::Corrupt(err.to_string()))?)
-        .execute(conn)
-        .await?;
     Ok(())
 }
 
@@ -315,22 +326,48 @@ pub async fn conflicts_of(
 
 /// Rows of every entity changed after `cursor`, in version order, at most
 /// `limit`; the flag says whether more are waiting.
+///
+/// The rows of a page can sit in any of the entity tables, so the page's
+/// last version is found first from the version indexes alone (integers,
+/// never rows), and then each table is read once for exactly its share of
+/// the page: no row is read, decoded and dropped again.
 pub async fn changed_since(
     pool: &SqlitePool,
     workspace: WorkspaceId,
     cursor: i64,
     limit: u32,
 ) -> Result<(Vec<PulledRow>, bool), ServerError> {
-    let mut rows = Vec::new();
+    let page_size = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut versions = Vec::new();
     for entity in Entity::ALL {
         let sql = format!(
-            "SELECT * FROM {} WHERE workspace_id = ? AND version > ? ORDER BY version LIMIT ?",
+            "SELECT version FROM {} WHERE workspace_id = ? AND version > ? ORDER BY version LIMIT ?",
+            table(entity)
+        );
+        let found: Vec<i64> = sqlx::query_scalar(&sql)
+            .bind(workspace.0.to_string())
+            .bind(cursor)
+            .bind(i64::from(limit) + 1)
+            .fetch_all(pool)
+            .await?;
+        versions.extend(found);
+    }
+    versions.sort_unstable();
+    let more = versions.len() > page_size;
+    versions.truncate(page_size);
+    let Some(&last) = versions.last() else {
+        return Ok((Vec::new(), false));
+    };
+    let mut rows = Vec::with_capacity(versions.len());
+    for entity in Entity::ALL {
+        let sql = format!(
+            "SELECT * FROM {} WHERE workspace_id = ? AND version > ? AND version <= ?",
             table(entity)
         );
         let page = sqlx::query(&sql)
             .bind(workspace.0.to_string())
             .bind(cursor)
-            .bind(i64::from(limit) + 1)
+            .bind(last)
             .fetch_all(pool)
             .await?;
         for row in &page {
@@ -340,10 +377,7 @@ pub async fn changed_since(
             });
         }
     }
-    rows.sort_by_key(|row| row.record.version);
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let more = rows.len() > limit;
-    rows.truncate(limit);
+    rows.sort_unstable_by_key(|row| row.record.version);
     Ok((rows, more))
 }
 
