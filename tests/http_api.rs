@@ -262,3 +262,72 @@ async fn a_lead_converts_over_http_once_whoever_asks() {
     assert_eq!(leads[0]["status"], "Converted");
     assert_eq!(leads[0]["customer_id"], json!(customer));
 }
+
+/// Every row once, in version order, whatever the page size: pages cut
+/// across the entity tables at any point.
+#[tokio::test(flavor = "multi_thread")]
+async fn small_pages_across_entities_add_up_to_one_big_pull() {
+    let (_server, member) = signed_in().await;
+    let client = Uuid::now_v7();
+    let mut mutations = Vec::new();
+    for n in 0..6_u64 {
+        let customer = Uuid::now_v7();
+        mutations.push(upsert(
+            2 * n + 1,
+            customer,
+            json!({"name": format!("Customer {n}"), "kind": "company", "status": "Prospect"}),
+        ));
+        mutations.push(json!({"id": 2 * n + 2, "entity": "contact", "op": "upsert",
+            "record_id": Uuid::now_v7(), "base_version": 0,
+            "fields": {"customer_id": customer, "first_name": format!("Contact {n}")}}));
+    }
+    let (status, reply) = member
+        .post(
+            "/api/sync/push",
+            json!({"client_id": client, "mutations": mutations}),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+
+    let pull = |cursor: Value, limit: u64| {
+        let member = &member;
+        async move {
+            let (status, page) = member
+                .post(
+                    "/api/sync/pull",
+                    json!({"client_id": client, "cursor": cursor, "limit": limit}),
+                )
+                .await;
+            assert_eq!(status, 200, "{page}");
+            page
+        }
+    };
+    let whole = pull(json!(0), 5000).await;
+    let whole_versions: Vec<i64> = whole["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|row| row["record"]["version"].as_i64())
+        .collect();
+    assert_eq!(whole_versions.len(), 12);
+    assert!(whole_versions.windows(2).all(|pair| pair[0] < pair[1]));
+
+    for limit in [1, 2, 5] {
+        let mut cursor = json!(0);
+        let mut paged = Vec::new();
+        loop {
+            let page = pull(cursor, limit).await;
+            let rows = page["rows"].as_array().expect("rows");
+            assert!(rows.len() <= usize::try_from(limit).unwrap_or(usize::MAX));
+            paged.extend(
+                rows.iter()
+                    .filter_map(|row| row["record"]["version"].as_i64()),
+            );
+            cursor = page["cursor"].clone();
+            if page["more"] == json!(false) {
+                break;
+            }
+        }
+        assert_eq!(paged, whole_versions, "pages of {limit}");
+    }
+}

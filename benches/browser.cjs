@@ -1,0 +1,160 @@
+// Browser timings of issue 6 in headless Chromium, against a running server
+// on a seeded database (benches/run starts both):
+//   node benches/browser.cjs --url http://127.0.0.1:PORT --rows N [--runs K]
+// Prints, as medians of K runs (search: of every keystroke), the initial
+// sync from sign-in to all N rows stored in IndexedDB (and when the first
+// customers showed), reload to the first 50 customers offline, and search
+// keystroke to updated list. Figures only: nothing here passes or fails on
+// time.
+"use strict";
+const path = require("node:path");
+const { chromium } = require(path.resolve(__dirname, "../end2end/node_modules/@playwright/test"));
+
+const SEED_EMAIL = "seed@clientele.example";
+const SEED_PASSWORD = "seeded workspace";
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+
+function options() {
+  const args = process.argv.slice(2);
+  const value = (name) => {
+    const at = args.indexOf(name);
+    return at >= 0 ? args[at + 1] : undefined;
+  };
+  const url = value("--url");
+  const rows = Number(value("--rows"));
+  const runs = Number(value("--runs") ?? 3);
+  if (!url || !Number.isInteger(rows) || rows <= 0 || !Number.isInteger(runs) || runs <= 0) {
+    console.error("usage: node benches/browser.cjs --url http://127.0.0.1:PORT --rows N [--runs K]");
+    process.exit(2);
+  }
+  return { url, rows, runs };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Rows in the app's IndexedDB record store (0 before it exists). */
+function storedRows(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const open = indexedDB.open("clientele");
+        open.onerror = () => resolve(0);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains("records")) {
+            db.close();
+            resolve(0);
+            return;
+          }
+          const count = db.transaction("records").objectStore("records").count();
+          count.onsuccess = () => {
+            db.close();
+            resolve(count.result);
+          };
+          count.onerror = () => {
+            db.close();
+            resolve(0);
+          };
+        };
+      }),
+  );
+}
+
+/** Signs in on a fresh browser and waits until every row is stored. */
+async function initialSync(browser, url, rows) {
+  const context = await browser.newContext({ baseURL: url });
+  const page = await context.newPage();
+  await page.goto("/login");
+  const form = page.getByTestId("login-form");
+  await form.getByLabel("Email").fill(SEED_EMAIL);
+  await form.getByLabel("Password").fill(SEED_PASSWORD);
+  await form.getByRole("button", { name: "Sign in" }).click({ noWaitAfter: true });
+  const started = Date.now();
+  await page.getByTestId("customer-row").first().waitFor({ timeout: 600_000 });
+  const firstCustomers = (Date.now() - started) / 1000;
+  for (;;) {
+    if ((await storedRows(page)) >= rows) break;
+    await page.waitForTimeout(250);
+  }
+  const allStored = (Date.now() - started) / 1000;
+  return { context, page, firstCustomers, allStored };
+}
+
+/** Navigation start to 50 customer rows on screen, with the network off. */
+async function offlineReload(page) {
+  await page.context().setOffline(true);
+  await page.reload({ waitUntil: "commit" });
+  await page.getByTestId("customer-row").nth(49).waitFor({ timeout: 120_000 });
+  const ms = await page.evaluate(() => performance.now());
+  await page.context().setOffline(false);
+  return ms;
+}
+
+/** Keystroke to the list redrawn: the input event until the next frame. */
+async function searchKeystrokes(page, text) {
+  const search = page.getByRole("searchbox", { name: "Search customers" });
+  await search.fill("");
+  const timings = [];
+  for (let length = 1; length <= text.length; length++) {
+    timings.push(
+      await search.evaluate(async (input, value) => {
+        const started = performance.now();
+        input.value = value;
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        await new Promise((resolve) => requestAnimationFrame(() => resolve()));
+        return performance.now() - started;
+      }, text.slice(0, length)),
+    );
+  }
+  await search.fill("");
+  return timings;
+}
+
+async function main() {
+  const { url, rows, runs } = options();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: CHROMIUM_ARGS,
+  });
+  try {
+    const syncs = [];
+    const firsts = [];
+    const reloads = [];
+    const keystrokes = [];
+    for (let run = 0; run < runs; run++) {
+      const { context, page, firstCustomers, allStored } = await initialSync(browser, url, rows);
+      syncs.push(allStored);
+      firsts.push(firstCustomers);
+      reloads.push(await offlineReload(page));
+      keystrokes.push(...(await searchKeystrokes(page, "cedar")));
+      await context.close();
+    }
+    console.log(
+      `browser initial sync: ${median(syncs).toFixed(1)} s to all ${rows} rows in IndexedDB ` +
+        `(first customers on screen after ${median(firsts).toFixed(1)} s; median of ${runs})`,
+    );
+    console.log(`browser reload, offline, to 50 customers on screen: ${median(reloads).toFixed(0)} ms (median of ${runs})`);
+    console.log(
+      `browser search, keystroke to list on screen: ${median(keystrokes).toFixed(1)} ms median, ` +
+        `${Math.max(...keystrokes).toFixed(1)} ms slowest (${keystrokes.length} keystrokes)`,
+    );
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
