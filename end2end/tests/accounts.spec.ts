@@ -182,3 +182,35 @@ test("changing the password signs other devices out without losing their changes
   await search(laptop).fill(tag);
   await expect(laptop.getByRole("link", { name: `From the tablet ${tag}` })).toBeVisible();
 });
+
+test("what is typed into sign-in while the app still loads is kept, and cannot be sent early", async ({ browser }) => {
+  const tag = uid();
+  const email = `quinn-${tag}@example.test`;
+  const setup = await signedOutContext(browser);
+  await signUp(await setup.newPage(), email, `Slow line ${tag}`);
+  await setup.close();
+
+  // A slow connection: the page is there, the app (WASM) not yet.
+  const context = await signedOutContext(browser);
+  const page = await context.newPage();
+  let releaseApp: () => void = () => {};
+  const appHeld = new Promise<void>((resolve) => (releaseApp = resolve));
+  await page.route("**/*.wasm", async (route) => {
+    await appHeld;
+    await route.continue();
+  });
+  await page.goto("/login");
+  const form = page.getByTestId("login-form");
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Password").fill(E2E_PASSWORD);
+  await expect(form.getByRole("button", { name: "Sign in" })).toBeDisabled();
+  expect(page.url()).not.toContain("password");
+
+  releaseApp();
+  await expect(form.getByRole("button", { name: "Sign in" })).toBeEnabled();
+  await expect(form.getByLabel("Email")).toHaveValue(email);
+  await form.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("account-link")).toHaveText(email);
+  expect(page.url()).not.toContain("password");
+  await context.close();
+});
