@@ -38,9 +38,11 @@ async fn push(http: &reqwest::Client, base: &str, body: &Value) -> Option<Value>
     response.json().await.ok()
 }
 
+/// Waits for a server-rendered page: static files only exist once
+/// cargo-leptos has built the site, which a fresh checkout has not.
 async fn wait_until_up(http: &reqwest::Client, base: &str) {
     for _ in 0..300 {
-        if let Ok(response) = http.get(format!("{base}/favicon.svg")).send().await {
+        if let Ok(response) = http.get(format!("{base}/login")).send().await {
             if response.status().is_success() {
                 return;
             }
