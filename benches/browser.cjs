@@ -73,7 +73,8 @@ function storedRows(page) {
 
 /** Signs in on a fresh browser and waits until every row is stored. */
 async function initialSync(browser, url, rows) {
-  const context = await browser.newContext({ baseURL: url });
+  // Tall enough that 50 rows of the (virtualized) list are in view.
+  const context = await browser.newContext({ baseURL: url, viewport: { width: 1280, height: 3400 } });
   const page = await context.newPage();
   await page.goto("/login");
   const form = page.getByTestId("login-form");

@@ -100,3 +100,48 @@ test("journey 3: edit any field of a customer, then delete it after confirming",
   await expect(page.getByTestId("customer-row")).toHaveCount(0);
   await synced(page);
 });
+
+test("a long list draws only the rows in view and scrolls through every customer", async ({ page }) => {
+  const tag = uid();
+  await open(page);
+  // 400 customers arrive from a colleague (another client of the same team).
+  const pushed = await page.evaluate(async (tag) => {
+    const mutations = Array.from({ length: 400 }, (_, n) => ({
+      id: n + 1,
+      entity: "customer",
+      op: "upsert",
+      record_id: crypto.randomUUID(),
+      base_version: 0,
+      fields: { name: `Bulk ${tag} ${String(n).padStart(3, "0")}`, kind: "company", status: "Prospect" },
+    }));
+    const reply = await fetch("/api/sync/push", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ client_id: crypto.randomUUID(), mutations }),
+    });
+    return reply.status;
+  }, tag);
+  expect(pushed).toBe(200);
+  await page.reload();
+  await synced(page);
+  await search(page).fill(`Bulk ${tag}`);
+  await expect(page.getByRole("link", { name: `Bulk ${tag} 000` })).toBeVisible();
+  const drawn = await page.getByTestId("customer-row").count();
+  expect(drawn).toBeGreaterThan(5);
+  expect(drawn).toBeLessThan(60);
+  await expect(page.getByRole("table")).toHaveAttribute("aria-rowcount", "401");
+
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await expect(page.getByRole("link", { name: `Bulk ${tag} 399` })).toBeInViewport();
+  await expect(page.getByRole("link", { name: `Bulk ${tag} 000` })).toHaveCount(0);
+  expect(await page.getByTestId("customer-row").count()).toBeLessThan(60);
+
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight / 2));
+  // Halfway down, the middle of the screen shows a customer from the middle.
+  const atCentre = () =>
+    page.evaluate(() => {
+      const cell = document.elementFromPoint(window.innerWidth / 4, window.innerHeight / 2);
+      return cell?.closest("tr")?.querySelector("a")?.textContent ?? "";
+    });
+  await expect.poll(atCentre).toMatch(new RegExp(`^Bulk ${tag} (1[6-9]\\d|2[0-3]\\d)$`));
+});

@@ -12,10 +12,29 @@ use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use serde_json::{json, Map, Value};
+use std::ops::Range;
 use uuid::Uuid;
 
-/// Rows drawn at once; a search narrows longer lists.
-const LIST_LIMIT: usize = 500;
+/// A customer row's height in CSS pixels until the first drawn row is
+/// measured. Rows have one height (style/main.css keeps cells on one line
+/// each), which is what lets the list draw only the rows in view.
+const ROW_HEIGHT_GUESS_PX: f64 = 60.0;
+/// Rows drawn beyond each edge of the view, so a fast scroll shows no gap.
+const OVERSCAN_ROWS: usize = 8;
+
+/// The rows of a `len`-row list to draw: those in view, plus the overscan.
+/// `list_top` is where the list's first row would start relative to the
+/// top of the viewport (negative once scrolled past).
+fn rows_in_view(len: usize, row_height: f64, list_top: f64, view_height: f64) -> Range<usize> {
+    let whole_rows = |px: f64| (px / row_height.max(1.0)).max(0.0) as usize;
+    let first = whole_rows(-list_top).saturating_sub(OVERSCAN_ROWS).min(len);
+    let last = (whole_rows(view_height - list_top) + 1 + OVERSCAN_ROWS).min(len);
+    first..last.max(first)
+}
+
+fn pixels(rows: usize, row_height: f64) -> String {
+    format!("{}px", rows as f64 * row_height)
+}
 
 /// localStorage key remembering the last status filter.
 #[cfg(feature = "hydrate")]
@@ -68,6 +87,54 @@ pub fn CustomerListPage() -> impl IntoView {
         })
     });
     let loaded = move || crm.status.get().loaded;
+
+    // Only the rows in view are drawn; spacer rows stand in for the rest,
+    // so 50,000 customers scroll like 50. The view is measured on scroll,
+    // resize and whenever the list changes.
+    let body = NodeRef::<leptos::html::Tbody>::new();
+    let row_height = RwSignal::new(ROW_HEIGHT_GUESS_PX);
+    let view_box = RwSignal::new((0.0_f64, 1000.0_f64));
+    // Browser only: on the server the list is never drawn.
+    let measure = move || {
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(body) = body.get_untracked() else {
+                return;
+            };
+            if let Ok(Some(row)) = body.query_selector("tr[data-testid=customer-row]") {
+                let height = row.get_bounding_client_rect().height();
+                if height > 0.0 && height != row_height.get_untracked() {
+                    row_height.set(height);
+                }
+            }
+            let view_height = window()
+                .inner_height()
+                .ok()
+                .and_then(|height| height.as_f64())
+                .unwrap_or(1000.0);
+            view_box.set((body.get_bounding_client_rect().top(), view_height));
+        }
+    };
+    let on_scroll = window_event_listener(leptos::ev::scroll, move |_| measure());
+    let on_resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || {
+        on_scroll.remove();
+        on_resize.remove();
+    });
+    Effect::new(move |_| {
+        body.track();
+        shown.track();
+        measure();
+    });
+    let drawn = Memo::new(move |_| {
+        let (list_top, view_height) = view_box.get();
+        rows_in_view(
+            shown.with(Vec::len),
+            row_height.get(),
+            list_top,
+            view_height,
+        )
+    });
 
     view! {
         <section class="list-page">
@@ -137,7 +204,7 @@ pub fn CustomerListPage() -> impl IntoView {
                     }
                 >
                     <div class="table-wrap">
-                    <table class="customer-table">
+                    <table class="customer-table" aria-rowcount=move || shown.with(Vec::len) + 1>
                         <thead>
                             <tr>
                                 <th>"Name"</th>
@@ -147,17 +214,24 @@ pub fn CustomerListPage() -> impl IntoView {
                                 <th>"Default contact"</th>
                             </tr>
                         </thead>
-                        <tbody>
+                        <tbody node_ref=body>
+                            <tr class="spacer" aria-hidden="true">
+                                <td colspan="5" style:height=move || pixels(drawn.get().start, row_height.get())></td>
+                            </tr>
                             {move || {
                                 let defaults = default_contacts.get();
-                                shown
-                                    .get()
-                                    .into_iter()
-                                    .take(LIST_LIMIT)
-                                    .map(|customer| {
+                                let drawn = drawn.get();
+                                let (start, rows) = shown.with(|shown| {
+                                    let end = drawn.end.min(shown.len());
+                                    let start = drawn.start.min(end);
+                                    (start, shown[start..end].to_vec())
+                                });
+                                rows.into_iter()
+                                    .enumerate()
+                                    .map(|(offset, customer)| {
                                         let contact = defaults.get(&customer.id).cloned().unwrap_or_default();
                                         view! {
-                                            <tr data-testid="customer-row">
+                                            <tr data-testid="customer-row" aria-rowindex=start + offset + 2>
                                                 <td>
                                                     <A href=format!("/customers/{}", customer.id)>{customer.name.clone()}</A>
                                                     <span class="kind">{choice_label(&customer.kind)}</span>
@@ -173,14 +247,18 @@ pub fn CustomerListPage() -> impl IntoView {
                                     })
                                     .collect_view()
                             }}
+                            <tr class="spacer" aria-hidden="true">
+                                <td
+                                    colspan="5"
+                                    style:height=move || {
+                                        let after = shown.with(Vec::len).saturating_sub(drawn.get().end);
+                                        pixels(after, row_height.get())
+                                    }
+                                ></td>
+                            </tr>
                         </tbody>
                     </table>
                     </div>
-                    <Show when=move || shown.with(|shown| shown.len() > LIST_LIMIT)>
-                        <p class="muted">
-                            {move || format!("Showing the first {LIST_LIMIT} of {}. Search to narrow the list.", shown.with(Vec::len))}
-                        </p>
-                    </Show>
                 </Show>
             </Show>
         </section>
@@ -423,5 +501,30 @@ fn DeleteCustomer(id: Uuid, name: String) -> impl IntoView {
                 <button on:click=move |_| confirming.set(false)>"Cancel"</button>
             </div>
         </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_below_the_fold_draws_its_first_screen_and_the_overscan() {
+        // 1,000 rows of 50 px, the list starting 100 px down a 600 px view.
+        assert_eq!(rows_in_view(1_000, 50.0, 100.0, 600.0), 0..19);
+    }
+
+    #[test]
+    fn a_scrolled_list_draws_the_rows_in_view_and_the_overscan_around_them() {
+        // Scrolled 5,000 px past the list's top: rows 100 to 112 are in view.
+        assert_eq!(rows_in_view(1_000, 50.0, -5_000.0, 600.0), 92..121);
+    }
+
+    #[test]
+    fn the_end_of_the_list_and_short_lists_stay_in_bounds() {
+        assert_eq!(rows_in_view(1_000, 50.0, -60_000.0, 600.0), 1_000..1_000);
+        assert_eq!(rows_in_view(1_000, 50.0, -49_900.0, 600.0), 990..1_000);
+        assert_eq!(rows_in_view(3, 50.0, 100.0, 600.0), 0..3);
+        assert_eq!(rows_in_view(0, 50.0, 100.0, 600.0), 0..0);
     }
 }
