@@ -285,6 +285,48 @@ async fn exactly_one_default_contact_locally_and_on_the_server() {
 }
 
 #[tokio::test]
+async fn a_contact_moved_to_another_customer_leaves_each_with_one_default() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let acme = add_customer(&alice, "Acme").await;
+    let globex = add_customer(&alice, "Globex").await;
+    let ada = add_contact(&alice, acme, "Ada").await;
+    add_contact(&alice, acme, "Bea").await;
+    add_contact(&alice, globex, "Cy").await;
+
+    alice
+        .upsert(
+            Entity::Contact,
+            ada,
+            &fields(json!({"customer_id": globex.to_string()})),
+        )
+        .await
+        .expect("move Ada");
+    assert_eq!(
+        default_name(&alice, acme),
+        ["Bea"],
+        "Acme's next contact is promoted"
+    );
+    assert_eq!(
+        default_name(&alice, globex),
+        ["Cy"],
+        "Globex keeps its default"
+    );
+    sync(&alice).await;
+    let bob = device(&pool).await;
+    sync(&bob).await;
+    for device in [&alice, &bob] {
+        assert_eq!(default_name(device, acme), ["Bea"]);
+        assert_eq!(default_name(device, globex), ["Cy"]);
+        assert_eq!(
+            contacts(device, globex).len(),
+            2,
+            "Ada is listed under Globex"
+        );
+    }
+}
+
+#[tokio::test]
 async fn deleting_a_customer_tombstones_its_contacts_everywhere() {
     let (pool, _dir) = database().await;
     let alice = device(&pool).await;

@@ -41,6 +41,8 @@ const CLIENT_ID_KEY: &str = "clientele.client_id";
 const ACCOUNT_KEY: &str = "clientele.account";
 /// How often an idle, online tab asks for colleagues' changes.
 const POLL_INTERVAL_MS: u32 = 5_000;
+/// How often a long pull redraws the lists with the rows it has so far.
+const SHOW_PULLED_EVERY_MS: f64 = 1_000.0;
 
 /// Talks to the server through the generated server-function clients.
 pub struct ServerTransport;
@@ -260,10 +262,18 @@ async fn sync_loop(
                 status.syncing = true;
                 status.pulled = 0;
             });
+            let mut last_shown: Option<f64> = None;
             let result = engine
                 .sync(|pulled| {
                     crm.status.update(|status| status.pulled = pulled);
-                    crm.changed();
+                    // The first page shows at once (the app is usable before
+                    // an initial sync ends); later ones at most once per
+                    // interval, since each redraw re-reads whole lists.
+                    let now = js_sys::Date::now();
+                    if last_shown.is_none_or(|shown| now - shown >= SHOW_PULLED_EVERY_MS) {
+                        last_shown = Some(now);
+                        crm.changed();
+                    }
                 })
                 .await;
             let error = match result {

@@ -44,7 +44,10 @@ fn timestamp(row: &SqliteRow, column: &str) -> Result<DateTime<Utc>, ServerError
         .map_err(|err| ServerError::Corrupt(format!("{column} {text:?}: {err}")))
 }
 
-fn read_record(entity: Entity, row: &SqliteRow) -> Result<StoredRecord, ServerError> {
+/// A row as the wire and the client see it. Pulls read only this: the
+/// per-field versions are the server's own bookkeeping, and decoding their
+/// JSON for every row was a good part of a pull's time.
+fn read_record(entity: Entity, row: &SqliteRow) -> Result<Record, ServerError> {
     let id: String = row.try_get("id")?;
     let mut fields = Map::new();
     for spec in entity.fields() {
@@ -61,17 +64,22 @@ fn read_record(entity: Entity, row: &SqliteRow) -> Result<StoredRecord, ServerEr
         };
         fields.insert(spec.name.to_owned(), value);
     }
+    Ok(Record {
+        id: Uuid::parse_str(&id)
+            .map_err(|err| ServerError::Corrupt(format!("id {id:?}: {err}")))?,
+        version: row.try_get("version")?,
+        deleted: row.try_get("deleted")?,
+        created_at: timestamp(row, "created_at")?,
+        updated_at: timestamp(row, "updated_at")?,
+        fields,
+    })
+}
+
+/// A row with its per-field versions, for a write that merges into it.
+fn read_stored(entity: Entity, row: &SqliteRow) -> Result<StoredRecord, ServerError> {
     let field_versions: String = row.try_get("field_versions")?;
     Ok(StoredRecord {
-        record: Record {
-            id: Uuid::parse_str(&id)
-                .map_err(|err| ServerError::Corrupt(format!("id {id:?}: {err}")))?,
-            version: row.try_get("version")?,
-            deleted: row.try_get("deleted")?,
-            created_at: timestamp(row, "created_at")?,
-            updated_at: timestamp(row, "updated_at")?,
-            fields,
-        },
+        record: read_record(entity, row)?,
         field_versions: serde_json::from_str(&field_versions)
             .map_err(|err| ServerError::Corrupt(format!("field_versions: {err}")))?,
     })
@@ -93,7 +101,7 @@ pub async fn find(
         .bind(id.to_string())
         .fetch_optional(conn)
         .await?;
-    row.map(|row| read_record(entity, &row)).transpose()
+    row.map(|row| read_stored(entity, &row)).transpose()
 }
 
 /// Writes a whole record, creating it if new.
@@ -175,7 +183,7 @@ pub async fn live_referencing(
             query = query.bind(parent.to_string());
         }
         for row in query.fetch_all(&mut *conn).await? {
-            found.push(read_record(entity, &row)?);
+            found.push(read_stored(entity, &row)?);
         }
     }
     Ok(found)
@@ -310,13 +318,13 @@ pub async fn conflicts_of(
     .await?;
     rows.iter()
         .map(|row| {
-            let stored = read_record(Entity::Conflict, row)?;
+            let conflict = read_record(Entity::Conflict, row)?;
             let json = |field: &str| -> Result<Value, ServerError> {
-                serde_json::from_str(stored.record.text(field).unwrap_or("null"))
+                serde_json::from_str(conflict.text(field).unwrap_or("null"))
                     .map_err(|err| ServerError::Corrupt(format!("conflict {field}: {err}")))
             };
             Ok(FieldConflict {
-                field: stored.record.text("field").unwrap_or_default().to_owned(),
+                field: conflict.text("field").unwrap_or_default().to_owned(),
                 theirs: json("theirs")?,
                 mine: json("mine")?,
             })
@@ -373,7 +381,7 @@ pub async fn changed_since(
         for row in &page {
             rows.push(PulledRow {
                 entity,
-                record: read_record(entity, row)?.record,
+                record: read_record(entity, row)?,
             });
         }
     }

@@ -7,7 +7,7 @@
 //! the browser and, in tests, against memory and an in-process server.
 
 use super::protocol::{
-    MutationStatus, PullRequest, PullResponse, PushRequest, PushResponse, PULL_LIMIT_DEFAULT,
+    MutationStatus, PullRequest, PullResponse, PushRequest, PushResponse, PULL_LIMIT_MAX,
 };
 use super::replica::Replica;
 use super::store::{LocalStore, RejectedMutation, StoreError};
@@ -158,7 +158,7 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
     /// number of rows pulled so far after every page, for the progress bar.
     ///
     /// A second call while one runs returns at once: one sync at a time.
-    pub async fn sync(&self, on_progress: impl Fn(usize)) -> Result<SyncReport, EngineError> {
+    pub async fn sync(&self, on_progress: impl FnMut(usize)) -> Result<SyncReport, EngineError> {
         if self.syncing.replace(true) {
             return Ok(SyncReport::default());
         }
@@ -167,7 +167,10 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
         result
     }
 
-    async fn push_then_pull(&self, on_progress: impl Fn(usize)) -> Result<SyncReport, EngineError> {
+    async fn push_then_pull(
+        &self,
+        mut on_progress: impl FnMut(usize),
+    ) -> Result<SyncReport, EngineError> {
         let mut report = SyncReport::default();
         loop {
             let batch = self.replica.borrow().push_batch(PUSH_BATCH);
@@ -238,7 +241,9 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
                 .pull(PullRequest {
                     client_id: self.client_id,
                     cursor,
-                    limit: Some(PULL_LIMIT_DEFAULT),
+                    // The largest page: an initial sync of a big workspace
+                    // spends less on round trips and store transactions.
+                    limit: Some(PULL_LIMIT_MAX),
                 })
                 .await?;
             let last_page = !page.more;
