@@ -25,7 +25,9 @@ async fn seeded_rows(seed_value: u64) -> Vec<PulledRow> {
     assert_eq!(written, TINY.rows());
     let page = pull(&pool, DEFAULT_WORKSPACE, 0, Some(5000))
         .await
-        .expect("pulls");
+        .expect("pulls")
+        .decode()
+        .expect("decodes");
     assert!(!page.more);
     page.rows
 }

@@ -9,7 +9,7 @@
 pub mod auth;
 
 use crate::error::AppError;
-use crate::sync::{Mutation, PullResponse, PushResponse};
+use crate::sync::{Mutation, PullPage, PushResponse};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
@@ -26,11 +26,7 @@ pub async fn push(client_id: Uuid, mutations: Vec<Mutation>) -> Result<PushRespo
 
 /// Sends the rows changed after `cursor`; see `server::pull`.
 #[server(prefix = "/api", endpoint = "sync/pull", input = Json, output = Json)]
-pub async fn pull(
-    client_id: Uuid,
-    cursor: i64,
-    limit: Option<u32>,
-) -> Result<PullResponse, AppError> {
+pub async fn pull(client_id: Uuid, cursor: i64, limit: Option<u32>) -> Result<PullPage, AppError> {
     tracing::debug!(%client_id, cursor, "pull");
     let state = ssr::state()?;
     let user = ssr::signed_in(&state).await?;

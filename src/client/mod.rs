@@ -63,9 +63,12 @@ impl Transport for ServerTransport {
     }
 
     async fn pull(&self, request: PullRequest) -> Result<PullResponse, TransportError> {
-        api::pull(request.client_id, request.cursor, request.limit)
+        let page = api::pull(request.client_id, request.cursor, request.limit)
             .await
-            .map_err(transport_error)
+            .map_err(transport_error)?;
+        page.decode().map_err(|error| {
+            TransportError::Refused(format!("the server sent a malformed page of rows: {error}"))
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::repository::{self as repo, WorkspaceId};
 use super::ServerError;
-use crate::sync::{PullResponse, PULL_LIMIT_DEFAULT, PULL_LIMIT_MAX};
+use crate::sync::{PullPage, PULL_LIMIT_DEFAULT, PULL_LIMIT_MAX};
 use sqlx::SqlitePool;
 
 /// One page of changes after `cursor`, ordered by version.
@@ -15,7 +15,7 @@ pub async fn pull(
     workspace: WorkspaceId,
     cursor: i64,
     limit: Option<u32>,
-) -> Result<PullResponse, ServerError> {
+) -> Result<PullPage, ServerError> {
     if cursor < 0 {
         return Err(ServerError::BadRequest(
             "cursor must not be negative".into(),
@@ -26,7 +26,10 @@ pub async fn pull(
         Some(0) => return Err(ServerError::BadRequest("limit must be at least 1".into())),
         Some(limit) => limit.min(PULL_LIMIT_MAX),
     };
-    let (rows, more) = repo::changed_since(pool, workspace, cursor, limit).await?;
-    let cursor = rows.last().map_or(cursor, |row| row.record.version);
-    Ok(PullResponse { rows, cursor, more })
+    let changes = repo::changed_since(pool, workspace, cursor, limit).await?;
+    Ok(PullPage {
+        rows: changes.rows,
+        cursor: changes.last_version.unwrap_or(cursor),
+        more: changes.more,
+    })
 }

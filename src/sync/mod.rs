@@ -13,8 +13,8 @@ mod store;
 pub use backoff::Backoff;
 pub use engine::{Engine, EngineError, SyncReport, Transport, TransportError, PUSH_BATCH};
 pub use protocol::{
-    FieldConflict, Mutation, MutationResult, MutationStatus, Op, PullRequest, PullResponse,
-    PulledRow, PushRequest, PushResponse, PULL_LIMIT_DEFAULT, PULL_LIMIT_MAX,
+    FieldConflict, Mutation, MutationResult, MutationStatus, Op, PullPage, PullRequest,
+    PullResponse, PulledRow, PushRequest, PushResponse, PULL_LIMIT_DEFAULT, PULL_LIMIT_MAX,
 };
 pub use replica::Replica;
 pub use store::{LocalStore, MemoryStore, PendingMutation, RejectedMutation, Snapshot, StoreError};

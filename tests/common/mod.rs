@@ -76,6 +76,8 @@ impl Transport for InProcess {
         }
         pull::pull(&self.pool, DEFAULT_WORKSPACE, request.cursor, request.limit)
             .await
+            .map_err(|err| TransportError::Refused(err.to_string()))?
+            .decode()
             .map_err(|err| TransportError::Refused(err.to_string()))
     }
 }
