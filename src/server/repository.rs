@@ -344,39 +344,28 @@ pub struct Changes {
 /// Rows of every entity changed after `cursor`, in version order, at most
 /// `limit`, rendered to their wire JSON by SQLite itself.
 ///
-/// The rows of a page can sit in any of the entity tables, so the page's
-/// last version is found first from the version indexes alone (integers,
-/// never rows). Then one statement renders exactly the page: SQLite writes
-/// each row's JSON and gathers them into one array, so a page crosses from
-/// the database as one value instead of thousands of rows of columns, each
-/// decoded into Rust values only to be encoded again.
+/// The rows of a page can sit in any of the entity tables. One statement
+/// finds where the page ends from the version indexes alone; a second
+/// renders exactly the page: SQLite merges the tables' rows in version
+/// order, writes each as JSON and joins them into one array. A page thus
+/// crosses from the database as one value, instead of thousands of rows of
+/// columns each decoded into Rust values only to be encoded again.
 pub async fn changed_since(
     pool: &SqlitePool,
     workspace: WorkspaceId,
     cursor: i64,
     limit: u32,
 ) -> Result<Changes, ServerError> {
-    let page_size = usize::try_from(limit).unwrap_or(usize::MAX);
-    let mut versions = Vec::new();
-    for entity in Entity::ALL {
-        let sql = format!(
-            "SELECT version FROM {} WHERE workspace_id = ? AND version > ? ORDER BY version LIMIT ?",
-            table(entity)
-        );
-        let found: Vec<i64> = sqlx::query_scalar(&sql)
-            .bind(workspace.0.to_string())
-            .bind(cursor)
-            .bind(i64::from(limit) + 1)
-            .fetch_all(pool)
-            .await?;
-        versions.extend(found);
-    }
-    versions.sort_unstable();
-    let more = versions.len() > page_size;
-    versions.truncate(page_size);
-    let Some(&last) = versions.last() else {
+    let (waiting, last): (i64, Option<i64>) = sqlx::query_as(page_end_sql())
+        .bind(workspace.0.to_string())
+        .bind(cursor)
+        .bind(i64::from(limit))
+        .fetch_one(pool)
+        .await?;
+    let Some(last) = last else {
         return Ok(Changes {
-            rows: empty_array()?,
+            rows: RawValue::from_string("[]".to_owned())
+                .map_err(|err| ServerError::Corrupt(err.to_string()))?,
             last_version: None,
             more: false,
         });
@@ -391,20 +380,40 @@ pub async fn changed_since(
         rows: RawValue::from_string(page)
             .map_err(|err| ServerError::Corrupt(format!("a page of rows: {err}")))?,
         last_version: Some(last),
-        more,
+        more: waiting > i64::from(limit),
     })
 }
 
-fn empty_array() -> Result<Box<RawValue>, ServerError> {
-    RawValue::from_string("[]".to_owned()).map_err(|err| ServerError::Corrupt(err.to_string()))
+/// How many rows wait after the cursor (counting to one past a page) and
+/// the version the page ends at. Parameters: workspace, cursor, page size.
+fn page_end_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let versions: Vec<String> = Entity::ALL
+            .iter()
+            .map(|&entity| {
+                format!(
+                    "SELECT * FROM (SELECT version FROM {} \
+                     WHERE workspace_id = ?1 AND version > ?2 ORDER BY version LIMIT ?3 + 1)",
+                    table(entity)
+                )
+            })
+            .collect();
+        format!(
+            "WITH waiting AS MATERIALIZED ({} ORDER BY version LIMIT ?3 + 1) \
+             SELECT (SELECT count(*) FROM waiting), \
+             (SELECT max(version) FROM (SELECT version FROM waiting LIMIT ?3))",
+            versions.join(" UNION ALL ")
+        )
+    })
 }
 
-/// The statement that renders a page (parameters: workspace, after version,
-/// through version), built once from the schema.
+/// The statement that renders a page. Parameters: workspace, cursor, and
+/// the version the page ends at.
 fn page_sql() -> &'static str {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SQL.get_or_init(|| {
-        let tables: Vec<String> = Entity::ALL
+        let rows: Vec<String> = Entity::ALL
             .iter()
             .map(|&entity| {
                 format!(
@@ -415,10 +424,10 @@ fn page_sql() -> &'static str {
                 )
             })
             .collect();
-        // `json(row)`: the JSON type of a value does not survive a subquery.
+        // Each row is JSON text already: joining them needs no parsing.
         format!(
-            "SELECT json_group_array(json(row) ORDER BY version) FROM ({})",
-            tables.join(" UNION ALL ")
+            "SELECT '[' || group_concat(row, ',') || ']' FROM ({} ORDER BY version)",
+            rows.join(" UNION ALL ")
         )
     })
 }
