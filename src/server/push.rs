@@ -1,7 +1,7 @@
 //! Applying pushed mutations: idempotent, in order, all or nothing per push.
 
 use super::merge::merge;
-use super::repository::{self as repo, StoredRecord, WorkspaceId};
+use super::repository::{self as repo, StoredRecord, Versions, WorkspaceId};
 use super::ServerError;
 use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
@@ -40,8 +40,10 @@ pub async fn push(
     // other instead of failing to upgrade a read lock.
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let processed = repo::last_mutation_id(&mut tx, workspace, client_id).await?;
+    let mut versions = Versions::read(&mut tx, workspace).await?;
     let now = Utc::now();
     let mut results = Vec::with_capacity(mutations.len());
+    let mut answered = 0;
     let mut last_mutation_id = processed;
     for mutation in mutations {
         if mutation.id <= processed {
@@ -55,23 +57,35 @@ pub async fn push(
                     ),
                 )
             }));
+            answered += 1;
             continue;
         }
-        sqlx::query("SAVEPOINT mutation").execute(&mut *tx).await?;
-        let result = apply(&mut tx, workspace, client_id, mutation, now).await?;
-        if result.status == MutationStatus::Rejected {
-            sqlx::query("ROLLBACK TO mutation")
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query("RELEASE mutation").execute(&mut *tx).await?;
-        repo::record_result(&mut tx, workspace, client_id, &result).await?;
+        let result = if mutation.op == Op::Convert {
+            // Only a conversion can be refused after it wrote (its customer,
+            // then a contact it cannot use); upserts and deletes decide
+            // before their first write, so they need no savepoint.
+            sqlx::query("SAVEPOINT mutation").execute(&mut *tx).await?;
+            let mark = versions.mark();
+            let result = apply(&mut tx, workspace, &mut versions, client_id, mutation, now).await?;
+            if result.status == MutationStatus::Rejected {
+                sqlx::query("ROLLBACK TO mutation")
+                    .execute(&mut *tx)
+                    .await?;
+                versions.rewind(mark);
+            }
+            sqlx::query("RELEASE mutation").execute(&mut *tx).await?;
+            result
+        } else {
+            apply(&mut tx, workspace, &mut versions, client_id, mutation, now).await?
+        };
         last_mutation_id = mutation.id;
         results.push(result);
     }
+    repo::record_results(&mut tx, workspace, client_id, &results[answered..]).await?;
     if last_mutation_id > processed {
         repo::record_last_mutation(&mut tx, workspace, client_id, last_mutation_id, now).await?;
     }
+    versions.store(&mut tx).await?;
     tx.commit().await?;
     Ok(PushResponse {
         last_mutation_id,
@@ -126,15 +140,16 @@ fn check_batch(mutations: &[Mutation]) -> Result<(), ServerError> {
 async fn apply(
     tx: &mut SqliteConnection,
     workspace: WorkspaceId,
+    versions: &mut Versions,
     client_id: Uuid,
     mutation: &Mutation,
     now: DateTime<Utc>,
 ) -> Result<MutationResult, ServerError> {
     let existing = repo::find(tx, workspace, mutation.entity, mutation.record_id).await?;
     match mutation.op {
-        Op::Upsert => upsert(tx, workspace, client_id, mutation, existing, now).await,
-        Op::Delete => delete(tx, workspace, mutation, existing, now).await,
-        Op::Convert => convert(tx, workspace, mutation, existing, now).await,
+        Op::Upsert => upsert(tx, workspace, versions, client_id, mutation, existing, now).await,
+        Op::Delete => delete(tx, workspace, versions, mutation, existing, now).await,
+        Op::Convert => convert(tx, workspace, versions, mutation, existing, now).await,
     }
 }
 
@@ -151,6 +166,7 @@ fn not_found(mutation: &Mutation) -> MutationResult {
 async fn upsert(
     tx: &mut SqliteConnection,
     workspace: WorkspaceId,
+    versions: &mut Versions,
     client_id: Uuid,
     mutation: &Mutation,
     existing: Option<StoredRecord>,
@@ -200,7 +216,7 @@ async fn upsert(
             Vec::new(),
         ));
     }
-    let version = repo::next_version(tx, workspace).await?;
+    let version = versions.next();
     stored.record.version = version;
     stored.record.updated_at = now;
     for field in &merged.changed {
@@ -208,12 +224,12 @@ async fn upsert(
     }
     repo::save(tx, workspace, mutation.entity, &stored).await?;
     for conflict in &merged.conflicts {
-        keep_overwritten_value(tx, workspace, mutation, client_id, conflict, now).await?;
+        keep_overwritten_value(tx, workspace, versions, mutation, client_id, conflict, now).await?;
     }
     let mut touched: Vec<Uuid> = previous_customer.into_iter().chain(customer).collect();
     touched.dedup();
     for customer in touched {
-        restore_default_contact(tx, workspace, customer, now).await?;
+        restore_default_contact(tx, workspace, versions, customer, now).await?;
     }
     Ok(MutationResult::applied(
         mutation.id,
@@ -225,6 +241,7 @@ async fn upsert(
 async fn delete(
     tx: &mut SqliteConnection,
     workspace: WorkspaceId,
+    versions: &mut Versions,
     mutation: &Mutation,
     existing: Option<StoredRecord>,
     now: DateTime<Utc>,
@@ -248,13 +265,13 @@ async fn delete(
             ),
         ));
     }
-    let version = tombstone(tx, workspace, mutation.entity, &mut stored, now).await?;
+    let version = tombstone(tx, workspace, versions, mutation.entity, &mut stored, now).await?;
     for (entity, mut child) in cascade(tx, workspace, mutation.entity, mutation.record_id).await? {
-        tombstone(tx, workspace, entity, &mut child, now).await?;
+        tombstone(tx, workspace, versions, entity, &mut child, now).await?;
     }
     if mutation.entity == Entity::Contact {
         if let Some(customer) = stored.record.reference("customer_id") {
-            restore_default_contact(tx, workspace, customer, now).await?;
+            restore_default_contact(tx, workspace, versions, customer, now).await?;
         }
     }
     Ok(MutationResult::applied(mutation.id, version, Vec::new()))
@@ -332,6 +349,7 @@ async fn cascade(
 async fn convert(
     tx: &mut SqliteConnection,
     workspace: WorkspaceId,
+    versions: &mut Versions,
     mutation: &Mutation,
     existing: Option<StoredRecord>,
     now: DateTime<Utc>,
@@ -369,6 +387,7 @@ async fn convert(
             create(
                 tx,
                 workspace,
+                versions,
                 Entity::Customer,
                 request.customer_id,
                 &fields,
@@ -397,12 +416,21 @@ async fn convert(
                         "The lead names no person to make a contact of",
                     );
                 };
-                create(tx, workspace, Entity::Contact, contact_id, &fields, now).await?;
-                restore_default_contact(tx, workspace, request.customer_id, now).await?;
+                create(
+                    tx,
+                    workspace,
+                    versions,
+                    Entity::Contact,
+                    contact_id,
+                    &fields,
+                    now,
+                )
+                .await?;
+                restore_default_contact(tx, workspace, versions, request.customer_id, now).await?;
             }
         }
     }
-    let version = repo::next_version(tx, workspace).await?;
+    let version = versions.next();
     let patch = converted_lead(request.customer_id);
     lead.record.apply_patch(&patch);
     lead.record.version = version;
@@ -418,12 +446,13 @@ async fn convert(
 async fn create(
     tx: &mut SqliteConnection,
     workspace: WorkspaceId,
+    versions: &mut Versions,
     entity: Entity,
     id: Uuid,
     fields: &serde_json::Map<String, Value>,
     now: DateTime<Utc>,
 ) -> Result<(), ServerError> {
-    let version = repo::next_version(tx, workspace).await?;
+    let version = versions.next();
     let mut record = Record::new_local(id, now);
     record.apply_patch(fields);
     record.version = version;
@@ -498,12 +527,13 @@ fn is_new_record(stored: &StoredRecord) -> bool {
 async fn keep_overwritten_value(
     tx: &mut SqliteConnection,
     workspace: WorkspaceId,
+    versions: &mut Versions,
     mutation: &Mutation,
     client_id: Uuid,
     conflict: &FieldConflict,
     now: DateTime<Utc>,
 ) -> Result<(), ServerError> {
-    let version = repo::next_version(tx, workspace).await?;
+    let version = versions.next();
     let mut record = Record::new_local(Uuid::now_v7(), now);
     record.version = version;
     for (field, value) in [
@@ -540,11 +570,12 @@ async fn keep_overwritten_value(
 async fn tombstone(
     tx: &mut SqliteConnection,
     workspace: WorkspaceId,
+    versions: &mut Versions,
     entity: Entity,
     stored: &mut StoredRecord,
     now: DateTime<Utc>,
 ) -> Result<i64, ServerError> {
-    let version = repo::next_version(tx, workspace).await?;
+    let version = versions.next();
     stored.record.deleted = true;
     stored.record.version = version;
     stored.record.updated_at = now;
@@ -558,6 +589,7 @@ async fn tombstone(
 async fn restore_default_contact(
     tx: &mut SqliteConnection,
     workspace: WorkspaceId,
+    versions: &mut Versions,
     customer: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), ServerError> {
@@ -582,7 +614,7 @@ async fn restore_default_contact(
         if contact.record.flag("is_default") == should_be_default {
             continue;
         }
-        let version = repo::next_version(tx, workspace).await?;
+        let version = versions.next();
         contact
             .record
             .fields

@@ -190,19 +190,61 @@ pub async fn live_referencing(
     Ok(found)
 }
 
-/// Takes the workspace's next change number. Called inside the write
-/// transaction, so versions become visible in the order they were taken.
-pub async fn next_version(
-    conn: &mut SqliteConnection,
+/// Change numbers for one write transaction, handed out without a
+/// statement each. The transaction holds SQLite's write lock from its first
+/// statement (`BEGIN IMMEDIATE`), so no other writer can take numbers until
+/// it ends; [`Versions::store`] writes the counter back before the commit,
+/// and a rollback discards both the numbers and the writes that used them.
+pub struct Versions {
     workspace: WorkspaceId,
-) -> Result<i64, ServerError> {
-    let version: i64 = sqlx::query_scalar(
-        "UPDATE workspaces SET change_counter = change_counter + 1 WHERE id = ? RETURNING change_counter",
-    )
-    .bind(workspace.0.to_string())
-    .fetch_one(conn)
-    .await?;
-    Ok(version)
+    read: i64,
+    last: i64,
+}
+
+impl Versions {
+    /// Reads the workspace's counter inside the write transaction.
+    pub async fn read(
+        conn: &mut SqliteConnection,
+        workspace: WorkspaceId,
+    ) -> Result<Self, ServerError> {
+        let last: i64 = sqlx::query_scalar("SELECT change_counter FROM workspaces WHERE id = ?")
+            .bind(workspace.0.to_string())
+            .fetch_one(conn)
+            .await?;
+        Ok(Self {
+            workspace,
+            read: last,
+            last,
+        })
+    }
+
+    /// The next change number.
+    pub fn next(&mut self) -> i64 {
+        self.last += 1;
+        self.last
+    }
+
+    /// Where the numbers stand, to go back to when a savepoint rolls back.
+    pub fn mark(&self) -> i64 {
+        self.last
+    }
+
+    /// Gives back the numbers taken since `mark`, whose writes were rolled back.
+    pub fn rewind(&mut self, mark: i64) {
+        self.last = mark;
+    }
+
+    /// Writes the counter back; must run before the transaction commits.
+    pub async fn store(self, conn: &mut SqliteConnection) -> Result<(), ServerError> {
+        if self.last != self.read {
+            sqlx::query("UPDATE workspaces SET change_counter = ? WHERE id = ?")
+                .bind(self.last)
+                .bind(self.workspace.0.to_string())
+                .execute(conn)
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 /// Takes `count` change numbers at once for a bulk write; returns the last
@@ -260,22 +302,34 @@ pub async fn stored_result(
     .transpose()
 }
 
-/// Keeps the answer given to a mutation, in the same transaction as its
-/// effect, so a retried push gets the same answer and a crash keeps both
-/// or neither.
-pub async fn record_result(
+/// Keeps the answers given to a push's mutations, in the same transaction
+/// as their effects, so a retried push gets the same answers and a crash
+/// keeps both or neither. Written a few hundred to a statement.
+pub async fn record_results(
     conn: &mut SqliteConnection,
     workspace: WorkspaceId,
     client_id: Uuid,
-    result: &MutationResult,
+    results: &[MutationResult],
 ) -> Result<(), ServerError> {
-    sqlx::query("INSERT INTO mutation_results (workspace_id, client_id, mutation_id, result) VALUES (?, ?, ?, ?)")
-        .bind(workspace.0.to_string())
-        .bind(client_id.to_string())
-        .bind(to_sql_id(result.id)?)
-        .bind(serde_json::to_string(result).map_err(|err| ServerError::Corrupt(err.to_string()))?)
-        .execute(conn)
-        .await?;
+    // Four parameters a row; SQLite allows 32,766 a statement.
+    for chunk in results.chunks(250) {
+        let sql = format!(
+            "INSERT INTO mutation_results (workspace_id, client_id, mutation_id, result) VALUES {}",
+            vec!["(?, ?, ?, ?)"; chunk.len()].join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for result in chunk {
+            query = query
+                .bind(workspace.0.to_string())
+                .bind(client_id.to_string())
+                .bind(to_sql_id(result.id)?)
+                .bind(
+                    serde_json::to_string(result)
+                        .map_err(|err| ServerError::Corrupt(err.to_string()))?,
+                );
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
