@@ -3,10 +3,10 @@
 
 mod common;
 
-use clientele::domain::{Contact, Customer, Entity, RecordKey};
+use clientele::domain::{Contact, Customer, Entity, Record, RecordKey};
 use clientele::server::repository::{conflicts_of, find};
 use clientele::server::DEFAULT_WORKSPACE;
-use clientele::sync::{EngineError, FieldConflict};
+use clientele::sync::{Engine, EngineError, FieldConflict, MemoryStore};
 use common::{database, device, fields, reload, Network, TestEngine};
 use serde_json::json;
 use uuid::Uuid;
@@ -324,6 +324,58 @@ async fn a_contact_moved_to_another_customer_leaves_each_with_one_default() {
             "Ada is listed under Globex"
         );
     }
+}
+
+/// Every record of every entity a device shows, in a comparable order.
+fn whole_view(engine: &TestEngine) -> Vec<(Entity, Record)> {
+    let mut all: Vec<(Entity, Record)> = engine.read(|replica| {
+        Entity::ALL
+            .into_iter()
+            .flat_map(|entity| replica.records(entity).map(move |r| (entity, r.clone())))
+            .collect()
+    });
+    all.sort_by_key(|(entity, record)| (*entity, record.id));
+    all
+}
+
+#[tokio::test]
+async fn a_device_opened_customers_first_shows_them_then_everything_as_a_full_open() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let acme = add_customer(&alice, "Acme").await;
+    let ada = add_contact(&alice, acme, "Ada").await;
+    sync(&alice).await;
+    // Changes still pending on top of stored rows.
+    let bea = add_contact(&alice, acme, "Bea").await;
+    alice
+        .upsert(Entity::Contact, bea, &fields(json!({"is_default": true})))
+        .await
+        .expect("mark default");
+    alice
+        .upsert(Entity::Contact, ada, &fields(json!({"job_title": "CEO"})))
+        .await
+        .expect("edit");
+    let client_id = alice.client_id();
+    let snapshot = alice.store().snapshot();
+    let full = reload(alice, &pool).await;
+
+    let staged = Engine::open_with(
+        MemoryStore::from(snapshot),
+        common::InProcess::new(&pool),
+        client_id,
+        &[Entity::Customer],
+    )
+    .await
+    .expect("opens");
+    assert_eq!(
+        customer(&staged, acme).map(|c| c.name),
+        Some("Acme".into()),
+        "the customers show at once"
+    );
+    staged.load_rest().await.expect("reads the rest");
+    assert_eq!(whole_view(&staged), whole_view(&full));
+    assert_eq!(default_name(&staged, acme), ["Bea"]);
+    assert_eq!(contacts(&staged, acme).len(), 2);
 }
 
 #[tokio::test]

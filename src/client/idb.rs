@@ -20,6 +20,7 @@
 //! - `meta`: `"cursor"` and `"next_mutation_id"` → the number, and
 //!   `"client_id"` → the sync client id, all as JSON too
 
+use crate::domain::Entity;
 use crate::sync::{
     LocalStore, Mutation, PendingMutation, PulledRow, RejectedMutation, Snapshot, StoreError,
 };
@@ -132,13 +133,22 @@ impl IndexedDbStore {
 }
 
 impl LocalStore for IndexedDbStore {
-    async fn load(&self) -> Result<Snapshot, StoreError> {
+    async fn load(&self, entities: &[Entity]) -> Result<Snapshot, StoreError> {
         let tx = self.transaction(&ALL_STORES, TransactionMode::Readonly)?;
-        // All five reads go out at once; only then is each awaited.
-        let (rows, outbox, rejected, cursor, next_mutation_id) = {
+        let (row_reads, outbox, rejected, cursor, next_mutation_id) = {
             let meta = object_store(&tx, META)?;
+            let records = object_store(&tx, RECORDS)?;
+            // Keys are "entity/id": one entity's rows are one key range.
+            let row_reads = if Entity::ALL.iter().all(|entity| entities.contains(entity)) {
+                vec![read_all(&records, RECORDS)?]
+            } else {
+                entities
+                    .iter()
+                    .map(|entity| read_entity(&records, *entity))
+                    .collect::<Result<Vec<_>, _>>()?
+            };
             (
-                read_all(&object_store(&tx, RECORDS)?, RECORDS)?,
+                row_reads,
                 read_all(&object_store(&tx, OUTBOX)?, OUTBOX)?,
                 read_all(&object_store(&tx, REJECTED)?, REJECTED)?,
                 meta.get::<String, _, _>(CURSOR)
@@ -149,7 +159,11 @@ impl LocalStore for IndexedDbStore {
                     .map_err(failed("reading the mutation counter"))?,
             )
         };
-        let rows = rows.await.map_err(failed("reading records"))?;
+        let mut rows = Vec::new();
+        for read in row_reads {
+            let read = read.await.map_err(failed("reading records"))?;
+            rows.extend(parse_all::<PulledRow>(RECORDS, read)?);
+        }
         let outbox = outbox.await.map_err(failed("reading the outbox"))?;
         let rejected = rejected
             .await
@@ -167,7 +181,7 @@ impl LocalStore for IndexedDbStore {
         let mut rejected: Vec<RejectedMutation> = parse_all(REJECTED, rejected)?;
         rejected.sort_by_key(|refused| refused.mutation.id);
         Ok(Snapshot {
-            rows: parse_all(RECORDS, rows)?,
+            rows,
             outbox,
             rejected,
             cursor: parse_meta(CURSOR, cursor)?,
@@ -332,6 +346,20 @@ fn read_all(
         .get_all::<String>()
         .build()
         .map_err(failed(format_args!("reading {name}")))
+}
+
+/// The rows of one entity, whose keys all lie between "entity/" and
+/// "entity0" ('0' follows '/').
+fn read_entity(
+    records: &ObjectStore<'_>,
+    entity: Entity,
+) -> Result<GetAllPrimitiveRequest<String>, StoreError> {
+    let range = KeyRange::Bound(format!("{entity}/"), false, format!("{entity}0"), true);
+    records
+        .get_all::<String>()
+        .with_query::<String, _>(range)
+        .build()
+        .map_err(failed(format_args!("reading {entity} records")))
 }
 
 fn parse_all<T: DeserializeOwned>(

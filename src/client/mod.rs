@@ -9,7 +9,7 @@ mod tabs;
 pub use tabs::{broadcast, TabMessage, Tabs};
 
 use crate::api;
-use crate::domain::Account;
+use crate::domain::{Account, Entity};
 use crate::error::AppError;
 use crate::sync::{
     Backoff, Engine, EngineError, PullRequest, PullResponse, PushRequest, PushResponse, SyncReport,
@@ -103,6 +103,13 @@ pub fn start(crm: Crm) {
                 }));
                 let (wake, woken) = unbounded();
                 crm.attach(Rc::clone(&engine), wake, Rc::clone(&tabs));
+                // The customers are on screen; now the rest, then sync.
+                if let Err(error) = engine.load_rest().await {
+                    crm.status
+                        .update(|status| status.error = Some(user_message(&error)));
+                    return;
+                }
+                crm.fully_loaded();
                 sync_loop(crm, engine, tabs, woken).await;
             }
             Err(error) => crm
@@ -202,7 +209,8 @@ async fn open_engine() -> Result<BrowserEngine, EngineError> {
     let client_id = store.client_id(Uuid::now_v7()).await?;
     // A readable copy; the store's is the one that counts.
     let _ = LocalStorage::set(CLIENT_ID_KEY, client_id);
-    Engine::open(store, ServerTransport, client_id).await
+    // Customers first: the list is the first screen.
+    Engine::open_with(store, ServerTransport, client_id, &[Entity::Customer]).await
 }
 
 /// Whether the server rendered this document for the current URL; `false`

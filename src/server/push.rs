@@ -216,7 +216,7 @@ async fn upsert(
             Vec::new(),
         ));
     }
-    let version = versions.next();
+    let version = versions.take();
     stored.record.version = version;
     stored.record.updated_at = now;
     for field in &merged.changed {
@@ -430,7 +430,7 @@ async fn convert(
             }
         }
     }
-    let version = versions.next();
+    let version = versions.take();
     let patch = converted_lead(request.customer_id);
     lead.record.apply_patch(&patch);
     lead.record.version = version;
@@ -452,7 +452,7 @@ async fn create(
     fields: &serde_json::Map<String, Value>,
     now: DateTime<Utc>,
 ) -> Result<(), ServerError> {
-    let version = versions.next();
+    let version = versions.take();
     let mut record = Record::new_local(id, now);
     record.apply_patch(fields);
     record.version = version;
@@ -533,7 +533,7 @@ async fn keep_overwritten_value(
     conflict: &FieldConflict,
     now: DateTime<Utc>,
 ) -> Result<(), ServerError> {
-    let version = versions.next();
+    let version = versions.take();
     let mut record = Record::new_local(Uuid::now_v7(), now);
     record.version = version;
     for (field, value) in [
@@ -575,7 +575,7 @@ async fn tombstone(
     stored: &mut StoredRecord,
     now: DateTime<Utc>,
 ) -> Result<i64, ServerError> {
-    let version = versions.next();
+    let version = versions.take();
     stored.record.deleted = true;
     stored.record.version = version;
     stored.record.updated_at = now;
@@ -614,7 +614,7 @@ async fn restore_default_contact(
         if contact.record.flag("is_default") == should_be_default {
             continue;
         }
-        let version = versions.next();
+        let version = versions.take();
         contact
             .record
             .fields

@@ -218,8 +218,8 @@ impl Versions {
         })
     }
 
-    /// The next change number.
-    pub fn next(&mut self) -> i64 {
+    /// Takes the next change number.
+    pub fn take(&mut self) -> i64 {
         self.last += 1;
         self.last
     }

@@ -68,20 +68,52 @@ pub struct Engine<S, T> {
     transport: T,
     client_id: Uuid,
     replica: RefCell<Replica>,
+    /// The entities whose stored rows are in the replica.
+    loaded: RefCell<Vec<Entity>>,
     syncing: Cell<bool>,
 }
 
 impl<S: LocalStore, T: Transport> Engine<S, T> {
     /// Loads the device's state; works offline.
     pub async fn open(store: S, transport: T, client_id: Uuid) -> Result<Self, EngineError> {
-        let snapshot = store.load().await?;
+        let engine = Self::open_with(store, transport, client_id, &Entity::ALL).await?;
+        Ok(engine)
+    }
+
+    /// Loads the device's state with the rows of `first` only, so a first
+    /// screen that lists them shows without waiting for a whole workspace;
+    /// [`Engine::load_rest`] reads the other rows. Works offline.
+    pub async fn open_with(
+        store: S,
+        transport: T,
+        client_id: Uuid,
+        first: &[Entity],
+    ) -> Result<Self, EngineError> {
+        let snapshot = store.load(first).await?;
         Ok(Self {
             store,
             transport,
             client_id,
             replica: RefCell::new(Replica::from_snapshot(snapshot)),
+            loaded: RefCell::new(first.to_vec()),
             syncing: Cell::new(false),
         })
+    }
+
+    /// Reads the rows [`Engine::open_with`] left out. Run it before the
+    /// first sync: the view is complete, and so are the rules it checks.
+    pub async fn load_rest(&self) -> Result<(), EngineError> {
+        let rest: Vec<Entity> = Entity::ALL
+            .into_iter()
+            .filter(|entity| !self.loaded.borrow().contains(entity))
+            .collect();
+        if rest.is_empty() {
+            return Ok(());
+        }
+        let snapshot = self.store.load(&rest).await?;
+        self.replica.borrow_mut().loaded(snapshot.rows);
+        self.loaded.borrow_mut().extend(rest);
+        Ok(())
     }
 
     /// Reads the current view. The borrow ends with the closure, so it can
@@ -142,8 +174,9 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
 
     /// Re-reads everything from the store, after another tab changed it.
     pub async fn reload(&self) -> Result<(), EngineError> {
-        let snapshot = self.store.load().await?;
+        let snapshot = self.store.load(&Entity::ALL).await?;
         *self.replica.borrow_mut() = Replica::from_snapshot(snapshot);
+        *self.loaded.borrow_mut() = Entity::ALL.to_vec();
         Ok(())
     }
 

@@ -152,6 +152,14 @@ impl Replica {
         self.view.get(key).filter(|record| !record.deleted)
     }
 
+    /// A customer's live default contact; `None` when it has no contacts.
+    /// Reads that customer's contacts only, so a list can ask per row.
+    pub fn default_contact(&self, customer: Uuid) -> Option<&Record> {
+        self.view
+            .contacts_of(customer)
+            .find(|contact| !contact.deleted && contact.flag("is_default"))
+    }
+
     /// A record as last known, even if deleted: what a restore starts from.
     pub fn last_known(&self, key: RecordKey) -> Option<&Record> {
         self.view.get(key)
@@ -352,6 +360,25 @@ impl Replica {
                 }
                 !forget
             });
+        }
+        self.recompute(keys);
+    }
+
+    /// Rows read from the store after opening (see `Engine::open_with`):
+    /// taken where this device holds no newer copy, shown with pending
+    /// edits on top.
+    pub fn loaded(&mut self, rows: Vec<PulledRow>) {
+        let mut keys: Vec<RecordKey> = Vec::with_capacity(rows.len());
+        for row in rows {
+            let key = RecordKey::new(row.entity, row.record.id);
+            let newer_here = self
+                .confirmed
+                .get(&key)
+                .is_some_and(|held| held.version >= row.record.version);
+            if !newer_here {
+                keys.push(key);
+                self.confirmed.insert(key, row.record);
+            }
         }
         self.recompute(keys);
     }

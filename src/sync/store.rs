@@ -1,7 +1,7 @@
 //! The engine's door to local storage, and an in-memory store behind it.
 
 use super::protocol::{Mutation, PulledRow};
-use crate::domain::FieldError;
+use crate::domain::{Entity, FieldError};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 
@@ -48,7 +48,10 @@ pub struct StoreError(pub String);
 /// Futures are not `Send`: the browser's storage lives on one thread.
 #[allow(async_fn_in_trait)]
 pub trait LocalStore {
-    async fn load(&self) -> Result<Snapshot, StoreError>;
+    /// Everything kept, with the rows of these entities only: the engine
+    /// opens with the customers the first screen lists and reads the rest
+    /// after it is drawn.
+    async fn load(&self, entities: &[Entity]) -> Result<Snapshot, StoreError>;
     /// Queues a new local mutation under the next free id and returns that id.
     ///
     /// The counter lives in the store, so tabs sharing one store never hand
@@ -88,8 +91,10 @@ impl MemoryStore {
 }
 
 impl LocalStore for MemoryStore {
-    async fn load(&self) -> Result<Snapshot, StoreError> {
-        Ok(self.snapshot())
+    async fn load(&self, entities: &[Entity]) -> Result<Snapshot, StoreError> {
+        let mut snapshot = self.snapshot();
+        snapshot.rows.retain(|row| entities.contains(&row.entity));
+        Ok(snapshot)
     }
 
     async fn enqueue(&self, mutation: &Mutation) -> Result<u64, StoreError> {
@@ -167,8 +172,8 @@ impl From<Snapshot> for MemoryStore {
 
 /// Tabs of one browser share one store; in tests, engines share an `Rc`.
 impl<S: LocalStore> LocalStore for std::rc::Rc<S> {
-    async fn load(&self) -> Result<Snapshot, StoreError> {
-        S::load(self).await
+    async fn load(&self, entities: &[Entity]) -> Result<Snapshot, StoreError> {
+        S::load(self, entities).await
     }
 
     async fn enqueue(&self, mutation: &Mutation) -> Result<u64, StoreError> {

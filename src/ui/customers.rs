@@ -73,7 +73,6 @@ pub fn CustomerListPage() -> impl IntoView {
         }
     };
     let customers = Memo::new(move |_| crm.customers());
-    let default_contacts = Memo::new(move |_| crm.default_contact_names());
     let counts = Memo::new(move |_| customers.with(|all| StatusCount::tally(all)));
     let shown = Memo::new(move |_| {
         filter.with(|filter| {
@@ -86,7 +85,7 @@ pub fn CustomerListPage() -> impl IntoView {
             })
         })
     });
-    let loaded = move || crm.status.get().loaded;
+    let loaded = move || crm.status.with(|status| status.customers_loaded);
 
     // Only the rows in view are drawn; spacer rows stand in for the rest,
     // so 50,000 customers scroll like 50. The view is measured on scroll,
@@ -219,13 +218,14 @@ pub fn CustomerListPage() -> impl IntoView {
                                 <td colspan="5" style:height=move || pixels(drawn.get().start, row_height.get())></td>
                             </tr>
                             {move || {
-                                let defaults = default_contacts.get();
                                 let drawn = drawn.get();
                                 let (start, rows) = shown.with(|shown| {
                                     let end = drawn.end.min(shown.len());
                                     let start = drawn.start.min(end);
                                     (start, shown[start..end].to_vec())
                                 });
+                                let ids: Vec<Uuid> = rows.iter().map(|customer| customer.id).collect();
+                                let defaults = crm.default_contact_names(&ids);
                                 rows.into_iter()
                                     .enumerate()
                                     .map(|(offset, customer)| {

@@ -17,6 +17,9 @@ use uuid::Uuid;
 pub struct SyncStatus {
     /// The local store has been read; before that the lists are not known.
     pub loaded: bool,
+    /// The customers have been read: the customer list, the first screen,
+    /// shows while the rest of a large store is still being read.
+    pub customers_loaded: bool,
     pub online: bool,
     pub syncing: bool,
     /// Rows received so far by the running sync, for the progress display.
@@ -276,15 +279,19 @@ impl Crm {
         contacts
     }
 
-    /// Each customer's default contact name, for the list.
-    pub fn default_contact_names(&self) -> HashMap<Uuid, String> {
+    /// The default contact's name of each of these customers that has
+    /// contacts: the list asks for the rows it draws, never for all.
+    pub fn default_contact_names(&self, customers: &[Uuid]) -> HashMap<Uuid, String> {
+        // Until the contacts are read, a name would be a guess.
+        if !self.status.with_untracked(|status| status.loaded) {
+            return HashMap::new();
+        }
         self.read(HashMap::new(), |replica| {
-            replica
-                .records(Entity::Contact)
-                .filter(|record| record.flag("is_default"))
-                .filter_map(|record| {
-                    let contact = Contact::from_record(record);
-                    Some((contact.customer_id?, contact.full_name()))
+            customers
+                .iter()
+                .filter_map(|&customer| {
+                    let contact = Contact::from_record(replica.default_contact(customer)?);
+                    Some((customer, contact.full_name()))
                 })
                 .collect()
         })
@@ -439,6 +446,12 @@ impl Crm {
         self.engine.set_value(Some(engine));
         self.wake.set_value(Some(wake));
         self.tabs.set_value(Some(tabs));
+        self.status.update(|status| status.customers_loaded = true);
+        self.changed();
+    }
+
+    /// Every stored row is in memory now (see `Engine::load_rest`).
+    pub fn fully_loaded(&self) {
         self.status.update(|status| status.loaded = true);
         self.changed();
     }
