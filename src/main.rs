@@ -6,6 +6,12 @@ use leptos::prelude::get_configuration;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc returns freed memory to the system where glibc's per-thread
+/// arenas kept every multi-megabyte pull page and password hash they had
+/// held, which put a server serving a large workspace above 100 MB.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()

@@ -35,6 +35,18 @@ pub async fn pull(client_id: Uuid, cursor: i64, limit: Option<u32>) -> Result<Pu
         .map_err(ssr::respond)
 }
 
+/// The workspace's latest change number: how far a pull from a cursor has
+/// to go, which the initial sync's progress bar measures against. Not part
+/// of the push/pull contract; a client that never asks loses nothing.
+#[server(prefix = "/api", endpoint = "sync/head", input = Json, output = Json)]
+pub async fn sync_head() -> Result<i64, AppError> {
+    let state = ssr::state()?;
+    let user = ssr::signed_in(&state).await?;
+    crate::server::repository::head_version(&state.pool, user.workspace())
+        .await
+        .map_err(ssr::respond)
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::error::AppError;

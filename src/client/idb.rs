@@ -29,7 +29,9 @@ use indexed_db_futures::future::GetAllPrimitiveRequest;
 use indexed_db_futures::object_store::ObjectStore;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::primitive::TryToJs;
-use indexed_db_futures::transaction::{Transaction, TransactionMode};
+use indexed_db_futures::transaction::{
+    Transaction, TransactionDurability, TransactionMode, TransactionOptions,
+};
 use indexed_db_futures::KeyRange;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -251,7 +253,19 @@ impl LocalStore for IndexedDbStore {
         cursor: i64,
         forget_through: Option<u64>,
     ) -> Result<(), StoreError> {
-        let tx = self.transaction(&[RECORDS, META, OUTBOX], TransactionMode::Readwrite)?;
+        // Relaxed: pulled rows can always be pulled again, and the cursor
+        // commits with them, so the most an OS crash can cost is a re-pull.
+        // Not waiting for the disk to confirm each page is most of what an
+        // initial sync of a large workspace would otherwise wait for.
+        let tx = self
+            .db
+            .transaction([RECORDS, META, OUTBOX])
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(
+                TransactionOptions::new().with_durability(TransactionDurability::Relaxed),
+            )
+            .build()
+            .map_err(failed("starting a transaction for pulled rows"))?;
         {
             let records = object_store(&tx, RECORDS)?;
             for row in rows {

@@ -11,6 +11,7 @@ pub use tabs::{broadcast, TabMessage, Tabs};
 use crate::api;
 use crate::domain::{Account, Entity};
 use crate::error::AppError;
+use crate::sync::Replica;
 use crate::sync::{
     Backoff, Engine, EngineError, PullRequest, PullResponse, PushRequest, PushResponse, SyncReport,
     Transport, TransportError,
@@ -269,14 +270,41 @@ async fn sync_loop(
         let mut wait_ms = POLL_INTERVAL_MS;
         let mut signed_out = false;
         if navigator_online() && tabs.hold_sync_lease() {
+            let from = engine.read(Replica::cursor);
+            // A first sync fetches everything: worth a bar from its start.
+            let head = if from == 0 {
+                api::sync_head().await.ok()
+            } else {
+                None
+            };
             crm.status.update(|status| {
                 status.syncing = true;
                 status.pulled = 0;
+                status.pull_from = from;
+                status.pull_at = from;
+                status.pull_head = head;
             });
+            let mut head_asked = head.is_some();
             let mut last_shown: Option<f64> = None;
             let result = engine
-                .sync(|pulled| {
-                    crm.status.update(|status| status.pulled = pulled);
+                .sync(|progress| {
+                    crm.status.update(|status| {
+                        status.pulled = progress.rows;
+                        status.pull_at = progress.cursor;
+                    });
+                    if progress.more && !head_asked {
+                        // A long catch-up after time offline: find how long.
+                        head_asked = true;
+                        spawn_local(async move {
+                            if let Ok(head) = api::sync_head().await {
+                                crm.status.update(|status| {
+                                    if status.syncing {
+                                        status.pull_head = Some(head);
+                                    }
+                                });
+                            }
+                        });
+                    }
                     // The first page shows at once (the app is usable before
                     // an initial sync ends); later ones at most once per
                     // interval, since each redraw re-reads whole lists.
@@ -309,6 +337,7 @@ async fn sync_loop(
             });
             crm.status.update(|status| {
                 status.syncing = false;
+                status.pull_head = None;
                 status.signed_out_on_server = signed_out;
                 status.error = error;
                 if status.error.is_none() {

@@ -247,6 +247,17 @@ impl Versions {
     }
 }
 
+/// The workspace's latest change number, which every row's version is at
+/// most.
+pub async fn head_version(pool: &SqlitePool, workspace: WorkspaceId) -> Result<i64, ServerError> {
+    let head: Option<i64> =
+        sqlx::query_scalar("SELECT change_counter FROM workspaces WHERE id = ?")
+            .bind(workspace.0.to_string())
+            .fetch_optional(pool)
+            .await?;
+    Ok(head.unwrap_or(0))
+}
+
 /// Takes `count` change numbers at once for a bulk write; returns the last
 /// of them, so the block is `last - count + 1 ..= last`.
 pub async fn reserve_versions(

@@ -62,6 +62,17 @@ pub struct SyncReport {
     pub pulled: usize,
 }
 
+/// Where a running pull stands, after each page it stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PullProgress {
+    /// Rows received so far by this sync.
+    pub rows: usize,
+    /// The cursor after the page: every version up to it is stored.
+    pub cursor: i64,
+    /// Whether more pages follow.
+    pub more: bool,
+}
+
 /// The engine over a store and a transport.
 pub struct Engine<S, T> {
     store: S,
@@ -187,11 +198,14 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
         Ok(())
     }
 
-    /// Pushes the outbox, then pulls until up to date. `on_progress` hears the
-    /// number of rows pulled so far after every page, for the progress bar.
+    /// Pushes the outbox, then pulls until up to date. `on_progress` hears where
+    /// the pull stands after every page, for the progress bar.
     ///
     /// A second call while one runs returns at once: one sync at a time.
-    pub async fn sync(&self, on_progress: impl FnMut(usize)) -> Result<SyncReport, EngineError> {
+    pub async fn sync(
+        &self,
+        on_progress: impl FnMut(PullProgress),
+    ) -> Result<SyncReport, EngineError> {
         if self.syncing.replace(true) {
             return Ok(SyncReport::default());
         }
@@ -202,7 +216,7 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
 
     async fn push_then_pull(
         &self,
-        mut on_progress: impl FnMut(usize),
+        mut on_progress: impl FnMut(PullProgress),
     ) -> Result<SyncReport, EngineError> {
         let mut report = SyncReport::default();
         loop {
@@ -288,7 +302,11 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
             self.replica
                 .borrow_mut()
                 .pulled(page.rows, page.cursor, forget);
-            on_progress(report.pulled);
+            on_progress(PullProgress {
+                rows: report.pulled,
+                cursor: page.cursor,
+                more: page.more,
+            });
             if last_page {
                 return Ok(report);
             }

@@ -11,7 +11,9 @@ mod replica;
 mod store;
 
 pub use backoff::Backoff;
-pub use engine::{Engine, EngineError, SyncReport, Transport, TransportError, PUSH_BATCH};
+pub use engine::{
+    Engine, EngineError, PullProgress, SyncReport, Transport, TransportError, PUSH_BATCH,
+};
 pub use protocol::{
     FieldConflict, Mutation, MutationResult, MutationStatus, Op, PullPage, PullRequest,
     PullResponse, PulledRow, PushRequest, PushResponse, PULL_LIMIT_DEFAULT, PULL_LIMIT_MAX,

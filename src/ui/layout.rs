@@ -78,10 +78,13 @@ fn status_text(status: &SyncStatus) -> String {
         return waiting.unwrap_or_else(|| "All changes saved on this device".to_owned());
     }
     if status.syncing && status.pulled > 0 {
-        return format!(
-            "Syncing… {} received",
-            plural(status.pulled, "record", "records")
-        );
+        let received = plural(status.pulled, "record", "records");
+        return match status.pull_progress() {
+            Some((done, total)) => {
+                format!("Syncing… {received} received ({}%)", percent(done, total))
+            }
+            None => format!("Syncing… {received} received"),
+        };
     }
     if let Some(error) = &status.error {
         return format!("Sync failed: {error}");
@@ -95,6 +98,14 @@ fn status_text(status: &SyncStatus) -> String {
             time.with_timezone(&chrono::Local).format("%H:%M:%S")
         ),
         None => "Connecting…".to_owned(),
+    }
+}
+
+fn percent(done: i64, total: i64) -> i64 {
+    if total <= 0 {
+        100
+    } else {
+        done.saturating_mul(100) / total
     }
 }
 
@@ -129,6 +140,21 @@ fn SyncIndicator() -> impl IntoView {
                 {move || if status.get().online { "Online" } else { "Offline" }}
             </strong>
             <span data-testid="sync-detail">{move || status_text(&status.get())}</span>
+            {move || {
+                status
+                    .with(SyncStatus::pull_progress)
+                    .map(|(done, total)| {
+                        view! {
+                            <progress
+                                class="sync-progress"
+                                data-testid="sync-progress"
+                                aria-label="Sync progress"
+                                max=total
+                                value=done
+                            ></progress>
+                        }
+                    })
+            }}
             <Show when=move || {
                 status.get().error.is_some() && status.get().online
                     && !status.get().signed_out_on_server

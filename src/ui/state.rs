@@ -24,12 +24,30 @@ pub struct SyncStatus {
     pub syncing: bool,
     /// Rows received so far by the running sync, for the progress display.
     pub pulled: usize,
+    /// The cursor the running pull started from and has reached, and the
+    /// workspace's latest change it is heading for, when known: the
+    /// progress bar of a long (initial or catch-up) sync.
+    pub pull_from: i64,
+    pub pull_at: i64,
+    pub pull_head: Option<i64>,
     pub pending: usize,
     pub last_synced: Option<DateTime<Utc>>,
     /// Why the last sync failed, until one succeeds.
     pub error: Option<String>,
     /// The last sync was refused for want of a session: offer to sign in.
     pub signed_out_on_server: bool,
+}
+
+impl SyncStatus {
+    /// How far the running pull has come toward the latest change, as
+    /// (done, total) change numbers; `None` when there is no bar to show.
+    pub fn pull_progress(&self) -> Option<(i64, i64)> {
+        let head = self
+            .pull_head
+            .filter(|head| self.syncing && *head > self.pull_from)?;
+        let total = head - self.pull_from;
+        Some(((self.pull_at - self.pull_from).clamp(0, total), total))
+    }
 }
 
 /// Who this browser is signed in as, as far as it knows.

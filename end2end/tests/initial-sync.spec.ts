@@ -1,0 +1,67 @@
+import { expect, test } from "@playwright/test";
+import { signedOutContext, signIn, signUp } from "./accounts";
+import { uid } from "./helpers";
+
+const CUSTOMERS = 7000;
+
+test("a first sync of a large workspace shows its progress, and the customers before it ends", async ({
+  browser,
+}) => {
+  const tag = uid();
+  const email = `big-${tag}@example.com`;
+  const first = await signedOutContext(browser);
+  const page = await first.newPage();
+  await signUp(page, email, `Big ${tag}`);
+  // A team that already has 7,000 customers (more than one page of a pull).
+  const statuses = await page.evaluate(async (total) => {
+    const client = crypto.randomUUID();
+    const statuses: number[] = [];
+    for (let start = 0; start < total; start += 1000) {
+      const mutations = Array.from({ length: 1000 }, (_, n) => ({
+        id: start + n + 1,
+        entity: "customer",
+        op: "upsert",
+        record_id: crypto.randomUUID(),
+        base_version: 0,
+        fields: { name: `Big ${String(start + n).padStart(4, "0")}`, kind: "company", status: "Prospect" },
+      }));
+      const reply = await fetch("/api/sync/push", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ client_id: client, mutations }),
+      });
+      statuses.push(reply.status);
+    }
+    return statuses;
+  }, CUSTOMERS);
+  expect(statuses).toEqual(Array(CUSTOMERS / 1000).fill(200));
+  await first.close();
+
+  // A new device signs in: everything comes down in its first sync.
+  const second = await signedOutContext(browser);
+  await second.addInitScript(() => {
+    // Every state of the progress bar, however brief, with the rows on screen then.
+    const seen: [number, number, number][] = [];
+    (window as unknown as { progressSeen: typeof seen }).progressSeen = seen;
+    new MutationObserver(() => {
+      const bar = document.querySelector<HTMLProgressElement>("[data-testid=sync-progress]");
+      if (bar) {
+        seen.push([bar.value, bar.max, document.querySelectorAll("[data-testid=customer-row]").length]);
+      }
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
+  const device = await second.newPage();
+  await signIn(device, email);
+  await expect(device.getByTestId("sync-detail")).toContainText("All changes synced", { timeout: 60_000 });
+  await expect(device.getByTestId("status-all")).toContainText(String(CUSTOMERS));
+  await expect(device.getByTestId("sync-progress")).toHaveCount(0);
+  const seen = await device.evaluate(
+    () => (window as unknown as { progressSeen: [number, number, number][] }).progressSeen,
+  );
+  expect(seen.length, "the bar showed").toBeGreaterThan(0);
+  expect(
+    seen.some(([value, max, rows]) => max > 0 && value > 0 && value < max && rows > 0),
+    `part way through, with customers already listed: ${JSON.stringify(seen.slice(0, 10))}`,
+  ).toBe(true);
+  await second.close();
+});
