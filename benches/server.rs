@@ -79,6 +79,16 @@ async fn push_batch(http: &reqwest::Client, base: &str, serial: usize) -> Result
     Ok(PUSH_BATCH as f64 / seconds)
 }
 
+/// A pull reply, read as far as paging needs: the rows are counted and
+/// skipped, not built into values, so the figure is the server's and the
+/// wire's rather than this client's.
+#[derive(serde::Deserialize)]
+struct PulledPage {
+    rows: Vec<serde::de::IgnoredAny>,
+    cursor: i64,
+    more: bool,
+}
+
 /// Streams the whole workspace in pages of 5,000; returns (rows, seconds).
 async fn pull_all(http: &reqwest::Client, base: &str) -> Result<(usize, f64), String> {
     let client = Uuid::now_v7();
@@ -86,17 +96,20 @@ async fn pull_all(http: &reqwest::Client, base: &str) -> Result<(usize, f64), St
     let mut rows = 0;
     let started = Instant::now();
     loop {
-        let page = post(
-            http,
-            &format!("{base}/api/sync/pull"),
-            json!({"client_id": client, "cursor": cursor, "limit": 5000}),
-        )
-        .await?;
-        rows += page["rows"].as_array().map_or(0, Vec::len);
-        cursor = page["cursor"]
-            .as_i64()
-            .ok_or("a pull reply without a cursor")?;
-        if page["more"] != json!(true) {
+        let response = http
+            .post(format!("{base}/api/sync/pull"))
+            .json(&json!({"client_id": client, "cursor": cursor, "limit": 5000}))
+            .send()
+            .await
+            .map_err(|err| err.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("pull answered {}", response.status()));
+        }
+        let body = response.bytes().await.map_err(|err| err.to_string())?;
+        let page: PulledPage = serde_json::from_slice(&body).map_err(|err| err.to_string())?;
+        rows += page.rows.len();
+        cursor = page.cursor;
+        if !page.more {
             return Ok((rows, started.elapsed().as_secs_f64()));
         }
     }

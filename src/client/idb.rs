@@ -261,9 +261,7 @@ impl LocalStore for IndexedDbStore {
             .db
             .transaction([RECORDS, META, OUTBOX])
             .with_mode(TransactionMode::Readwrite)
-            .with_options(
-                TransactionOptions::new().with_durability(TransactionDurability::Relaxed),
-            )
+            .with_options(TransactionOptions::new().with_durability(TransactionDurability::Relaxed))
             .build()
             .map_err(failed("starting a transaction for pulled rows"))?;
         {

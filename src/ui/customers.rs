@@ -72,19 +72,16 @@ pub fn CustomerListPage() -> impl IntoView {
             }
         }
     };
-    let customers = Memo::new(move |_| crm.customers());
-    let counts = Memo::new(move |_| customers.with(|all| StatusCount::tally(all)));
-    let shown = Memo::new(move |_| {
-        filter.with(|filter| {
-            customers.with(|all| {
-                filter
-                    .apply(all)
-                    .into_iter()
-                    .cloned()
-                    .collect::<Vec<Customer>>()
-            })
-        })
+    let customers = Memo::new(move |_| {
+        let mut all = crm.customers();
+        all.sort_by(Customer::list_order);
+        all
     });
+    let counts = Memo::new(move |_| customers.with(|all| StatusCount::tally(all)));
+    // Positions in `customers`, not copies: a keystroke that matches 50,000
+    // customers copies none of them.
+    let shown =
+        Memo::new(move |_| filter.with(|filter| customers.with(|all| filter.positions(all))));
     let loaded = move || crm.status.with(|status| status.customers_loaded);
 
     // Only the rows in view are drawn; spacer rows stand in for the rest,
@@ -222,7 +219,10 @@ pub fn CustomerListPage() -> impl IntoView {
                                 let (start, rows) = shown.with(|shown| {
                                     let end = drawn.end.min(shown.len());
                                     let start = drawn.start.min(end);
-                                    (start, shown[start..end].to_vec())
+                                    let rows: Vec<Customer> = customers.with(|all| {
+                                        shown[start..end].iter().map(|&at| all[at].clone()).collect()
+                                    });
+                                    (start, rows)
                                 });
                                 let ids: Vec<Uuid> = rows.iter().map(|customer| customer.id).collect();
                                 let defaults = crm.default_contact_names(&ids);
