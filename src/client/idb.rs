@@ -137,6 +137,7 @@ impl IndexedDbStore {
 impl LocalStore for IndexedDbStore {
     async fn load(&self, entities: &[Entity]) -> Result<Snapshot, StoreError> {
         let tx = self.transaction(&ALL_STORES, TransactionMode::Readonly)?;
+        // All reads go out at once; only then is each awaited.
         let (row_reads, outbox, rejected, cursor, next_mutation_id) = {
             let meta = object_store(&tx, META)?;
             let records = object_store(&tx, RECORDS)?;
@@ -254,9 +255,8 @@ impl LocalStore for IndexedDbStore {
         forget_through: Option<u64>,
     ) -> Result<(), StoreError> {
         // Relaxed: pulled rows can always be pulled again, and the cursor
-        // commits with them, so the most an OS crash can cost is a re-pull.
-        // Not waiting for the disk to confirm each page is most of what an
-        // initial sync of a large workspace would otherwise wait for.
+        // commits with them, so the most an OS crash can cost is a re-pull;
+        // an initial sync need not wait for the disk after every page.
         let tx = self
             .db
             .transaction([RECORDS, META, OUTBOX])

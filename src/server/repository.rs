@@ -45,9 +45,8 @@ fn timestamp(row: &SqliteRow, column: &str) -> Result<DateTime<Utc>, ServerError
         .map_err(|err| ServerError::Corrupt(format!("{column} {text:?}: {err}")))
 }
 
-/// A row as the wire and the client see it. Pulls read only this: the
-/// per-field versions are the server's own bookkeeping, and decoding their
-/// JSON for every row was a good part of a pull's time.
+/// A row as the wire and the client see it, without the per-field versions
+/// that only a write merging into it needs.
 fn read_record(entity: Entity, row: &SqliteRow) -> Result<Record, ServerError> {
     let id: String = row.try_get("id")?;
     let mut fields = Map::new();

@@ -87,8 +87,7 @@ pub struct Engine<S, T> {
 impl<S: LocalStore, T: Transport> Engine<S, T> {
     /// Loads the device's state; works offline.
     pub async fn open(store: S, transport: T, client_id: Uuid) -> Result<Self, EngineError> {
-        let engine = Self::open_with(store, transport, client_id, &Entity::ALL).await?;
-        Ok(engine)
+        Self::open_with(store, transport, client_id, &Entity::ALL).await
     }
 
     /// Loads the device's state with the rows of `first` only, so a first
