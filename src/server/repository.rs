@@ -466,7 +466,7 @@ fn page_end_sql() -> &'static str {
         format!(
             "WITH waiting AS MATERIALIZED ({} ORDER BY version LIMIT ?3 + 1) \
              SELECT (SELECT count(*) FROM waiting), \
-             (SELECT max(version) FROM (SELECT version FROM waiting LIMIT ?3))",
+             (SELECT max(version) FROM (SELECT version FROM waiting ORDER BY version LIMIT ?3))",
             versions.join(" UNION ALL ")
         )
     })
