@@ -489,6 +489,10 @@ fn page_sql() -> &'static str {
             })
             .collect();
         // Each row is JSON text already: joining them needs no parsing.
+        // SQLite runs the ordered compound as a co-routine that feeds the
+        // aggregate row by row, so the join keeps version order without a
+        // second sort; `tests/pull_rendering.rs` checks that order across
+        // interleaved entities.
         format!(
             "SELECT '[' || group_concat(row, ',') || ']' FROM ({} ORDER BY version)",
             rows.join(" UNION ALL ")
