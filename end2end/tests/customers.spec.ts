@@ -37,6 +37,8 @@ test("journey 1: add a customer with every field and find it in the list", async
 test("journey 2: filter by status with counts, and search by name, email or phone", async ({ page }) => {
   const tag = uid();
   await open(page);
+  // The counts before, once this new device has everything.
+  await expect(page.getByTestId("sync-detail")).toContainText("All changes synced");
   const countOf = async (status: string) =>
     Number(await page.getByTestId(`status-${status}`).locator(".count").textContent());
   const prospectsBefore = await countOf("prospect");

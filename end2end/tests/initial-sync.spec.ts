@@ -51,6 +51,11 @@ test("a first sync of a large workspace shows its progress, and the customers be
     }).observe(document, { subtree: true, childList: true, attributes: true });
   });
   const device = await second.newPage();
+  // Pulls a little slower than a fast local server, as over a real network.
+  await device.route("**/api/sync/pull", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await route.continue();
+  });
   await signIn(device, email);
   await expect(device.getByTestId("sync-detail")).toContainText("All changes synced", { timeout: 60_000 });
   await expect(device.getByTestId("status-all")).toContainText(String(CUSTOMERS));

@@ -22,10 +22,12 @@ test("sync status: last sync time, an error state with retry, and progress on a 
 
   const context = await browser.newContext();
   const page = await context.newPage();
-  // Slow pulls down so the progress of the first sync can be seen.
+  // Slow pulls down, in pages of 1,000 (the server's default) rather than
+  // the 5,000 the app asks for, so the first sync takes several pages.
   await page.route("**/api/sync/pull", async (route) => {
     await new Promise((resolve) => setTimeout(resolve, 400));
-    await route.continue();
+    const body = JSON.parse(route.request().postData() ?? "{}");
+    await route.continue({ postData: JSON.stringify({ ...body, limit: 1000 }) });
   });
   await page.goto("/");
   await expect(page.getByTestId("sync-detail")).toContainText(/Syncing… [\d,]+ records received/);

@@ -252,6 +252,20 @@ fn navigator_online() -> bool {
     window().navigator().on_line()
 }
 
+/// Asks for the workspace's latest change, which the running sync's
+/// progress bar measures against; without an answer there is no bar.
+fn ask_for_head(crm: Crm) {
+    spawn_local(async move {
+        if let Ok(head) = api::sync_head().await {
+            crm.status.update(|status| {
+                if status.syncing {
+                    status.pull_head = Some(head);
+                }
+            });
+        }
+    });
+}
+
 /// Syncs whenever woken (a local write, going online, "Retry") and every few
 /// seconds; after a failure waits with backoff unless woken by the user.
 async fn sync_loop(
@@ -271,20 +285,19 @@ async fn sync_loop(
         let mut signed_out = false;
         if navigator_online() && tabs.hold_sync_lease() {
             let from = engine.read(Replica::cursor);
-            // A first sync fetches everything: worth a bar from its start.
-            let head = if from == 0 {
-                api::sync_head().await.ok()
-            } else {
-                None
-            };
             crm.status.update(|status| {
                 status.syncing = true;
                 status.pulled = 0;
                 status.pull_from = from;
                 status.pull_at = from;
-                status.pull_head = head;
+                status.pull_head = None;
             });
-            let mut head_asked = head.is_some();
+            // A first sync fetches everything: worth a bar from its start.
+            // The question goes out beside the first pull, never before it.
+            let mut head_asked = from == 0;
+            if head_asked {
+                ask_for_head(crm);
+            }
             let mut last_shown: Option<f64> = None;
             let result = engine
                 .sync(|progress| {
@@ -295,15 +308,7 @@ async fn sync_loop(
                     if progress.more && !head_asked {
                         // A long catch-up after time offline: find how long.
                         head_asked = true;
-                        spawn_local(async move {
-                            if let Ok(head) = api::sync_head().await {
-                                crm.status.update(|status| {
-                                    if status.syncing {
-                                        status.pull_head = Some(head);
-                                    }
-                                });
-                            }
-                        });
+                        ask_for_head(crm);
                     }
                     // The first page shows at once (the app is usable before
                     // an initial sync ends); later ones at most once per
