@@ -453,21 +453,17 @@ pub async fn changed_since(
 fn page_end_sql() -> &'static str {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SQL.get_or_init(|| {
-        let versions: Vec<String> = Entity::ALL
-            .iter()
-            .map(|&entity| {
-                format!(
-                    "SELECT * FROM (SELECT version FROM {} \
-                     WHERE workspace_id = ?1 AND version > ?2 ORDER BY version LIMIT ?3 + 1)",
-                    table(entity)
-                )
-            })
-            .collect();
+        let versions = every_table(|entity| {
+            format!(
+                "SELECT * FROM (SELECT version FROM {} \
+                 WHERE workspace_id = ?1 AND version > ?2 ORDER BY version LIMIT ?3 + 1)",
+                table(entity)
+            )
+        });
         format!(
-            "WITH waiting AS MATERIALIZED ({} ORDER BY version LIMIT ?3 + 1) \
+            "WITH waiting AS MATERIALIZED ({versions} ORDER BY version LIMIT ?3 + 1) \
              SELECT (SELECT count(*) FROM waiting), \
-             (SELECT max(version) FROM (SELECT version FROM waiting ORDER BY version LIMIT ?3))",
-            versions.join(" UNION ALL ")
+             (SELECT max(version) FROM (SELECT version FROM waiting ORDER BY version LIMIT ?3))"
         )
     })
 }
@@ -477,27 +473,30 @@ fn page_end_sql() -> &'static str {
 fn page_sql() -> &'static str {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SQL.get_or_init(|| {
-        let rows: Vec<String> = Entity::ALL
-            .iter()
-            .map(|&entity| {
-                format!(
-                    "SELECT version, {json} AS row FROM {table} \
-                     WHERE workspace_id = ?1 AND version > ?2 AND version <= ?3",
-                    json = row_json(entity),
-                    table = table(entity),
-                )
-            })
-            .collect();
+        let rows = every_table(|entity| {
+            format!(
+                "SELECT version, {json} AS row FROM {table} \
+                 WHERE workspace_id = ?1 AND version > ?2 AND version <= ?3",
+                json = row_json(entity),
+                table = table(entity),
+            )
+        });
         // Each row is JSON text already: joining them needs no parsing.
         // SQLite runs the ordered compound as a co-routine that feeds the
         // aggregate row by row, so the join keeps version order without a
         // second sort; `tests/pull_rendering.rs` checks that order across
         // interleaved entities.
-        format!(
-            "SELECT '[' || group_concat(row, ',') || ']' FROM ({} ORDER BY version)",
-            rows.join(" UNION ALL ")
-        )
+        format!("SELECT '[' || group_concat(row, ',') || ']' FROM ({rows} ORDER BY version)")
     })
+}
+
+/// One SELECT per entity table, as one compound statement.
+fn every_table(select: impl Fn(Entity) -> String) -> String {
+    Entity::ALL
+        .into_iter()
+        .map(select)
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
 }
 
 /// The SQL expression for one row of `entity` as the wire JSON of a
