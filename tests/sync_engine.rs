@@ -6,9 +6,13 @@ mod common;
 use clientele::domain::{Contact, Customer, Entity, Record, RecordKey};
 use clientele::server::repository::{conflicts_of, find};
 use clientele::server::DEFAULT_WORKSPACE;
-use clientele::sync::{Engine, EngineError, FieldConflict, MemoryStore};
+use clientele::sync::{
+    Engine, EngineError, FieldConflict, LocalStore, MemoryStore, Mutation, PullEnd, PulledRow,
+    RejectedMutation, Snapshot, StoreError,
+};
 use common::{database, device, fields, reload, Network, TestEngine};
 use serde_json::json;
+use std::cell::RefCell;
 use uuid::Uuid;
 
 async fn sync(engine: &TestEngine) {
@@ -376,6 +380,138 @@ async fn a_device_opened_customers_first_shows_them_then_everything_as_a_full_op
     assert_eq!(whole_view(&staged), whole_view(&full));
     assert_eq!(default_name(&staged, acme), ["Bea"]);
     assert_eq!(contacts(&staged, acme).len(), 2);
+}
+
+#[tokio::test]
+async fn a_store_keeping_superseded_copies_opens_to_the_newest() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let acme = add_customer(&alice, "Acme").await;
+    add_contact(&alice, acme, "Ada").await;
+    sync(&alice).await;
+    let older = alice.store().snapshot().rows;
+    edit(&alice, acme, json!({"name": "Acme Corp"})).await;
+    add_contact(&alice, acme, "Bea").await;
+    sync(&alice).await;
+    let client_id = alice.client_id();
+    let mut kept = alice.store().snapshot();
+    let full = reload(alice, &pool).await;
+
+    // Stored pages hold older copies, read after the newer ones.
+    kept.rows.extend(older);
+    let open = |snapshot: Snapshot, first: &'static [Entity]| {
+        Engine::open_with(
+            MemoryStore::from(snapshot),
+            common::InProcess::new(&pool),
+            client_id,
+            first,
+        )
+    };
+    let whole = open(kept.clone(), &Entity::ALL).await.expect("opens");
+    assert_eq!(whole_view(&whole), whole_view(&full));
+    assert_eq!(
+        customer(&whole, acme).map(|c| c.name),
+        Some("Acme Corp".into())
+    );
+    let staged = open(kept, &[Entity::Customer]).await.expect("opens");
+    staged.load_rest().await.expect("reads the rest");
+    assert_eq!(whole_view(&staged), whole_view(&full));
+}
+
+/// A [`MemoryStore`] that remembers what each pull's end told it.
+#[derive(Default)]
+struct HearsPullEnds {
+    store: MemoryStore,
+    ends: RefCell<Vec<PullEnd>>,
+}
+
+impl LocalStore for HearsPullEnds {
+    async fn load(&self, entities: &[Entity]) -> Result<Snapshot, StoreError> {
+        self.store.load(entities).await
+    }
+
+    async fn enqueue(&self, mutation: &Mutation) -> Result<u64, StoreError> {
+        self.store.enqueue(mutation).await
+    }
+
+    async fn settle(
+        &self,
+        acknowledged: &[u64],
+        rejected: &[RejectedMutation],
+    ) -> Result<(), StoreError> {
+        self.store.settle(acknowledged, rejected).await
+    }
+
+    async fn apply_pulled(
+        &self,
+        rows: &[PulledRow],
+        cursor: i64,
+        end: Option<&PullEnd>,
+    ) -> Result<(), StoreError> {
+        self.ends.borrow_mut().extend(end.cloned());
+        self.store.apply_pulled(rows, cursor, end).await
+    }
+
+    async fn discard_rejected(&self, mutation_id: u64) -> Result<(), StoreError> {
+        self.store.discard_rejected(mutation_id).await
+    }
+}
+
+#[tokio::test]
+async fn a_pull_ends_by_telling_the_store_how_many_records_it_holds() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let acme = add_customer(&alice, "Acme").await;
+    add_contact(&alice, acme, "Ada").await;
+    add_contact(&alice, acme, "Bea").await;
+    add_customer(&alice, "Globex").await;
+    sync(&alice).await;
+    edit(&alice, acme, json!({"name": "Acme Corp"})).await;
+    sync(&alice).await;
+
+    let bob = Engine::open(
+        HearsPullEnds::default(),
+        common::InProcess::new(&pool),
+        Uuid::now_v7(),
+    )
+    .await
+    .expect("opens");
+    bob.sync(|_| {}).await.expect("first sync");
+    let counts = |end: &PullEnd| -> Vec<(Entity, usize)> {
+        end.records
+            .iter()
+            .copied()
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    };
+    let ends = bob.store().ends.borrow().clone();
+    assert_eq!(ends.len(), 1, "one pull, one end");
+    assert_eq!(
+        counts(&ends[0]),
+        [(Entity::Customer, 2), (Entity::Contact, 2)],
+        "each record counted once"
+    );
+    assert_eq!(ends[0].records.len(), Entity::ALL.len());
+
+    // Bob's own new customer is counted once it comes back.
+    let bob_side = Uuid::now_v7();
+    bob.upsert(
+        Entity::Customer,
+        bob_side,
+        &fields(json!({"name": "Initech", "kind": "company", "status": "Prospect"})),
+    )
+    .await
+    .expect("add");
+    bob.sync(|_| {}).await.expect("second sync");
+    let ends = bob.store().ends.borrow().clone();
+    assert_eq!(
+        counts(&ends[1]),
+        [(Entity::Customer, 3), (Entity::Contact, 2)]
+    );
+    assert!(
+        ends[1].forget_through.is_some(),
+        "its mutation is forgotten"
+    );
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { addCustomer, open, search, synced, uid } from "./helpers";
 import { E2E_PASSWORD, signIn, signUp, signedOutContext } from "./accounts";
 
-/** Rows in the local store's records, read straight from IndexedDB. */
+/** Values in the local store's records (chunks of records), read straight from IndexedDB. */
 async function localRecordCount(page: Page): Promise<number> {
   return page.evaluate(
     () =>

@@ -7,22 +7,31 @@
 //! none of it, and the engine never acts on a change that is not yet on disk.
 //!
 //! Values are JSON text from `serde_json`, not JavaScript objects: handing one
-//! string per row to the browser is far faster than building an object field
-//! by field, which matters when a first sync writes 200k rows. Mutation ids
-//! are keys as JavaScript numbers, because a `u64` would cross as a `BigInt`,
-//! which `IndexedDB` refuses as a key; numbers also sort numerically, so a key
-//! range over ids means what it says.
+//! string to the browser is far faster than building an object field by
+//! field. Records are stored many to a value, one chunk per entity per pulled
+//! page (see [`crate::sync::chunks`]): a first sync of 430,000 rows makes a
+//! few hundred puts instead of 430,000, and a reload reads as few values back.
+//! Mutation ids are keys as JavaScript numbers, because a `u64` would cross as
+//! a `BigInt`, which `IndexedDB` refuses as a key; numbers also sort
+//! numerically, so a key range over ids means what it says.
 //!
-//! Schema, version 1 (key → value):
-//! - `records`: `"{entity}/{uuid}"` → a [`PulledRow`]
+//! Schema, version 2 (key → value):
+//! - `records`: a [`ChunkKey`], `"{entity}/{sequence}/{count}"` → a JSON
+//!   array of [`Record`]s
 //! - `outbox`: mutation id → a [`PendingMutation`]
 //! - `rejected`: mutation id → a [`RejectedMutation`]
 //! - `meta`: `"cursor"` and `"next_mutation_id"` → the number, and
 //!   `"client_id"` → the sync client id, all as JSON too
+//!
+//! Version 1 kept one record per value. Upgrading drops those records and
+//! the cursor, so the next sync pulls everything again into chunks; the
+//! outbox, the rejected changes and the client id are kept.
 
-use crate::domain::Entity;
+use crate::domain::{Entity, Record};
+use crate::sync::chunks::{self, ChunkKey};
 use crate::sync::{
-    LocalStore, Mutation, PendingMutation, PulledRow, RejectedMutation, Snapshot, StoreError,
+    LocalStore, Mutation, PendingMutation, PullEnd, PulledRow, RejectedMutation, Snapshot,
+    StoreError,
 };
 use indexed_db_futures::database::Database;
 use indexed_db_futures::future::GetAllPrimitiveRequest;
@@ -39,7 +48,7 @@ use std::fmt::Display;
 use uuid::Uuid;
 
 /// Bumped, with a step in the upgrade handler, whenever the stores change.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 
 const RECORDS: &str = "records";
 const OUTBOX: &str = "outbox";
@@ -67,8 +76,21 @@ impl IndexedDbStore {
     pub async fn open(name: &str) -> Result<Self, StoreError> {
         let db = Database::open(name)
             .with_version(SCHEMA_VERSION)
-            .with_on_upgrade_needed(|_, db| {
+            .with_on_upgrade_needed(|event, db| {
                 let existing: Vec<String> = db.object_store_names().collect();
+                let had_records = existing.iter().any(|name| name == RECORDS);
+                if event.old_version() < 2.0 && had_records {
+                    // Version 1 records, one per value: pull them again.
+                    db.delete_object_store(RECORDS)?;
+                    let records = db.create_object_store(RECORDS).build()?;
+                    drop(
+                        records
+                            .transaction()
+                            .object_store(META)?
+                            .delete(CURSOR)
+                            .build()?,
+                    );
+                }
                 for store in ALL_STORES {
                     if !existing.iter().any(|name| name == store) {
                         db.create_object_store(store).build()?;
@@ -141,15 +163,10 @@ impl LocalStore for IndexedDbStore {
         let (row_reads, outbox, rejected, cursor, next_mutation_id) = {
             let meta = object_store(&tx, META)?;
             let records = object_store(&tx, RECORDS)?;
-            // Keys are "entity/id": one entity's rows are one key range.
-            let row_reads = if Entity::ALL.iter().all(|entity| entities.contains(entity)) {
-                vec![read_all(&records, RECORDS)?]
-            } else {
-                entities
-                    .iter()
-                    .map(|entity| read_entity(&records, *entity))
-                    .collect::<Result<Vec<_>, _>>()?
-            };
+            let row_reads = entities
+                .iter()
+                .map(|entity| Ok((*entity, read_entity(&records, *entity)?)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
             (
                 row_reads,
                 read_all(&object_store(&tx, OUTBOX)?, OUTBOX)?,
@@ -163,9 +180,11 @@ impl LocalStore for IndexedDbStore {
             )
         };
         let mut rows = Vec::new();
-        for read in row_reads {
+        for (entity, read) in row_reads {
             let read = read.await.map_err(failed("reading records"))?;
-            rows.extend(parse_all::<PulledRow>(RECORDS, read)?);
+            for chunk in parse_all::<Vec<Record>>(RECORDS, read)? {
+                rows.extend(chunk.into_iter().map(|record| PulledRow { entity, record }));
+            }
         }
         let outbox = outbox.await.map_err(failed("reading the outbox"))?;
         let rejected = rejected
@@ -252,7 +271,7 @@ impl LocalStore for IndexedDbStore {
         &self,
         rows: &[PulledRow],
         cursor: i64,
-        forget_through: Option<u64>,
+        end: Option<&PullEnd>,
     ) -> Result<(), StoreError> {
         // Relaxed: pulled rows can always be pulled again, and the cursor
         // commits with them, so the most an OS crash can cost is a re-pull;
@@ -266,15 +285,38 @@ impl LocalStore for IndexedDbStore {
             .map_err(failed("starting a transaction for pulled rows"))?;
         {
             let records = object_store(&tx, RECORDS)?;
-            for row in rows {
-                put(
-                    &records,
-                    format!("{}/{}", row.entity, row.record.id),
-                    to_json(row)?,
-                )?;
+            for entity in Entity::ALL {
+                let page: Vec<&Record> = rows
+                    .iter()
+                    .filter(|row| row.entity == entity)
+                    .map(|row| &row.record)
+                    .collect();
+                let held = end.and_then(|end| {
+                    end.records
+                        .iter()
+                        .find(|(counted, _)| *counted == entity)
+                        .map(|(_, count)| *count)
+                });
+                if page.is_empty() && held.is_none() {
+                    continue;
+                }
+                let mut chunks = chunk_keys(&records, entity).await?;
+                if !page.is_empty() {
+                    let key = ChunkKey {
+                        entity,
+                        sequence: chunks::next_sequence(&chunks),
+                        records: page.len(),
+                    };
+                    put(&records, key.encode(), to_json(&page)?)?;
+                    chunks.push(key);
+                }
+                let merge = chunks::plan_compaction(&chunks, held);
+                if !merge.is_empty() {
+                    compact(&records, entity, &merge, chunks::next_sequence(&chunks)).await?;
+                }
             }
             put(&object_store(&tx, META)?, CURSOR, to_json(&cursor)?)?;
-            if let Some(through) = forget_through {
+            if let Some(through) = end.and_then(|end| end.forget_through) {
                 let outbox = object_store(&tx, OUTBOX)?;
                 // `false`: the bound is closed, so `through` itself is included.
                 let up_to = KeyRange::UpperBound(id_key(through), false);
@@ -324,7 +366,7 @@ fn put(store: &ObjectStore<'_>, key: impl TryToJs, json: String) -> Result<(), S
 }
 
 /// Sends a delete without waiting for it, like [`put`].
-fn delete(store: &ObjectStore<'_>, key: f64) -> Result<(), StoreError> {
+fn delete<K: TryToJs>(store: &ObjectStore<'_>, key: K) -> Result<(), StoreError> {
     store
         .delete(key)
         .build()
@@ -360,18 +402,66 @@ fn read_all(
         .map_err(failed(format_args!("reading {name}")))
 }
 
-/// The rows of one entity, whose keys all lie between "entity/" and
-/// "entity0" ('0' follows '/').
+/// Starts reading the chunks of one entity, to be awaited later.
 fn read_entity(
     records: &ObjectStore<'_>,
     entity: Entity,
 ) -> Result<GetAllPrimitiveRequest<String>, StoreError> {
-    let range = KeyRange::Bound(format!("{entity}/"), false, format!("{entity}0"), true);
     records
         .get_all::<String>()
-        .with_query::<String, _>(range)
+        .with_query::<String, _>(chunk_range(entity))
         .build()
         .map_err(failed(format_args!("reading {entity} records")))
+}
+
+fn chunk_range(entity: Entity) -> KeyRange<String> {
+    let (from, below) = ChunkKey::range_of(entity);
+    KeyRange::Bound(from, false, below, true)
+}
+
+/// The keys of one entity's chunks, which say what each holds.
+async fn chunk_keys(
+    records: &ObjectStore<'_>,
+    entity: Entity,
+) -> Result<Vec<ChunkKey>, StoreError> {
+    let keys = records
+        .get_all_keys::<String>()
+        .with_query::<String, _>(chunk_range(entity))
+        .await
+        .map_err(failed(format_args!("listing {entity} chunks")))?;
+    keys.map(|key| {
+        let key = key.map_err(failed(format_args!("listing {entity} chunks")))?;
+        ChunkKey::parse(&key).ok_or_else(|| StoreError(format!("unreadable chunk key {key:?}")))
+    })
+    .collect()
+}
+
+/// Rewrites these chunks of one entity as full chunks of the newest copy of
+/// each record they hold, numbered from `first`.
+async fn compact(
+    records: &ObjectStore<'_>,
+    entity: Entity,
+    merge: &[ChunkKey],
+    first: u64,
+) -> Result<(), StoreError> {
+    let reads = merge
+        .iter()
+        .map(|key| records.get::<String, _, _>(key.encode()).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(failed(format_args!("reading {entity} chunks")))?;
+    let mut copies = Vec::new();
+    for (key, read) in merge.iter().zip(reads) {
+        let json = read
+            .await
+            .map_err(failed(format_args!("reading {entity} chunks")))?
+            .ok_or_else(|| StoreError(format!("chunk {} vanished", key.encode())))?;
+        copies.extend(parse::<Vec<Record>>(RECORDS, &json)?);
+        delete(records, key.encode())?;
+    }
+    for (key, chunk) in chunks::into_chunks(entity, chunks::newest_copies(copies), first) {
+        put(records, key.encode(), to_json(&chunk)?)?;
+    }
+    Ok(())
 }
 
 fn parse_all<T: DeserializeOwned>(

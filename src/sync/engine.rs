@@ -10,7 +10,7 @@ use super::protocol::{
     MutationStatus, PullRequest, PullResponse, PushRequest, PushResponse, PULL_LIMIT_MAX,
 };
 use super::replica::Replica;
-use super::store::{LocalStore, RejectedMutation, StoreError};
+use super::store::{LocalStore, PullEnd, RejectedMutation, StoreError};
 use crate::domain::{ConvertRequest, Entity, FieldError};
 use serde_json::{Map, Value};
 use std::cell::{Cell, RefCell};
@@ -294,8 +294,15 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
                 .await?;
             let last_page = !page.more;
             let forget = if last_page { forget_through } else { None };
+            let end = last_page.then(|| PullEnd {
+                forget_through,
+                records: self
+                    .replica
+                    .borrow()
+                    .record_counts_with(&page.rows, &self.loaded.borrow()),
+            });
             self.store
-                .apply_pulled(&page.rows, page.cursor, forget)
+                .apply_pulled(&page.rows, page.cursor, end.as_ref())
                 .await?;
             report.pulled += page.rows.len();
             self.replica

@@ -5,6 +5,7 @@
 //! tested natively and runs unchanged in the browser.
 
 mod backoff;
+pub mod chunks;
 mod engine;
 mod protocol;
 mod replica;
@@ -19,4 +20,6 @@ pub use protocol::{
     PullResponse, PulledRow, PushRequest, PushResponse, PULL_LIMIT_DEFAULT, PULL_LIMIT_MAX,
 };
 pub use replica::Replica;
-pub use store::{LocalStore, MemoryStore, PendingMutation, RejectedMutation, Snapshot, StoreError};
+pub use store::{
+    LocalStore, MemoryStore, PendingMutation, PullEnd, RejectedMutation, Snapshot, StoreError,
+};

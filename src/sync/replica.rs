@@ -16,6 +16,20 @@ use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
+/// Takes a stored copy unless a newer one is held already (stores may keep
+/// superseded copies); returns its key when taken.
+fn keep_newest(confirmed: &mut HashMap<RecordKey, Record>, row: PulledRow) -> Option<RecordKey> {
+    let key = RecordKey::new(row.entity, row.record.id);
+    let newer_held = confirmed
+        .get(&key)
+        .is_some_and(|held| held.version >= row.record.version);
+    if newer_held {
+        return None;
+    }
+    confirmed.insert(key, row.record);
+    Some(key)
+}
+
 /// Pending "make default" marks rank above every server version.
 const LOCAL_MARK_RANK: u64 = 1 << 48;
 
@@ -111,12 +125,12 @@ impl View {
 impl Replica {
     /// Rebuilds the view from what the store kept.
     pub fn from_snapshot(snapshot: Snapshot) -> Self {
+        let mut confirmed: HashMap<RecordKey, Record> = HashMap::with_capacity(snapshot.rows.len());
+        for row in snapshot.rows {
+            keep_newest(&mut confirmed, row);
+        }
         let mut replica = Replica {
-            confirmed: snapshot
-                .rows
-                .into_iter()
-                .map(|row| (RecordKey::new(row.entity, row.record.id), row.record))
-                .collect(),
+            confirmed,
             outbox: snapshot.outbox,
             rejected: snapshot.rejected,
             cursor: snapshot.cursor,
@@ -368,19 +382,32 @@ impl Replica {
     /// taken where this device holds no newer copy, shown with pending
     /// edits on top.
     pub fn loaded(&mut self, rows: Vec<PulledRow>) {
-        let mut keys: Vec<RecordKey> = Vec::with_capacity(rows.len());
-        for row in rows {
-            let key = RecordKey::new(row.entity, row.record.id);
-            let newer_here = self
-                .confirmed
-                .get(&key)
-                .is_some_and(|held| held.version >= row.record.version);
-            if !newer_here {
-                keys.push(key);
-                self.confirmed.insert(key, row.record);
-            }
-        }
+        let keys: Vec<RecordKey> = rows
+            .into_iter()
+            .filter_map(|row| keep_newest(&mut self.confirmed, row))
+            .collect();
         self.recompute(keys);
+    }
+
+    /// How many distinct records of each of these entities the device holds
+    /// once `rows` are stored, tombstones included (see [`super::PullEnd`]).
+    pub fn record_counts_with(
+        &self,
+        rows: &[PulledRow],
+        entities: &[Entity],
+    ) -> Vec<(Entity, usize)> {
+        let mut counts: HashMap<Entity, usize> = HashMap::new();
+        let new_rows = rows
+            .iter()
+            .map(|row| RecordKey::new(row.entity, row.record.id))
+            .filter(|key| !self.confirmed.contains_key(key));
+        for key in self.confirmed.keys().copied().chain(new_rows) {
+            *counts.entry(key.entity).or_default() += 1;
+        }
+        entities
+            .iter()
+            .map(|entity| (*entity, counts.get(entity).copied().unwrap_or(0)))
+            .collect()
     }
 
     /// The user dropped a refused change.

@@ -27,7 +27,9 @@ pub struct RejectedMutation {
 /// Everything the engine keeps on the device, as loaded at start-up.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
-    /// Rows as the server last sent them (tombstones included).
+    /// Rows as the server last sent them (tombstones included). A record
+    /// may come more than once, from pages pulled at different times: the
+    /// copy with the highest version is the current one.
     pub rows: Vec<PulledRow>,
     pub outbox: Vec<PendingMutation>,
     pub rejected: Vec<RejectedMutation>,
@@ -35,6 +37,17 @@ pub struct Snapshot {
     pub cursor: i64,
     /// The id the next local mutation takes.
     pub next_mutation_id: u64,
+}
+
+/// What a store may tidy once a pull has stored its last page.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PullEnd {
+    /// Acknowledged mutations up to this id came back in the pull: forget them.
+    pub forget_through: Option<u64>,
+    /// How many distinct records of each entity the device holds now,
+    /// tombstones included, for the entities it has read: a store that keeps
+    /// superseded copies learns how many of its copies are current.
+    pub records: Vec<(Entity, usize)>,
 }
 
 /// A failure of the device's storage (quota, a closed database, bad data).
@@ -64,13 +77,13 @@ pub trait LocalStore {
         acknowledged: &[u64],
         rejected: &[RejectedMutation],
     ) -> Result<(), StoreError>;
-    /// Stores a page of pulled rows and the cursor after it; on the last page
-    /// of a pull, also forgets the acknowledged mutations up to `forget_through`.
+    /// Stores a page of pulled rows and the cursor after it; with the last
+    /// page of a pull, also does what [`PullEnd`] allows.
     async fn apply_pulled(
         &self,
         rows: &[PulledRow],
         cursor: i64,
-        forget_through: Option<u64>,
+        end: Option<&PullEnd>,
     ) -> Result<(), StoreError>;
     /// Forgets a refused mutation the user chose to discard.
     async fn discard_rejected(&self, mutation_id: u64) -> Result<(), StoreError>;
@@ -134,7 +147,7 @@ impl LocalStore for MemoryStore {
         &self,
         rows: &[PulledRow],
         cursor: i64,
-        forget_through: Option<u64>,
+        end: Option<&PullEnd>,
     ) -> Result<(), StoreError> {
         let mut state = self.state.borrow_mut();
         for row in rows {
@@ -144,7 +157,7 @@ impl LocalStore for MemoryStore {
             state.rows.push(row.clone());
         }
         state.cursor = cursor;
-        if let Some(through) = forget_through {
+        if let Some(through) = end.and_then(|end| end.forget_through) {
             state
                 .outbox
                 .retain(|pending| !(pending.acknowledged && pending.mutation.id <= through));
@@ -192,9 +205,9 @@ impl<S: LocalStore> LocalStore for std::rc::Rc<S> {
         &self,
         rows: &[PulledRow],
         cursor: i64,
-        forget_through: Option<u64>,
+        end: Option<&PullEnd>,
     ) -> Result<(), StoreError> {
-        S::apply_pulled(self, rows, cursor, forget_through).await
+        S::apply_pulled(self, rows, cursor, end).await
     }
 
     async fn discard_rejected(&self, mutation_id: u64) -> Result<(), StoreError> {
