@@ -179,12 +179,9 @@ impl LocalStore for IndexedDbStore {
                     .map_err(failed("reading the mutation counter"))?,
             )
         };
-        let mut rows = Vec::new();
+        let mut chunks = Vec::with_capacity(row_reads.len());
         for (entity, read) in row_reads {
-            let read = read.await.map_err(failed("reading records"))?;
-            for chunk in parse_all::<Vec<Record>>(RECORDS, read)? {
-                rows.extend(chunk.into_iter().map(|record| PulledRow { entity, record }));
-            }
+            chunks.push((entity, read.await.map_err(failed("reading records"))?));
         }
         let outbox = outbox.await.map_err(failed("reading the outbox"))?;
         let rejected = rejected
@@ -195,6 +192,21 @@ impl LocalStore for IndexedDbStore {
             .await
             .map_err(failed("reading the mutation counter"))?;
         commit(tx, "loading").await?;
+
+        // Decoded after the transaction: a whole workspace takes seconds,
+        // and the page keeps drawing and answering input meanwhile.
+        let mut rows = Vec::new();
+        let mut breather = Breather::new();
+        for (entity, values) in chunks {
+            for value in values {
+                let json = value.map_err(|error| {
+                    StoreError(format!("a value in {RECORDS} is not text: {error}"))
+                })?;
+                let chunk: Vec<Record> = parse(RECORDS, &json)?;
+                rows.extend(chunk.into_iter().map(|record| PulledRow { entity, record }));
+                breather.breathe().await;
+            }
+        }
 
         // Ids are keys, so both lists come back in id order; sorting again
         // costs one pass and keeps that promise independent of the key encoding.
@@ -339,6 +351,30 @@ impl LocalStore for IndexedDbStore {
         let tx = self.transaction(&[REJECTED], TransactionMode::Readwrite)?;
         delete(&object_store(&tx, REJECTED)?, id_key(mutation_id))?;
         commit(tx, "discarding a rejected mutation").await
+    }
+}
+
+/// Gives the page a turn between stretches of work on its thread, so a long
+/// decode never holds a frame or a keystroke for more than a moment.
+struct Breather {
+    since: f64,
+}
+
+impl Breather {
+    /// The longest stretch of work between two turns, in milliseconds.
+    const STRETCH_MS: f64 = 40.0;
+
+    fn new() -> Self {
+        Self {
+            since: js_sys::Date::now(),
+        }
+    }
+
+    async fn breathe(&mut self) {
+        if js_sys::Date::now() - self.since >= Self::STRETCH_MS {
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            self.since = js_sys::Date::now();
+        }
     }
 }
 

@@ -104,7 +104,9 @@ pub fn start(crm: Crm) {
                 }));
                 let (wake, woken) = unbounded();
                 crm.attach(Rc::clone(&engine), wake, Rc::clone(&tabs));
-                // The customers are on screen; now the rest, then sync.
+                // The customers are listed; once the list is painted, the
+                // rest, then sync.
+                after_next_paint().await;
                 if let Err(error) = engine.load_rest().await {
                     crm.status
                         .update(|status| status.error = Some(user_message(&error)));
@@ -118,6 +120,20 @@ pub fn start(crm: Crm) {
                 .update(|status| status.error = Some(user_message(&error))),
         }
     });
+}
+
+/// Resolves once the browser has painted what is on screen now: a frame,
+/// then a task after it. Reading the rest of a big store first would hold
+/// the first screen back for seconds.
+async fn after_next_paint() {
+    let (painted, on_paint) = futures::channel::oneshot::channel();
+    request_animation_frame(move || {
+        // The receiver is awaited below; if it is gone there is no one to tell.
+        let _ = painted.send(());
+    });
+    // A dropped frame callback (a hidden tab) should not hold the load back forever.
+    let _ = select(on_paint, TimeoutFuture::new(200)).await;
+    TimeoutFuture::new(0).await;
 }
 
 /// Another tab changed the shared store or finished a sync.
