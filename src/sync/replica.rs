@@ -14,11 +14,15 @@ use crate::domain::{
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use uuid::Uuid;
 
 /// Takes a stored copy unless a newer one is held already (stores may keep
 /// superseded copies); returns its key when taken.
-fn keep_newest(confirmed: &mut HashMap<RecordKey, Record>, row: PulledRow) -> Option<RecordKey> {
+fn keep_newest(
+    confirmed: &mut HashMap<RecordKey, Rc<Record>>,
+    row: PulledRow,
+) -> Option<RecordKey> {
     let key = RecordKey::new(row.entity, row.record.id);
     let newer_held = confirmed
         .get(&key)
@@ -26,7 +30,7 @@ fn keep_newest(confirmed: &mut HashMap<RecordKey, Record>, row: PulledRow) -> Op
     if newer_held {
         return None;
     }
-    confirmed.insert(key, row.record);
+    confirmed.insert(key, Rc::new(row.record));
     Some(key)
 }
 
@@ -37,7 +41,9 @@ const LOCAL_MARK_RANK: u64 = 1 << 48;
 #[derive(Debug, Default)]
 pub struct Replica {
     /// Rows exactly as the server last sent them, tombstones included.
-    confirmed: HashMap<RecordKey, Record>,
+    /// Shared with `view` wherever no pending change alters a record, so a
+    /// 400,000-row workspace is held once, not twice.
+    confirmed: HashMap<RecordKey, Rc<Record>>,
     /// Local mutations in id order, acknowledged ones until the next pull.
     outbox: Vec<PendingMutation>,
     rejected: Vec<RejectedMutation>,
@@ -54,14 +60,14 @@ pub struct Replica {
 /// proportion to everything pulled before it.
 #[derive(Debug, Default)]
 struct View {
-    records: HashMap<Entity, HashMap<Uuid, Record>>,
+    records: HashMap<Entity, HashMap<Uuid, Rc<Record>>>,
     /// Contact ids by the customer they name, tombstones included.
     contacts_of: HashMap<Uuid, HashSet<Uuid>>,
 }
 
 impl View {
     fn get(&self, key: RecordKey) -> Option<&Record> {
-        self.records.get(&key.entity)?.get(&key.id)
+        self.records.get(&key.entity)?.get(&key.id).map(Rc::as_ref)
     }
 
     fn of(&self, entity: Entity) -> impl Iterator<Item = &Record> {
@@ -69,6 +75,7 @@ impl View {
             .get(&entity)
             .into_iter()
             .flat_map(HashMap::values)
+            .map(Rc::as_ref)
     }
 
     fn contacts_of(&self, customer: Uuid) -> impl Iterator<Item = &Record> {
@@ -77,11 +84,11 @@ impl View {
             .get(&customer)
             .into_iter()
             .flatten()
-            .filter_map(move |id| contacts?.get(id))
+            .filter_map(move |id| contacts?.get(id).map(Rc::as_ref))
     }
 
     /// Sets or removes a record, keeping the contact index in step.
-    fn set(&mut self, key: RecordKey, record: Option<Record>) {
+    fn set(&mut self, key: RecordKey, record: Option<Rc<Record>>) {
         let customer = record.as_ref().and_then(|r| r.reference("customer_id"));
         let records = self.records.entry(key.entity).or_default();
         let old = match record {
@@ -115,7 +122,7 @@ impl View {
             .get_mut(&Entity::Contact)
             .and_then(|contacts| contacts.get_mut(&contact))
         {
-            record
+            Rc::make_mut(record)
                 .fields
                 .insert("is_default".into(), Value::Bool(is_default));
         }
@@ -125,7 +132,7 @@ impl View {
 impl Replica {
     /// Rebuilds the view from what the store kept.
     pub fn from_snapshot(snapshot: Snapshot) -> Self {
-        let mut confirmed: HashMap<RecordKey, Record> = HashMap::with_capacity(snapshot.rows.len());
+        let mut confirmed = HashMap::with_capacity(snapshot.rows.len());
         for row in snapshot.rows {
             keep_newest(&mut confirmed, row);
         }
@@ -363,7 +370,7 @@ impl Replica {
         for row in rows {
             let key = RecordKey::new(row.entity, row.record.id);
             keys.push(key);
-            self.confirmed.insert(key, row.record);
+            self.confirmed.insert(key, Rc::new(row.record));
         }
         self.cursor = cursor;
         if let Some(through) = forget_through {
@@ -451,7 +458,12 @@ impl Replica {
 
     /// The customer or contact a pending conversion creates, as the server
     /// will: only from a lead not converted yet, and never over an existing record.
-    fn apply_conversion_to(&self, record: &mut Option<Record>, key: RecordKey, convert: &Mutation) {
+    fn apply_conversion_to(
+        &self,
+        record: &mut Option<Rc<Record>>,
+        key: RecordKey,
+        convert: &Mutation,
+    ) {
         if record.is_some() {
             return;
         }
@@ -478,7 +490,7 @@ impl Replica {
         if let Some(fields) = fields {
             let mut created = Record::new_local(key.id, created_at_of(key.id));
             created.apply_patch(&fields);
-            *record = Some(created);
+            *record = Some(Rc::new(created));
         }
     }
 
@@ -544,21 +556,24 @@ fn keys_of(mutation: &Mutation) -> Vec<RecordKey> {
 }
 
 /// A pending mutation's effect on the record it names.
-fn apply_to_own_record(record: &mut Option<Record>, mutation: &Mutation) {
+/// Records shared with `confirmed` are copied on the first change.
+fn apply_to_own_record(record: &mut Option<Rc<Record>>, mutation: &Mutation) {
     match mutation.op {
-        Op::Upsert => record
-            .get_or_insert_with(|| {
-                Record::new_local(mutation.record_id, created_at_of(mutation.record_id))
-            })
-            .apply_patch(&mutation.fields),
+        Op::Upsert => Rc::make_mut(record.get_or_insert_with(|| {
+            Rc::new(Record::new_local(
+                mutation.record_id,
+                created_at_of(mutation.record_id),
+            ))
+        }))
+        .apply_patch(&mutation.fields),
         Op::Delete => {
             if let Some(record) = record.as_mut() {
-                record.deleted = true;
+                Rc::make_mut(record).deleted = true;
             }
         }
         Op::Convert => {
             let request = ConvertRequest::from_fields(&mutation.fields);
-            if let (Some(lead), Ok(request)) = (record.as_mut(), request) {
+            if let (Some(lead), Ok(request)) = (record.as_mut().map(Rc::make_mut), request) {
                 if !lead.deleted && !is_converted(&lead.fields) {
                     lead.apply_patch(&converted_lead(request.customer_id));
                 }
