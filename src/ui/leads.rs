@@ -224,8 +224,11 @@ pub fn LeadPage() -> impl IntoView {
     let editing = RwSignal::new(false);
     let converting = RwSignal::new(false);
     let confirming = RwSignal::new(false);
+    // Only loading matters here: any other status change (a sync starting,
+    // a count) must not rebuild the page and close a form being filled in.
+    let loaded = Memo::new(move |_| crm.status.with(|status| status.loaded));
     move || {
-        if !crm.status.get().loaded {
+        if !loaded.get() {
             return view! { <p class="muted">"Loading…"</p> }.into_any();
         }
         let (Some(id), true) = (id.get(), present.get()) else {
