@@ -1280,3 +1280,160 @@ async fn activity_times_round_trip_in_utc() {
     assert_eq!(seen.reference("lead_id"), Some(lead));
     assert_eq!(seen.text("kind"), Some("task"));
 }
+
+/// The statuses a push answered with, in mutation order.
+fn statuses(response: &PushResponse) -> Vec<MutationStatus> {
+    response
+        .results
+        .iter()
+        .map(|result| result.status)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_push_reads_what_its_own_earlier_mutations_wrote() {
+    let (pool, _dir) = database().await;
+    let client = RawClient::new(&pool);
+    let acme = Uuid::now_v7();
+    let ada = Uuid::now_v7();
+    let deal = Uuid::now_v7();
+    let late_deal = Uuid::now_v7();
+    let mutations = [
+        client.mutation(
+            Entity::Customer,
+            Op::Upsert,
+            acme,
+            json!({"name": "Acme", "kind": "company", "status": "Customer"}),
+        ),
+        // Acme exists only in this push so far.
+        client.mutation(
+            Entity::Contact,
+            Op::Upsert,
+            ada,
+            json!({"customer_id": acme.to_string(), "first_name": "Ada"}),
+        ),
+        client.mutation(
+            Entity::Opportunity,
+            Op::Upsert,
+            deal,
+            opportunity("customer_id", acme, "Renewal"),
+        ),
+        // Tombstones Ada and the deal by cascade, not by naming them.
+        client.mutation(Entity::Customer, Op::Delete, acme, json!({})),
+        client.mutation(
+            Entity::Contact,
+            Op::Upsert,
+            ada,
+            json!({"first_name": "Ada B."}),
+        ),
+        client.mutation(
+            Entity::Opportunity,
+            Op::Upsert,
+            late_deal,
+            opportunity("customer_id", acme, "Too late"),
+        ),
+        client.mutation(Entity::Opportunity, Op::Delete, deal, json!({})),
+    ];
+    let response = client.push(&mutations).await.expect("a well-formed push");
+
+    assert_eq!(
+        statuses(&response),
+        [
+            MutationStatus::Applied,
+            MutationStatus::Applied,
+            MutationStatus::Applied,
+            MutationStatus::Applied,
+            MutationStatus::Conflict,
+            MutationStatus::Rejected,
+            MutationStatus::Applied,
+        ],
+        "{response:?}"
+    );
+    assert_eq!(refused_at(&response.results[5]), Some("customer_id"));
+    let tombstoned_deal = stored_record(&pool, Entity::Opportunity, deal).await;
+    assert!(tombstoned_deal.deleted);
+    assert_eq!(
+        response.results[6].version,
+        Some(tombstoned_deal.version),
+        "deleting a tombstone answers with the version the cascade wrote"
+    );
+    let ada_record = stored_record(&pool, Entity::Contact, ada).await;
+    assert!(ada_record.deleted);
+    assert_eq!(ada_record.text("first_name"), Some("Ada"));
+    assert!(stored(&pool, Entity::Opportunity, late_deal)
+        .await
+        .is_none());
+}
+
+#[tokio::test]
+async fn a_refused_conversion_is_forgotten_by_the_rest_of_its_push() {
+    let (pool, _dir) = database().await;
+    let client = RawClient::new(&pool);
+    let globex = Uuid::now_v7();
+    let jane = Uuid::now_v7();
+    client
+        .apply(
+            Entity::Lead,
+            Op::Upsert,
+            globex,
+            json!({"company_name": "Globex", "status": "New"}),
+        )
+        .await;
+    client
+        .apply(
+            Entity::Lead,
+            Op::Upsert,
+            jane,
+            json!({"person_name": "Jane Doe", "company_name": "Initech", "status": "New"}),
+        )
+        .await;
+    let before = counter(&pool).await;
+
+    let customer = Uuid::now_v7();
+    let contact = Uuid::now_v7();
+    let deal = Uuid::now_v7();
+    let conversion =
+        json!({"customer_id": customer.to_string(), "contact_id": contact.to_string()});
+    let mutations = [
+        // Makes the customer, then finds Globex names no person: refused.
+        client.mutation(Entity::Lead, Op::Convert, globex, conversion.clone()),
+        client.mutation(
+            Entity::Opportunity,
+            Op::Upsert,
+            deal,
+            opportunity("customer_id", customer, "Refused"),
+        ),
+        // The same customer and contact, from a lead that can make them.
+        client.mutation(Entity::Lead, Op::Convert, jane, conversion),
+    ];
+    let response = client.push(&mutations).await.expect("a well-formed push");
+
+    assert_eq!(
+        statuses(&response),
+        [
+            MutationStatus::Rejected,
+            MutationStatus::Rejected,
+            MutationStatus::Applied,
+        ],
+        "{response:?}"
+    );
+    assert_eq!(refused_at(&response.results[0]), Some("contact_id"));
+    assert_eq!(refused_at(&response.results[1]), Some("customer_id"));
+    assert!(stored(&pool, Entity::Opportunity, deal).await.is_none());
+    assert_eq!(
+        stored_record(&pool, Entity::Lead, globex)
+            .await
+            .text("status"),
+        Some("New")
+    );
+    let made = stored_record(&pool, Entity::Customer, customer).await;
+    assert_eq!(made.text("name"), Some("Initech"), "made from Jane's lead");
+    assert_eq!(made.version, before + 1, "the refused numbers were reused");
+    let contacts = stored_contacts(&pool, customer).await;
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0].id, contact);
+    assert!(contacts[0].flag("is_default"));
+    let lead = stored_record(&pool, Entity::Lead, jane).await;
+    assert_eq!(lead.text("status"), Some("Converted"));
+    assert_eq!(lead.reference("customer_id"), Some(customer));
+}

@@ -6,6 +6,7 @@ pub mod db;
 mod merge;
 pub mod pull;
 pub mod push;
+mod record_cache;
 pub mod repository;
 pub mod security;
 pub mod seed;
