@@ -10,14 +10,16 @@ use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-/// Name of the meta tag that records which path the server rendered.
-pub const RENDERED_PATH_META: &str = "rendered-path";
+/// Name of the meta tag that records which path the server rendered: it
+/// tells the offline shell (rendered for `/shell`) from a page rendered for
+/// its own URL, for whoever needs to know which one a browser is showing.
+const RENDERED_PATH_META: &str = "rendered-path";
 
 /// The document the server renders around the app.
 ///
-/// It records the path it was rendered for: the service worker answers
-/// offline navigations with the page rendered for `/shell`, and the browser
-/// then mounts the app afresh instead of hydrating a page for another URL.
+/// The service worker answers offline navigations with the page rendered
+/// for `/shell`; the browser replaces any rendered page with the app, which
+/// routes by the URL it is at, so the shell serves every path.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let rendered_path = rendered_path();
     view! {

@@ -19,16 +19,12 @@ pub mod client;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// The WASM entry point: takes over the server-rendered page, or mounts the
-/// app into the offline shell the service worker served for another URL.
+/// The WASM entry point, named for the script Leptos renders to start the
+/// app: it replaces the server-rendered page (or the offline shell the
+/// service worker served for another URL) with the app.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    if client::page_rendered_for_this_url() {
-        leptos::mount::hydrate_body(app::App);
-    } else {
-        client::clear_body();
-        leptos::mount::mount_to_body(app::App);
-    }
+    client::mount_over_server_page(app::App);
 }

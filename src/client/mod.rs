@@ -27,6 +27,7 @@ use idb::IndexedDbStore;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 
 use uuid::Uuid;
 
@@ -86,8 +87,6 @@ pub fn start(crm: Crm) {
     std::mem::forget((on_online, on_offline));
     register_service_worker();
     spawn_local(async move {
-        // Runs after hydration: the server rendered "Offline", and changing
-        // state during hydration would leave that text on screen.
         crm.status
             .update(|status| status.online = navigator_online());
         let Some(account) = account_of_this_browser().await else {
@@ -230,27 +229,67 @@ async fn open_engine() -> Result<BrowserEngine, EngineError> {
     Engine::open_with(store, ServerTransport, client_id, &[Entity::Customer]).await
 }
 
-/// Whether the server rendered this document for the current URL; `false`
-/// when it is the service worker's offline shell.
-pub fn page_rendered_for_this_url() -> bool {
+/// Replaces the server-rendered page with the running app, keeping what was
+/// typed into it meanwhile.
+///
+/// The browser build mounts rather than hydrates: nothing the server renders
+/// holds data (the records are on the device), and hydration would compile
+/// a second, asynchronous copy of every view into the bundle. The page is
+/// plain HTML until the WASM arrives, though, and a slow line must not cost
+/// anyone the email they typed into it: each field's text is carried to the
+/// field with the same id in the app, as if typed there, and so is focus.
+pub fn mount_over_server_page<F, V>(app: F)
+where
+    F: FnOnce() -> V + 'static,
+    V: IntoView,
+{
     let document = document();
-    let rendered = document
-        .query_selector(&format!(
-            "meta[name=\"{}\"]",
-            crate::app::RENDERED_PATH_META
-        ))
-        .ok()
-        .flatten()
-        .and_then(|meta| meta.get_attribute("content"));
-    let here = window().location().pathname().ok();
-    rendered.is_some() && rendered == here
-}
-
-/// Empties the shell's body so the app can be mounted into it.
-pub fn clear_body() {
-    if let Some(body) = document().body() {
+    let typed = typed_fields(&document);
+    let focused = document
+        .active_element()
+        .map(|element| element.id())
+        .filter(|id| !id.is_empty());
+    if let Some(body) = document.body() {
         body.set_inner_html("");
     }
+    leptos::mount::mount_to_body(app);
+    for (id, text) in typed {
+        let Some(field) = document.get_element_by_id(&id) else {
+            continue;
+        };
+        if let Some(input) = field.dyn_ref::<web_sys::HtmlInputElement>() {
+            input.set_value(&text);
+        } else if let Some(area) = field.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+            area.set_value(&text);
+        }
+        if let Ok(event) = web_sys::Event::new("input") {
+            let _ = field.dispatch_event(&event);
+        }
+    }
+    if let Some(field) = focused.and_then(|id| document.get_element_by_id(&id)) {
+        if let Some(field) = field.dyn_ref::<web_sys::HtmlElement>() {
+            let _ = field.focus();
+        }
+    }
+}
+
+/// The non-empty text fields of the page, by id.
+fn typed_fields(document: &web_sys::Document) -> Vec<(String, String)> {
+    let Ok(fields) = document.query_selector_all("input[id], textarea[id]") else {
+        return Vec::new();
+    };
+    (0..fields.length())
+        .filter_map(|index| fields.item(index))
+        .filter_map(|node| {
+            let (id, text) = if let Some(input) = node.dyn_ref::<web_sys::HtmlInputElement>() {
+                (input.id(), input.value())
+            } else {
+                let area = node.dyn_ref::<web_sys::HtmlTextAreaElement>()?;
+                (area.id(), area.value())
+            };
+            (!text.is_empty()).then_some((id, text))
+        })
+        .collect()
 }
 
 /// Installs the service worker that keeps the app shell for offline use.

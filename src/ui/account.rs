@@ -49,7 +49,7 @@ struct FormState {
     field_error: RwSignal<Option<FieldError>>,
     summary: RwSignal<Option<String>>,
     busy: RwSignal<bool>,
-    /// False in the server-rendered page until the app hydrates: a form
+    /// False in the server-rendered page until the app starts: a form
     /// sent before then would go out as a plain GET with the password in
     /// its URL.
     live: RwSignal<bool>,
@@ -58,7 +58,7 @@ struct FormState {
 impl FormState {
     fn new() -> Self {
         let live = RwSignal::new(false);
-        // Effects run only in the browser, once the page is hydrated.
+        // Effects run only in the browser, once the app is running.
         Effect::new(move |_| live.set(true));
         Self {
             field_error: RwSignal::new(None),
@@ -123,38 +123,17 @@ fn AccountField(
             .filter(|error| error.field == name)
             .map(|error| error.message)
     };
-    let input = NodeRef::<leptos::html::Input>::new();
-    let adopted = StoredValue::new(false);
-    // The field is not bound with `prop:value`: hydration would then blank
-    // whatever was typed while the page was still loading. The first time
-    // the input exists, anything typed is taken over; after that, values
-    // set by the page (a prefilled email, a cleared form) are shown.
-    Effect::new(move |_| {
-        let Some(input) = input.get() else { return };
-        let wanted = value.get();
-        let shown = input.value();
-        if !adopted.get_value() {
-            adopted.set_value(true);
-            if !shown.is_empty() {
-                value.set(shown);
-                return;
-            }
-        }
-        if wanted != shown {
-            input.set_value(&wanted);
-        }
-    });
     view! {
         <div class="field" class:invalid=move || message().is_some()>
             <label for=id.clone()>{label}</label>
             <input
-                node_ref=input
                 id=id
                 name=name
                 type=kind
                 autocomplete=autocomplete
                 aria-invalid=move || message().is_some().to_string()
                 aria-describedby=error_id.clone()
+                prop:value=value
                 on:input=move |event| value.set(event_target_value(&event))
             />
             {hint.map(|hint| view! { <p class="hint muted">{hint}</p> })}

@@ -40,6 +40,19 @@ fn pixels(rows: usize, row_height: f64) -> String {
 #[cfg(feature = "hydrate")]
 const STATUS_FILTER_KEY: &str = "clientele.customer_status_filter";
 
+/// The status the list was last filtered by on this device.
+#[cfg(feature = "hydrate")]
+fn remembered_status_filter() -> Option<String> {
+    use gloo_storage::{LocalStorage, Storage};
+    LocalStorage::get(STATUS_FILTER_KEY).ok()
+}
+
+/// The server does not know the device's choice: it renders "All".
+#[cfg(not(feature = "hydrate"))]
+fn remembered_status_filter() -> Option<String> {
+    None
+}
+
 fn status_class(status: &str) -> String {
     format!("badge status-{}", status.to_lowercase())
 }
@@ -48,17 +61,10 @@ fn status_class(status: &str) -> String {
 #[component]
 pub fn CustomerListPage() -> impl IntoView {
     let crm = expect_context::<Crm>();
-    let filter = RwSignal::new(CustomerFilter::default());
-    #[cfg(feature = "hydrate")]
-    {
-        use gloo_storage::{LocalStorage, Storage};
-        // Read after hydration so the server-rendered "All" is what hydrates.
-        Effect::new(move |_| {
-            if let Ok(status) = LocalStorage::get::<String>(STATUS_FILTER_KEY) {
-                filter.update(|filter| filter.status = Some(status));
-            }
-        });
-    }
+    let filter = RwSignal::new(CustomerFilter {
+        status: remembered_status_filter(),
+        ..CustomerFilter::default()
+    });
     let choose_status = move |status: Option<&'static str>| {
         filter.update(|filter| filter.status = status.map(str::to_owned));
         #[cfg(feature = "hydrate")]
