@@ -211,9 +211,9 @@ impl LocalStore for IndexedDbStore {
         // Ids are keys, so both lists come back in id order; sorting again
         // costs one pass and keeps that promise independent of the key encoding.
         let mut outbox: Vec<PendingMutation> = parse_all(OUTBOX, outbox)?;
-        outbox.sort_by_key(|pending| pending.mutation.id);
+        outbox.sort_unstable_by_key(|pending| pending.mutation.id);
         let mut rejected: Vec<RejectedMutation> = parse_all(REJECTED, rejected)?;
-        rejected.sort_by_key(|refused| refused.mutation.id);
+        rejected.sort_unstable_by_key(|refused| refused.mutation.id);
         Ok(Snapshot {
             rows,
             outbox,

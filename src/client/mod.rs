@@ -26,6 +26,8 @@ use gloo_timers::future::TimeoutFuture;
 use idb::IndexedDbStore;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 
@@ -236,47 +238,57 @@ async fn open_engine() -> Result<BrowserEngine, EngineError> {
 /// holds data (the records are on the device), and hydration would compile
 /// a second, asynchronous copy of every view into the bundle. The page is
 /// plain HTML until the WASM arrives, though, and a slow line must not cost
-/// anyone the email they typed into it: each field's text is carried to the
-/// field with the same id in the app, as if typed there, and so is focus.
+/// anyone the email they typed into it: the text of each field and which one
+/// had focus are kept for the app's field of the same id to take over (see
+/// [`typed_before_start`]).
 pub fn mount_over_server_page<F, V>(app: F)
 where
     F: FnOnce() -> V + 'static,
     V: IntoView,
 {
     let document = document();
-    let typed = typed_fields(&document);
     let focused = document
         .active_element()
         .map(|element| element.id())
         .filter(|id| !id.is_empty());
+    TYPED_BEFORE_START.with_borrow_mut(|typed| {
+        typed.text = typed_fields(&document);
+        typed.focused = focused;
+    });
     if let Some(body) = document.body() {
         body.set_inner_html("");
     }
     leptos::mount::mount_to_body(app);
-    for (id, text) in typed {
-        let Some(field) = document.get_element_by_id(&id) else {
-            continue;
-        };
-        if let Some(input) = field.dyn_ref::<web_sys::HtmlInputElement>() {
-            input.set_value(&text);
-        } else if let Some(area) = field.dyn_ref::<web_sys::HtmlTextAreaElement>() {
-            area.set_value(&text);
+}
+
+/// Text typed into the server's page before the app started, by field id.
+#[derive(Default)]
+struct TypedBeforeStart {
+    text: HashMap<String, String>,
+    focused: Option<String>,
+}
+
+thread_local! {
+    static TYPED_BEFORE_START: RefCell<TypedBeforeStart> = RefCell::default();
+}
+
+/// What was typed into the server-rendered field `id` before the app
+/// started, and whether it had focus; taken once, by the app's field that
+/// replaces it.
+pub fn typed_before_start(id: &str) -> (Option<String>, bool) {
+    TYPED_BEFORE_START.with_borrow_mut(|typed| {
+        let focused = typed.focused.as_deref() == Some(id);
+        if focused {
+            typed.focused = None;
         }
-        if let Ok(event) = web_sys::Event::new("input") {
-            let _ = field.dispatch_event(&event);
-        }
-    }
-    if let Some(field) = focused.and_then(|id| document.get_element_by_id(&id)) {
-        if let Some(field) = field.dyn_ref::<web_sys::HtmlElement>() {
-            let _ = field.focus();
-        }
-    }
+        (typed.text.remove(id), focused)
+    })
 }
 
 /// The non-empty text fields of the page, by id.
-fn typed_fields(document: &web_sys::Document) -> Vec<(String, String)> {
+fn typed_fields(document: &web_sys::Document) -> HashMap<String, String> {
     let Ok(fields) = document.query_selector_all("input[id], textarea[id]") else {
-        return Vec::new();
+        return HashMap::new();
     };
     (0..fields.length())
         .filter_map(|index| fields.item(index))

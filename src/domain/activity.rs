@@ -89,7 +89,7 @@ impl TimelineScope {
             .into_iter()
             .filter(|a| self.includes(a))
             .collect();
-        timeline.sort_by_key(|a| std::cmp::Reverse((a.timeline_at(), a.id)));
+        timeline.sort_unstable_by_key(|a| std::cmp::Reverse((a.timeline_at(), a.id)));
         timeline
     }
 }
@@ -100,7 +100,9 @@ pub fn open_tasks(activities: impl IntoIterator<Item = Activity>) -> Vec<Activit
         .into_iter()
         .filter(Activity::is_open_task)
         .collect();
-    tasks.sort_by_key(|task| (task.due_at.is_none(), task.due_at, task.created_at, task.id));
+    tasks.sort_unstable_by_key(|task| {
+        (task.due_at.is_none(), task.due_at, task.created_at, task.id)
+    });
     tasks
 }
 

@@ -143,7 +143,7 @@ impl CustomerFilter {
         let mut shown: Vec<usize> = (0..customers.len())
             .filter(|&at| self.matches(&customers[at], &query))
             .collect();
-        shown.sort_by(|&a, &b| customers[a].list_order(&customers[b]));
+        shown.sort_unstable_by(|&a, &b| customers[a].list_order(&customers[b]));
         shown
     }
 }

@@ -80,7 +80,7 @@ impl LeadFilter {
             })
             .filter(|lead| lead.search.matches(&query))
             .collect();
-        shown.sort_by_key(|lead| std::cmp::Reverse((lead.created_at, lead.id)));
+        shown.sort_unstable_by_key(|lead| std::cmp::Reverse((lead.created_at, lead.id)));
         shown
     }
 }

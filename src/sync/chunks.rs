@@ -221,7 +221,7 @@ mod tests {
     fn the_highest_version_of_each_record_is_kept_in_any_order() {
         let copies = vec![copy(1, 5), copy(2, 3), copy(1, 9), copy(1, 7), copy(2, 3)];
         let mut newest = newest_copies(copies);
-        newest.sort_by_key(|record| record.id);
+        newest.sort_unstable_by_key(|record| record.id);
         let versions: Vec<(u128, i64)> = newest
             .iter()
             .map(|record| (record.id.as_u128(), record.version))

@@ -144,7 +144,9 @@ impl Replica {
             next_mutation_id: snapshot.next_mutation_id.max(1),
             view: View::default(),
         };
-        replica.outbox.sort_by_key(|pending| pending.mutation.id);
+        replica
+            .outbox
+            .sort_unstable_by_key(|pending| pending.mutation.id);
         if let Some(last) = replica.outbox.last() {
             replica.next_mutation_id = replica.next_mutation_id.max(last.mutation.id + 1);
         }

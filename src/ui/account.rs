@@ -123,10 +123,27 @@ fn AccountField(
             .filter(|error| error.field == name)
             .map(|error| error.message)
     };
+    let input = NodeRef::<leptos::html::Input>::new();
+    #[cfg(feature = "hydrate")]
+    {
+        // Typed into the server's page while the app was loading.
+        let (typed, focused) = crate::client::typed_before_start(&id);
+        if let Some(typed) = typed {
+            value.set(typed);
+        }
+        if focused {
+            Effect::new(move |_| {
+                if let Some(input) = input.get() {
+                    let _ = input.focus();
+                }
+            });
+        }
+    }
     view! {
         <div class="field" class:invalid=move || message().is_some()>
             <label for=id.clone()>{label}</label>
             <input
+                node_ref=input
                 id=id
                 name=name
                 type=kind

@@ -80,7 +80,7 @@ pub fn CustomerListPage() -> impl IntoView {
     };
     let customers = Memo::new(move |_| {
         let mut all = crm.customers();
-        all.sort_by(Customer::list_order);
+        all.sort_unstable_by(Customer::list_order);
         all
     });
     let counts = Memo::new(move |_| customers.with(|all| StatusCount::tally(all)));

@@ -79,7 +79,7 @@ pub fn OpportunitiesSection(parent: Parent) -> impl IntoView {
             Parent::Lead(id) => all.into_iter().filter(|o| o.lead_id == Some(id)).collect(),
             Parent::Opportunity(_) => Vec::new(),
         };
-        mine.sort_by_key(|o| std::cmp::Reverse(o.created_at));
+        mine.sort_unstable_by_key(|o| std::cmp::Reverse((o.created_at, o.id)));
         mine
     });
     let adding = RwSignal::new(false);

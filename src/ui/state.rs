@@ -293,7 +293,8 @@ impl Crm {
                 .filter(|contact| contact.customer_id == Some(customer_id))
                 .collect::<Vec<_>>()
         });
-        contacts.sort_by_key(|contact| (!contact.is_default, contact.created_at, contact.id));
+        contacts
+            .sort_unstable_by_key(|contact| (!contact.is_default, contact.created_at, contact.id));
         contacts
     }
 
@@ -335,7 +336,7 @@ impl Crm {
                 .filter(|conflict| !conflict.resolved && record_ids.contains(&conflict.record_id))
                 .collect()
         });
-        conflicts.sort_by_key(|conflict| std::cmp::Reverse(conflict.at));
+        conflicts.sort_unstable_by_key(|conflict| std::cmp::Reverse((conflict.at, conflict.id)));
         conflicts
     }
 
