@@ -165,53 +165,6 @@ async fn pages_render_on_the_server_and_unknown_ones_are_404() {
     assert_eq!(missing.status().as_u16(), 404);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_app_bundle_is_sent_gzipped_and_sync_pages_are_not() {
-    let (server, member) = signed_in().await;
-    let bundle = server.site_root().join("pkg");
-    std::fs::create_dir_all(&bundle).expect("pkg dir");
-    let wasm: Vec<u8> = (0..64 * 1024).map(|byte| (byte % 7) as u8).collect();
-    std::fs::write(bundle.join("clientele_bg.wasm"), &wasm).expect("wasm written");
-    let script = "export function hydrate() {}\n".repeat(500);
-    std::fs::write(bundle.join("clientele.js"), &script).expect("js written");
-
-    let gzip = |path: &str| {
-        member
-            .http
-            .get(format!("{}{path}", member.base))
-            .header("accept-encoding", "gzip")
-            .send()
-    };
-    for (path, size) in [
-        ("/pkg/clientele_bg.wasm", wasm.len()),
-        ("/pkg/clientele.js", script.len()),
-    ] {
-        let response = gzip(path).await.expect("request");
-        assert_eq!(response.status().as_u16(), 200, "{path}");
-        assert_eq!(
-            response
-                .headers()
-                .get("content-encoding")
-                .map(|v| v.as_bytes()),
-            Some(&b"gzip"[..]),
-            "{path}"
-        );
-        let sent = response.bytes().await.expect("body").len();
-        assert!(sent < size / 10, "{path}: {sent} of {size} bytes sent");
-    }
-
-    let pull = member
-        .http
-        .post(format!("{}/api/sync/pull", member.base))
-        .header("accept-encoding", "gzip")
-        .json(&json!({"client_id": Uuid::now_v7(), "cursor": 0}))
-        .send()
-        .await
-        .expect("pull");
-    assert_eq!(pull.status().as_u16(), 200);
-    assert!(pull.headers().get("content-encoding").is_none());
-}
-
 /// Sends only the headers of a push announcing `length` bytes and reads the
 /// answer, as a client would before uploading a huge body.
 async fn status_for_announced_body(server: &TestServer, length: usize) -> String {

@@ -14,7 +14,6 @@ pub mod sessions;
 
 use crate::error::AppError;
 use auth::{Accounts, AttemptLimits, AuthError};
-use axum::http::{header, Extensions, HeaderMap, StatusCode, Version};
 use axum::Router;
 use leptos::config::Env;
 use leptos::prelude::*;
@@ -23,7 +22,6 @@ use repository::WorkspaceId;
 use sessions::SessionTable;
 use sqlx::SqlitePool;
 use std::net::SocketAddr;
-use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_sessions::cookie::{time, SameSite};
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
@@ -155,31 +153,10 @@ pub fn router(options: LeptosOptions, state: AppState) -> Router {
         .layer(sessions)
         .layer(axum::middleware::from_fn(security::check_origin))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(CompressionLayer::new().compress_when(is_app_bundle))
         .layer(axum::middleware::from_fn(move |request, next| {
             security::security_headers(development, served_over_tls, request, next)
         }))
         .with_state(options)
-}
-
-/// Whether a response is part of the app's bundle (WASM, JavaScript, CSS),
-/// which gzip shrinks to a third for the first visit on a slow line. Sync
-/// pages are left alone: on the networks they are measured on, compressing
-/// them would cost the server more time than it saves in transfer.
-fn is_app_bundle(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|content_type| {
-            [
-                "application/wasm",
-                "text/javascript",
-                "application/javascript",
-                "text/css",
-            ]
-            .iter()
-            .any(|bundle| content_type.starts_with(bundle))
-        })
 }
 
 /// Hands the response's CSP nonce to Leptos, which stamps it on the

@@ -29,7 +29,6 @@ impl TestServer {
         let options = LeptosOptions::builder()
             .output_name("clientele")
             .site_addr(address)
-            .site_root(dir.path().join("site").display().to_string())
             .build();
         let state = AppState::new(pool.clone(), limits, false)
             .await
@@ -41,12 +40,6 @@ impl TestServer {
             pool,
             _dir: dir,
         }
-    }
-
-    /// Where the server looks for its static files (empty at start), for
-    /// tests that serve a bundle.
-    pub fn site_root(&self) -> std::path::PathBuf {
-        self._dir.path().join("site")
     }
 
     /// A client with an empty cookie jar: a new browser.
