@@ -160,7 +160,7 @@ pub fn router(options: LeptosOptions, state: AppState) -> Router {
 }
 
 /// Hands the response's CSP nonce to Leptos, which stamps it on the
-/// hydration script it writes.
+/// script it writes to start the app.
 fn provide_request_nonce() {
     let nonce = use_context::<axum::http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<security::CspNonce>().cloned());

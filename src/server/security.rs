@@ -1,6 +1,7 @@
 //! HTTP hardening around the whole app: the Content-Security-Policy with a
-//! per-response nonce for Leptos' hydration script, the other protective
-//! headers, and the Origin check that refuses cross-site state changes.
+//! per-response nonce for the script Leptos writes to start the app, the
+//! other protective headers, and the Origin check that refuses cross-site
+//! state changes.
 
 use crate::error::AppError;
 use axum::extract::Request;
