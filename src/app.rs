@@ -8,7 +8,7 @@ use crate::ui::{
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, Lazy, LazyRoute};
 
 /// Name of the meta tag that records which path the server rendered: it
 /// tells the offline shell (rendered for `/shell`) from a page rendered for
@@ -57,6 +57,9 @@ fn rendered_path() -> String {
 }
 
 /// The application: local data context, layout and pages.
+///
+/// The customer list, where the app opens, is in the main bundle; every
+/// other page is split into its own piece (see [`split_routes`]).
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -71,21 +74,114 @@ pub fn App() -> impl IntoView {
             <Layout>
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=CustomerListPage/>
-                    <Route path=path!("/customers/new") view=NewCustomerPage/>
-                    <Route path=path!("/customers/:id") view=CustomerPage/>
-                    <Route path=path!("/leads") view=LeadListPage/>
-                    <Route path=path!("/leads/new") view=NewLeadPage/>
-                    <Route path=path!("/leads/:id") view=LeadPage/>
-                    <Route path=path!("/pipeline") view=PipelinePage/>
-                    <Route path=path!("/opportunities/:id") view=OpportunityPage/>
-                    <Route path=path!("/tasks") view=TasksPage/>
-                    <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/signup") view=SignupPage/>
-                    <Route path=path!("/join/:token") view=JoinPage/>
-                    <Route path=path!("/account") view=AccountPage/>
+                    <Route path=path!("/customers/new") view={Lazy::<NewCustomerPageRoute>::new()}/>
+                    <Route path=path!("/customers/:id") view={Lazy::<CustomerPageRoute>::new()}/>
+                    <Route path=path!("/leads") view={Lazy::<LeadListPageRoute>::new()}/>
+                    <Route path=path!("/leads/new") view={Lazy::<NewLeadPageRoute>::new()}/>
+                    <Route path=path!("/leads/:id") view={Lazy::<LeadPageRoute>::new()}/>
+                    <Route path=path!("/pipeline") view={Lazy::<PipelinePageRoute>::new()}/>
+                    <Route path=path!("/opportunities/:id") view={Lazy::<OpportunityPageRoute>::new()}/>
+                    <Route path=path!("/tasks") view={Lazy::<TasksPageRoute>::new()}/>
+                    <Route path=path!("/login") view={Lazy::<LoginPageRoute>::new()}/>
+                    <Route path=path!("/signup") view={Lazy::<SignupPageRoute>::new()}/>
+                    <Route path=path!("/join/:token") view={Lazy::<JoinPageRoute>::new()}/>
+                    <Route path=path!("/account") view={Lazy::<AccountPageRoute>::new()}/>
                     <Route path=path!("/shell") view=ShellPage/>
                 </Routes>
             </Layout>
         </Router>
     }
+}
+
+/// Why a page could not be shown: its split-off code never reached this
+/// device (first visit, and the network went away before it loaded).
+#[derive(Debug, thiserror::Error)]
+#[error("this page's code has not been downloaded to this device yet")]
+pub struct PageCodeMissing;
+
+impl From<leptos::wasm_split::SplitLoaderError> for PageCodeMissing {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        Self
+    }
+}
+
+impl PageCodeMissing {
+    /// What the page shows instead; the load is retried on the next visit.
+    fn into_view(self) -> AnyView {
+        view! {
+            <section class="empty" data-testid="page-code-missing">
+                <h1>"This page is not on this device yet"</h1>
+                <p>{format!("{}. Connect to the network and open it again.", capitalized(&self.to_string()))}</p>
+            </section>
+        }
+        .into_any()
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// Declares routes whose pages are split off the main bundle: the browser
+/// fetches a page's code on first use (`cargo leptos build --split`), so the
+/// code needed to open the app, which every visit downloads and compiles
+/// first, stays small. [`preload_pages`] fetches them all once the customer
+/// list is up, so every page also opens offline.
+macro_rules! split_routes {
+    ($($route:ident: $page:ident in $piece:ident, preloaded by $preload:ident;)*) => {
+        $(
+            struct $route;
+
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    Self
+                }
+
+                async fn view(_route: Self) -> AnyView {
+                    $piece().await.unwrap_or_else(PageCodeMissing::into_view)
+                }
+            }
+
+            #[leptos::wasm_split::wasm_split(
+                $piece,
+                fallible,
+                wasm_split_path = ::leptos::wasm_split,
+                preload($preload)
+            )]
+            fn $piece() -> Result<AnyView, PageCodeMissing> {
+                Ok(view! { <$page/> }.into_any())
+            }
+        )*
+
+        /// Loads the code of every split page, so that each opens offline
+        /// later; fails if any piece could not be fetched.
+        #[cfg(feature = "hydrate")]
+        pub async fn preload_pages() -> Result<(), PageCodeMissing> {
+            let loads: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = _>>>> =
+                vec![$(Box::pin($preload())),*];
+            for loaded in futures::future::join_all(loads).await {
+                loaded?;
+            }
+            Ok(())
+        }
+    };
+}
+
+split_routes! {
+    NewCustomerPageRoute: NewCustomerPage in new_customer_page, preloaded by preload_new_customer_page;
+    CustomerPageRoute: CustomerPage in customer_page, preloaded by preload_customer_page;
+    LeadListPageRoute: LeadListPage in lead_list_page, preloaded by preload_lead_list_page;
+    NewLeadPageRoute: NewLeadPage in new_lead_page, preloaded by preload_new_lead_page;
+    LeadPageRoute: LeadPage in lead_page, preloaded by preload_lead_page;
+    PipelinePageRoute: PipelinePage in pipeline_page, preloaded by preload_pipeline_page;
+    OpportunityPageRoute: OpportunityPage in opportunity_page, preloaded by preload_opportunity_page;
+    TasksPageRoute: TasksPage in tasks_page, preloaded by preload_tasks_page;
+    LoginPageRoute: LoginPage in login_page, preloaded by preload_login_page;
+    SignupPageRoute: SignupPage in signup_page, preloaded by preload_signup_page;
+    JoinPageRoute: JoinPage in join_page, preloaded by preload_join_page;
+    AccountPageRoute: AccountPage in account_page, preloaded by preload_account_page;
 }

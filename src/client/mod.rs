@@ -106,9 +106,13 @@ pub fn start(crm: Crm) {
                 let (wake, woken) = unbounded();
                 crm.attach(Rc::clone(&engine), wake, Rc::clone(&tabs));
                 // The customers are listed; once the list is painted, the
-                // rest, then sync.
+                // rest of the store and the code of the other pages, then sync.
                 after_next_paint().await;
-                if let Err(error) = engine.load_rest().await {
+                // A page whose code failed to load says so when opened, and
+                // loads then.
+                let (loaded, _) =
+                    futures::join!(engine.load_rest(), crate::app::preload_pages());
+                if let Err(error) = loaded {
                     crm.status
                         .update(|status| status.error = Some(user_message(&error)));
                     return;
