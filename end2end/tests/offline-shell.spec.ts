@@ -62,8 +62,37 @@ test("after one online visit, reload and new tabs at any URL work with no networ
   await expect(tab.getByTestId("customer-status")).toHaveText("Customer");
   await expect(tab.getByTestId("sync-status")).toHaveAttribute("data-pending", "1");
 
+  // Each page's code is split off the main bundle; the first visit cached
+  // it all, so pages never opened online open too.
+  for (const [link, heading] of [
+    ["Leads", "Leads"],
+    ["Pipeline", "Pipeline"],
+    ["Tasks", "My tasks"],
+  ]) {
+    await tab.getByRole("link", { name: link, exact: true }).click();
+    await expect(tab.getByRole("heading", { level: 1 })).toHaveText(heading);
+  }
+
   await context.setOffline(false);
   await synced(tab);
+  await context.close();
+});
+
+test("a page whose code could not be fetched says so, and opens once it can be", async ({ browser }) => {
+  // No service worker and no network for the split pages: as on a first
+  // visit where the connection drops right after the app opened.
+  const context = await browser.newContext({ serviceWorkers: "block" });
+  const cut = (route: { abort: () => Promise<void> }) => route.abort();
+  await context.route(/\/pkg\/(split_|chunk_).*\.wasm$/, cut);
+  const page = await context.newPage();
+  await open(page);
+  await page.getByRole("link", { name: "Leads", exact: true }).click();
+  await expect(page.getByTestId("page-code-missing")).toContainText("Connect to the network and open it again");
+
+  await context.unroute(/\/pkg\/(split_|chunk_).*\.wasm$/, cut);
+  await page.getByRole("link", { name: "Customers", exact: true }).click();
+  await page.getByRole("link", { name: "Leads", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Leads");
   await context.close();
 });
 

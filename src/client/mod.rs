@@ -110,8 +110,7 @@ pub fn start(crm: Crm) {
                 after_next_paint().await;
                 // A page whose code failed to load says so when opened, and
                 // loads then.
-                let (loaded, _) =
-                    futures::join!(engine.load_rest(), crate::app::preload_pages());
+                let (loaded, _) = futures::join!(engine.load_rest(), crate::app::preload_pages());
                 if let Err(error) = loaded {
                     crm.status
                         .update(|status| status.error = Some(user_message(&error)));

@@ -520,13 +520,15 @@ fn normalize_value(spec: &FieldSpec, value: &Value) -> Result<Value, FieldError>
         }
         FieldKind::Currency => return Ok(Value::String(text.to_ascii_uppercase())),
         FieldKind::Date => {
-            return match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-                Ok(day) => Ok(Value::String(day.format("%Y-%m-%d").to_string())),
+            // `FromStr` and `Display` are ISO 8601 days, without the
+            // strftime parser a format string would pull into the bundle.
+            return match text.parse::<chrono::NaiveDate>() {
+                Ok(day) => Ok(Value::String(day.to_string())),
                 Err(_) => Err(error(format!(
                     "{} must be a date like 2026-12-31",
                     spec.label
                 ))),
-            }
+            };
         }
         FieldKind::Timestamp => {
             return match chrono::DateTime::parse_from_rfc3339(text) {

@@ -418,11 +418,7 @@ fn InviteColleague() -> impl IntoView {
             match api::invite().await {
                 Ok(invitation) => {
                     let origin = window().location().origin().unwrap_or_default();
-                    let until = invitation
-                        .expires_at
-                        .with_timezone(&chrono::Local)
-                        .format("%e %B %Y")
-                        .to_string();
+                    let until = super::clock::long_day(&invitation.expires_at);
                     link.set(Some((format!("{origin}/join/{}", invitation.token), until)));
                     form.busy.set(false);
                 }

@@ -15,9 +15,7 @@ use uuid::Uuid;
 
 /// A time as the user's clock shows it.
 fn local_time(time: DateTime<Utc>) -> String {
-    time.with_timezone(&chrono::Local)
-        .format("%-d %b %Y, %H:%M")
-        .to_string()
+    super::clock::day_month_year_time(&time)
 }
 
 fn now_text() -> Value {

@@ -48,11 +48,7 @@ pub fn ConflictNotices(#[prop(into)] record_ids: Signal<Vec<Uuid>>) -> impl Into
                                             "\u{201d} from "
                                             {who(&conflict, me)}
                                             " at "
-                                            {conflict
-                                                .at
-                                                .with_timezone(&chrono::Local)
-                                                .format("%d %b %H:%M")
-                                                .to_string()}
+                                            {super::clock::day_month_time(&conflict.at)}
                                             "."
                                         </p>
                                         <button

@@ -66,9 +66,6 @@ pub fn form_fields(entity: Entity) -> &'static [&'static str] {
     }
 }
 
-/// The format of a `datetime-local` input.
-const LOCAL_DATE_TIME: &str = "%Y-%m-%dT%H:%M";
-
 /// What an input shows for a stored value: amounts in major units, times in
 /// the browser's time zone.
 pub fn input_text(spec: &FieldSpec, value: &Value) -> String {
@@ -78,11 +75,7 @@ pub fn input_text(spec: &FieldSpec, value: &Value) -> String {
             value.as_i64().map(|n| n.to_string()).unwrap_or_default()
         }
         (FieldKind::Timestamp, Value::String(text)) => chrono::DateTime::parse_from_rfc3339(text)
-            .map(|time| {
-                time.with_timezone(&chrono::Local)
-                    .format(LOCAL_DATE_TIME)
-                    .to_string()
-            })
+            .map(|time| super::clock::date_time_input(&time))
             .unwrap_or_default(),
         (_, Value::String(text)) => text.clone(),
         _ => String::new(),
@@ -111,16 +104,10 @@ fn wire_value(spec: &FieldSpec, text: &str) -> Result<Value, FieldError> {
             Ok(number) => Ok(Value::from(number)),
             Err(_) => error("a whole number"),
         },
-        FieldKind::Timestamp => {
-            use chrono::TimeZone;
-            let local = chrono::NaiveDateTime::parse_from_str(trimmed, LOCAL_DATE_TIME)
-                .ok()
-                .and_then(|naive| chrono::Local.from_local_datetime(&naive).earliest());
-            match local {
-                Some(time) => Ok(Value::String(time.with_timezone(&chrono::Utc).to_rfc3339())),
-                None => error("a date and time"),
-            }
-        }
+        FieldKind::Timestamp => match super::clock::parse_date_time_input(trimmed) {
+            Some(time) => Ok(Value::String(time.with_timezone(&chrono::Utc).to_rfc3339())),
+            None => error("a date and time"),
+        },
         _ => Ok(Value::String(text.to_owned())),
     }
 }

@@ -93,10 +93,7 @@ fn status_text(status: &SyncStatus) -> String {
         return waiting;
     }
     match status.last_synced {
-        Some(time) => format!(
-            "All changes synced at {}",
-            time.with_timezone(&chrono::Local).format("%H:%M:%S")
-        ),
+        Some(time) => format!("All changes synced at {}", super::clock::time_of_day(&time)),
         None => "Connecting…".to_owned(),
     }
 }

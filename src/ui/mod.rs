@@ -3,6 +3,7 @@
 
 mod account;
 mod activities;
+mod clock;
 mod conflicts;
 mod contacts;
 mod customers;
