@@ -2,8 +2,8 @@
 
 use crate::ui::{
     AccountPage, CustomerListPage, CustomerPage, JoinPage, Layout, LeadListPage, LeadPage,
-    LoginPage, NewCustomerPage, NewLeadPage, NotFound, OpportunityPage, PipelinePage, ShellPage,
-    SignupPage, TasksPage,
+    LoginPage, NewCustomerPage, NewLeadPage, NotFound, OpportunityPage, PageCodeMissing,
+    PipelinePage, ShellPage, SignupPage, TasksPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -91,39 +91,6 @@ pub fn App() -> impl IntoView {
             </Layout>
         </Router>
     }
-}
-
-/// Why a page could not be shown: its split-off code never reached this
-/// device (first visit, and the network went away before it loaded).
-#[derive(Debug, thiserror::Error)]
-#[error("this page's code has not been downloaded to this device yet")]
-pub struct PageCodeMissing;
-
-impl From<leptos::wasm_split::SplitLoaderError> for PageCodeMissing {
-    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
-        Self
-    }
-}
-
-impl PageCodeMissing {
-    /// What the page shows instead; the load is retried on the next visit.
-    fn into_view(self) -> AnyView {
-        view! {
-            <section class="empty" data-testid="page-code-missing">
-                <h1>"This page is not on this device yet"</h1>
-                <p>{format!("{}. Connect to the network and open it again.", capitalized(&self.to_string()))}</p>
-            </section>
-        }
-        .into_any()
-    }
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// Declares routes whose pages are split off the main bundle: the browser

@@ -3,12 +3,13 @@
 use super::account::is_public_path;
 use super::form::{form_fields, RecordForm};
 use super::state::{AccountState, Crm, SyncStatus};
-use crate::domain::{FieldError, FieldKind};
+use crate::domain::{Entity, FieldError, FieldKind};
 use crate::sync::{Op, RejectedMutation};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use serde_json::{Map, Value};
+use uuid::Uuid;
 
 /// Header with navigation and sync status, then the page. A signed-out
 /// visitor sees only the brand, and any page but the public ones sends
@@ -271,17 +272,19 @@ fn RejectedItem(item: RejectedMutation) -> impl IntoView {
                 discard();
             }
         });
-        view! {
-            <RecordForm
-                entity=entity
-                record_id=record_id
-                fields=fields
-                initial=initial
-                fixed=fixed
-                submit_label="Resend"
-                on_done=on_done
-            />
-        }
+        let form = FixForm {
+            entity,
+            record_id,
+            fields,
+            initial,
+            fixed,
+            on_done,
+        };
+        Suspend::new(async move {
+            fix_form(form)
+                .await
+                .unwrap_or_else(PageCodeMissing::into_view)
+        })
     };
     view! {
         <li data-testid="rejected-change">
@@ -296,6 +299,68 @@ fn RejectedItem(item: RejectedMutation) -> impl IntoView {
             </button>
             <Show when=move || fixing.get()>{form.clone()}</Show>
         </li>
+    }
+}
+
+/// A refused change as the form to fix it starts.
+struct FixForm {
+    entity: Entity,
+    record_id: Uuid,
+    fields: &'static [&'static str],
+    initial: Map<String, Value>,
+    fixed: Map<String, Value>,
+    on_done: Callback<bool>,
+}
+
+/// The form to fix a refused change. Split off the main bundle, like the
+/// pages: most sessions never show it, and every one would download it.
+#[leptos::wasm_split::wasm_split(fix_form, fallible, wasm_split_path = ::leptos::wasm_split)]
+fn fix_form(form: FixForm) -> Result<AnyView, PageCodeMissing> {
+    let FixForm {
+        entity,
+        record_id,
+        fields,
+        initial,
+        fixed,
+        on_done,
+    } = form;
+    Ok(view! {
+        <RecordForm
+            entity=entity
+            record_id=record_id
+            fields=fields
+            initial=initial
+            fixed=fixed
+            submit_label="Resend"
+            on_done=on_done
+        />
+    }
+    .into_any())
+}
+
+/// Why a view could not be shown: its code is split off the main bundle and
+/// never reached this device (a first visit whose network went away before
+/// it loaded). Loading is tried again the next time the view is opened.
+#[derive(Debug, thiserror::Error)]
+#[error("this part of Clientele has not been downloaded to this device yet")]
+pub struct PageCodeMissing;
+
+impl From<leptos::wasm_split::SplitLoaderError> for PageCodeMissing {
+    fn from(_: leptos::wasm_split::SplitLoaderError) -> Self {
+        Self
+    }
+}
+
+impl PageCodeMissing {
+    /// What shows in place of the missing view.
+    pub fn into_view(self) -> AnyView {
+        view! {
+            <section class="empty" data-testid="page-code-missing">
+                <p>"This part of Clientele has not been downloaded to this device yet. "
+                   "Connect to the network and open it again."</p>
+            </section>
+        }
+        .into_any()
     }
 }
 

@@ -16,7 +16,7 @@ mod state;
 pub use account::{AccountPage, JoinPage, LoginPage, SignupPage};
 pub use activities::TasksPage;
 pub use customers::{CustomerListPage, CustomerPage, NewCustomerPage};
-pub use layout::{Layout, NotFound, ShellPage};
+pub use layout::{Layout, NotFound, PageCodeMissing, ShellPage};
 pub use leads::{LeadListPage, LeadPage, NewLeadPage};
 pub use opportunities::{OpportunityPage, PipelinePage};
 pub use state::{user_message, AccountState, Crm, SaveError, SyncStatus};
