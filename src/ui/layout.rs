@@ -249,8 +249,10 @@ fn RejectedItem(item: RejectedMutation) -> impl IntoView {
         });
     };
     let form = move || {
-        // The current record with the refused values on top, for the user to correct.
-        let mut initial = crm.fields_of(entity, record_id);
+        // The current record with the refused values on top, for the user to
+        // correct. Read once: the form must not be redrawn (and its loading
+        // awaited again) by every change to the store, its own save included.
+        let mut initial = untrack(|| crm.fields_of(entity, record_id));
         initial.extend(refused_fields.clone());
         let mut fixed: Map<String, Value> = initial
             .iter()
@@ -324,18 +326,22 @@ fn fix_form(form: FixForm) -> Result<AnyView, PageCodeMissing> {
         fixed,
         on_done,
     } = form;
-    Ok(view! {
-        <RecordForm
-            entity=entity
-            record_id=record_id
-            fields=fields
-            initial=initial
-            fixed=fixed
-            submit_label="Resend"
-            on_done=on_done
-        />
-    }
-    .into_any())
+    // Built untracked, as a component body is: a `Suspend` awaits this, and
+    // would redraw the form whenever anything it read changed.
+    Ok(untrack(move || {
+        view! {
+            <RecordForm
+                entity=entity
+                record_id=record_id
+                fields=fields
+                initial=initial
+                fixed=fixed
+                submit_label="Resend"
+                on_done=on_done
+            />
+        }
+        .into_any()
+    }))
 }
 
 /// Why a view could not be shown: its code is split off the main bundle and
