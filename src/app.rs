@@ -97,9 +97,13 @@ pub fn App() -> impl IntoView {
 /// fetches a page's code on first use (`cargo leptos build --split`), so the
 /// code needed to open the app, which every visit downloads and compiles
 /// first, stays small. [`preload_pages`] fetches them all once the customer
-/// list is up, so every page also opens offline.
+/// list is up, with any split view outside the pages (named after `also
+/// preloading`), so every page also opens offline.
 macro_rules! split_routes {
-    ($($route:ident: $page:ident in $piece:ident, preloaded by $preload:ident;)*) => {
+    (
+        pages { $($route:ident: $page:ident in $piece:ident, preloaded by $preload:ident;)* }
+        also preloading $($other:path),*;
+    ) => {
         $(
             struct $route;
 
@@ -124,12 +128,12 @@ macro_rules! split_routes {
             }
         )*
 
-        /// Loads the code of every split page, so that each opens offline
-        /// later; fails if any piece could not be fetched.
+        /// Loads the code of every split page and view, so that each opens
+        /// offline later; fails if any piece could not be fetched.
         #[cfg(feature = "hydrate")]
         pub async fn preload_pages() -> Result<(), PageCodeMissing> {
             let loads: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = _>>>> =
-                vec![$(Box::pin($preload())),*];
+                vec![$(Box::pin($preload()),)* $(Box::pin($other()),)*];
             for loaded in futures::future::join_all(loads).await {
                 loaded?;
             }
@@ -139,16 +143,19 @@ macro_rules! split_routes {
 }
 
 split_routes! {
-    NewCustomerPageRoute: NewCustomerPage in new_customer_page, preloaded by preload_new_customer_page;
-    CustomerPageRoute: CustomerPage in customer_page, preloaded by preload_customer_page;
-    LeadListPageRoute: LeadListPage in lead_list_page, preloaded by preload_lead_list_page;
-    NewLeadPageRoute: NewLeadPage in new_lead_page, preloaded by preload_new_lead_page;
-    LeadPageRoute: LeadPage in lead_page, preloaded by preload_lead_page;
-    PipelinePageRoute: PipelinePage in pipeline_page, preloaded by preload_pipeline_page;
-    OpportunityPageRoute: OpportunityPage in opportunity_page, preloaded by preload_opportunity_page;
-    TasksPageRoute: TasksPage in tasks_page, preloaded by preload_tasks_page;
-    LoginPageRoute: LoginPage in login_page, preloaded by preload_login_page;
-    SignupPageRoute: SignupPage in signup_page, preloaded by preload_signup_page;
-    JoinPageRoute: JoinPage in join_page, preloaded by preload_join_page;
-    AccountPageRoute: AccountPage in account_page, preloaded by preload_account_page;
+    pages {
+        NewCustomerPageRoute: NewCustomerPage in new_customer_page, preloaded by preload_new_customer_page;
+        CustomerPageRoute: CustomerPage in customer_page, preloaded by preload_customer_page;
+        LeadListPageRoute: LeadListPage in lead_list_page, preloaded by preload_lead_list_page;
+        NewLeadPageRoute: NewLeadPage in new_lead_page, preloaded by preload_new_lead_page;
+        LeadPageRoute: LeadPage in lead_page, preloaded by preload_lead_page;
+        PipelinePageRoute: PipelinePage in pipeline_page, preloaded by preload_pipeline_page;
+        OpportunityPageRoute: OpportunityPage in opportunity_page, preloaded by preload_opportunity_page;
+        TasksPageRoute: TasksPage in tasks_page, preloaded by preload_tasks_page;
+        LoginPageRoute: LoginPage in login_page, preloaded by preload_login_page;
+        SignupPageRoute: SignupPage in signup_page, preloaded by preload_signup_page;
+        JoinPageRoute: JoinPage in join_page, preloaded by preload_join_page;
+        AccountPageRoute: AccountPage in account_page, preloaded by preload_account_page;
+    }
+    also preloading crate::ui::preload_fix_form;
 }

@@ -305,7 +305,7 @@ fn RejectedItem(item: RejectedMutation) -> impl IntoView {
 }
 
 /// A refused change as the form to fix it starts.
-struct FixForm {
+pub(crate) struct FixForm {
     entity: Entity,
     record_id: Uuid,
     fields: &'static [&'static str],
@@ -316,8 +316,13 @@ struct FixForm {
 
 /// The form to fix a refused change. Split off the main bundle, like the
 /// pages: most sessions never show it, and every one would download it.
-#[leptos::wasm_split::wasm_split(fix_form, fallible, wasm_split_path = ::leptos::wasm_split)]
-fn fix_form(form: FixForm) -> Result<AnyView, PageCodeMissing> {
+#[leptos::wasm_split::wasm_split(
+    fix_form,
+    fallible,
+    wasm_split_path = ::leptos::wasm_split,
+    preload(preload_fix_form)
+)]
+pub(crate) fn fix_form(form: FixForm) -> Result<AnyView, PageCodeMissing> {
     let FixForm {
         entity,
         record_id,

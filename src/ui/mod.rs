@@ -16,6 +16,8 @@ mod state;
 pub use account::{AccountPage, JoinPage, LoginPage, SignupPage};
 pub use activities::TasksPage;
 pub use customers::{CustomerListPage, CustomerPage, NewCustomerPage};
+#[cfg(feature = "hydrate")]
+pub(crate) use layout::preload_fix_form;
 pub use layout::{Layout, NotFound, PageCodeMissing, ShellPage};
 pub use leads::{LeadListPage, LeadPage, NewLeadPage};
 pub use opportunities::{OpportunityPage, PipelinePage};
