@@ -18,9 +18,14 @@ use uuid::Uuid;
 /// A fresh database file, removed with the returned directory.
 pub async fn database() -> (SqlitePool, TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let pool = db::open(&url).await.expect("database opens");
+    let pool = db::open(&database_url(&dir)).await.expect("database opens");
     (pool, dir)
+}
+
+/// The address of the file [`database`] makes in `dir`: a test that
+/// restarts the server reopens the same file with it.
+pub fn database_url(dir: &TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("test.db").display())
 }
 
 /// How the simulated network behaves for the next call.
