@@ -6,8 +6,10 @@
 mod common;
 
 use clientele::server::auth::{quota, AttemptLimits};
+use clientele::server::security::TrustedProxies;
 use common::http::{read, Client, TestServer, PASSWORD};
 use serde_json::{json, Value};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -577,4 +579,226 @@ async fn signing_in_while_colleagues_push_never_fails() {
         assert_eq!(status, 200, "a sign-in beside a push: {reply}");
     }
     pushing.await.expect("pushes");
+}
+
+/// Limits tight enough to see where attempts are counted: three from an
+/// address, plenty on an account.
+fn three_per_address() -> AttemptLimits {
+    let hour = Duration::from_secs(3600);
+    AttemptLimits {
+        per_account: quota(hour, 100),
+        per_address: quota(hour, 3),
+    }
+}
+
+/// A sign-in with a wrong password for `email`, as if forwarded for
+/// `forwarded_for`; answers the status.
+async fn sign_in_attempt(client: &Client, email: &str, forwarded_for: Option<&str>) -> u16 {
+    let mut request = client
+        .http
+        .post(format!("{}/api/auth/login", client.base))
+        .json(&json!({"email": email, "password": "guess guess guess"}));
+    if let Some(forwarded_for) = forwarded_for {
+        request = request.header("x-forwarded-for", forwarded_for);
+    }
+    request.send().await.expect("request").status().as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oversized_account_texts_are_refused_naming_the_field_before_they_are_counted() {
+    let server = TestServer::start_with(three_per_address()).await;
+    // The sign-up is the first of the address's three attempts.
+    let member = server.member_of_new_workspace("ada@example.test").await;
+    let stranger = server.client();
+    // A megabyte: the framework refuses bodies over 2 MB before any server
+    // function runs; below that, each text is checked before any work.
+    let huge = "a".repeat(1_000_000);
+    // 600 characters but 1,200 bytes: over the 1,024-byte cap.
+    let accented = "é".repeat(600);
+    let unknown_token = "a".repeat(43);
+    for (client, path, body, field) in [
+        (
+            &stranger,
+            "/api/auth/login",
+            json!({"email": huge, "password": PASSWORD}),
+            "email",
+        ),
+        (
+            &stranger,
+            "/api/auth/login",
+            json!({"email": "ada@example.test", "password": accented}),
+            "password",
+        ),
+        (
+            &stranger,
+            "/api/auth/signup",
+            json!({"email": huge, "password": PASSWORD, "workspace_name": "W"}),
+            "email",
+        ),
+        (
+            &stranger,
+            "/api/auth/signup",
+            json!({"email": "new@example.test", "password": accented, "workspace_name": "W"}),
+            "password",
+        ),
+        (
+            &stranger,
+            "/api/auth/signup",
+            json!({"email": "new@example.test", "password": PASSWORD, "workspace_name": huge}),
+            "workspace_name",
+        ),
+        (
+            &stranger,
+            "/api/auth/invitation",
+            json!({"token": huge}),
+            "token",
+        ),
+        (
+            &stranger,
+            "/api/auth/join",
+            json!({"token": huge, "email": "new@example.test", "password": PASSWORD}),
+            "token",
+        ),
+        (
+            &stranger,
+            "/api/auth/join",
+            json!({"token": unknown_token, "email": huge, "password": PASSWORD}),
+            "email",
+        ),
+        (
+            &stranger,
+            "/api/auth/join",
+            json!({"token": unknown_token, "email": "new@example.test", "password": accented}),
+            "password",
+        ),
+        (
+            &member,
+            "/api/auth/password",
+            json!({"current_password": accented, "new_password": "a brand new passphrase"}),
+            "current_password",
+        ),
+        (
+            &member,
+            "/api/auth/password",
+            json!({"current_password": PASSWORD, "new_password": accented}),
+            "new_password",
+        ),
+    ] {
+        let (status, reply) = client.post(path, body).await;
+        assert_eq!(status, 400, "{path} {field}: {reply:.200}");
+        assert_eq!(reply["Field"]["field"], field, "{path}: {reply:.200}");
+    }
+    let (status, reply) = stranger
+        .post(
+            "/api/auth/login",
+            json!({"email": "a".repeat(8_000_000), "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 400, "an 8 MB email: {reply:.200}");
+
+    // None of them was counted: the address still has its other two attempts.
+    let attempts = [
+        sign_in_attempt(&stranger, "ada@example.test", None).await,
+        sign_in_attempt(&stranger, "ada@example.test", None).await,
+        sign_in_attempt(&stranger, "ada@example.test", None).await,
+    ];
+    assert_eq!(attempts, [401, 401, 429]);
+    assert_eq!(stranger.post("/api/auth/me", json!({})).await.0, 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_x_forwarded_for_from_an_untrusted_peer_does_not_escape_the_address_limit() {
+    let server = TestServer::start_with(three_per_address()).await;
+    let attacker = server.client();
+    let mut statuses = Vec::new();
+    for n in 1..=5 {
+        let email = format!("user{n}@example.test");
+        let forged = format!("203.0.113.{n}");
+        statuses.push(sign_in_attempt(&attacker, &email, Some(&forged)).await);
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn behind_a_trusted_proxy_the_forwarded_client_is_what_attempts_count_against() {
+    let proxy: TrustedProxies = "127.0.0.1".parse().expect("proxy list");
+    let server = TestServer::start_behind(proxy, three_per_address()).await;
+    let browser = server.client();
+    let attempt = |forwarded_for: &'static str| {
+        sign_in_attempt(&browser, "ada@example.test", Some(forwarded_for))
+    };
+    for _ in 0..3 {
+        assert_eq!(attempt("203.0.113.7").await, 401);
+    }
+    assert_eq!(attempt("203.0.113.7").await, 429);
+    // The client wrote the left part; the proxy appended the right-most.
+    assert_eq!(attempt("198.51.100.1, 203.0.113.7").await, 429);
+    // Another client behind the same proxy has a budget of its own.
+    assert_eq!(attempt("203.0.113.8").await, 401);
+
+    // IPv6 clients are counted per /64: a new address in it is no new budget.
+    for forwarded_for in ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::3"] {
+        assert_eq!(attempt(forwarded_for).await, 401, "{forwarded_for}");
+    }
+    assert_eq!(attempt("2001:db8:1:2:abcd::9").await, 429);
+    assert_eq!(attempt("2001:db8:1:3::1").await, 401);
+}
+
+#[test]
+fn a_bad_trusted_proxies_value_stops_the_server_at_start_up_naming_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_clientele"))
+        .env("TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/never.db", dir.path().display()),
+        )
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server binary");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while server.try_wait().expect("server status").is_none() {
+        if Instant::now() > deadline {
+            let _ = server.kill();
+            panic!("the server started with TRUSTED_PROXIES it cannot read");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = server.wait_with_output().expect("server output");
+    assert!(!output.status.success());
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        said.contains("TRUSTED_PROXIES") && said.contains("\"proxy.internal\""),
+        "{said}"
+    );
+    assert!(
+        !dir.path().join("never.db").exists(),
+        "stopped before opening the database"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signing_out_asks_the_browser_to_clear_the_sites_storage() {
+    let server = TestServer::start().await;
+    let member = server.member_of_new_workspace("ada@example.test").await;
+    let response = member
+        .http
+        .post(format!("{}/api/auth/logout", server.base))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("sign-out");
+    assert_eq!(response.status().as_u16(), 200);
+    let cleared = response
+        .headers()
+        .get("clear-site-data")
+        .and_then(|value| value.to_str().ok());
+    assert_eq!(cleared, Some("\"storage\""));
 }

@@ -19,7 +19,7 @@ pub async fn signup(
 ) -> Result<Account, AppError> {
     let state = ssr::state()?;
     let session = ssr::session().await?;
-    let address = ssr::address().await;
+    let address = ssr::address(&state).await;
     state
         .accounts
         .sign_up(&session, address, &email, &password, &workspace_name)
@@ -32,7 +32,7 @@ pub async fn signup(
 pub async fn login(email: String, password: String) -> Result<Account, AppError> {
     let state = ssr::state()?;
     let session = ssr::session().await?;
-    let address = ssr::address().await;
+    let address = ssr::address(&state).await;
     state
         .accounts
         .sign_in(&session, address, &email, &password)
@@ -40,9 +40,11 @@ pub async fn login(email: String, password: String) -> Result<Account, AppError>
         .map_err(ssr::respond)
 }
 
-/// Ends the session on the server.
+/// Ends the session on the server and has the browser erase its copy.
 #[server(prefix = "/api", endpoint = "auth/logout", input = Json, output = Json)]
 pub async fn logout() -> Result<(), AppError> {
+    // Whatever becomes of the server session, the local copy goes.
+    ssr::clear_site_storage();
     let state = ssr::state()?;
     let session = ssr::session().await?;
     state
@@ -85,7 +87,7 @@ pub async fn invitation_workspace(token: String) -> Result<String, AppError> {
 pub async fn join(token: String, email: String, password: String) -> Result<Account, AppError> {
     let state = ssr::state()?;
     let session = ssr::session().await?;
-    let address = ssr::address().await;
+    let address = ssr::address(&state).await;
     state
         .accounts
         .join(&session, address, &token, &email, &password)
@@ -102,7 +104,7 @@ pub async fn change_password(
     let state = ssr::state()?;
     let user = ssr::signed_in(&state).await?;
     let session = ssr::session().await?;
-    let address = ssr::address().await;
+    let address = ssr::address(&state).await;
     state
         .accounts
         .change_password(&session, address, &user, &current_password, &new_password)

@@ -51,8 +51,11 @@ pub async fn sync_head() -> Result<i64, AppError> {
 mod ssr {
     use crate::error::AppError;
     use crate::server::auth::SignedIn;
+    use crate::server::security::client_address;
     use crate::server::{AppState, ServerError};
     use axum::extract::ConnectInfo;
+    use axum::http::header::{HeaderName, HeaderValue};
+    use axum::http::request::Parts;
     use leptos::prelude::use_context;
     use std::net::{IpAddr, Ipv4Addr, SocketAddr};
     use tower_sessions::Session;
@@ -70,14 +73,34 @@ mod ssr {
             .map_err(|err| respond(ServerError::Session(err.to_string())))
     }
 
-    /// The peer address, for counting sign-in attempts. The server listens
-    /// with connect info; without it every caller shares one budget.
-    pub async fn address() -> IpAddr {
-        leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+    /// The client's address, for counting sign-in attempts: the peer, or
+    /// the client a trusted proxy names (`security::client_address`). The
+    /// server listens with connect info; without it every caller shares
+    /// one budget.
+    pub async fn address(state: &AppState) -> IpAddr {
+        let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
             .await
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(peer)| {
                 peer.ip()
-            })
+            });
+        match use_context::<Parts>() {
+            Some(request) => client_address(peer, &request.headers, &state.trusted_proxies),
+            None => peer,
+        }
+    }
+
+    /// Asks the browser to erase this site's storage: IndexedDB, where the
+    /// records and the outbox live, localStorage, and the service worker's
+    /// registration. Not `"cache"`: the HTTP cache holds only the public
+    /// bundle and pages (records travel in POST answers, never cached), and
+    /// emptying it would make the next sign-in download the whole app again.
+    pub fn clear_site_storage() {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.insert_header(
+                HeaderName::from_static("clear-site-data"),
+                HeaderValue::from_static("\"storage\""),
+            );
+        }
     }
 
     /// The signed-in user, or 401.

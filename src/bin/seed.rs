@@ -2,6 +2,7 @@
 //! `seed [--quick] [--seed N]`, into the database of `DATABASE_URL`. The
 //! workspace's member signs in as `SEED_EMAIL` with `SEED_PASSWORD`.
 
+use clientele::domain::check_sign_up;
 use clientele::server::auth::create_account;
 use clientele::server::db;
 use clientele::server::seed::{seed, SeedSize, SEED_EMAIL, SEED_PASSWORD};
@@ -40,8 +41,14 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let workspace = match create_account(&pool, SEED_EMAIL, SEED_PASSWORD, "Seeded workspace").await
-    {
+    let account = match check_sign_up(SEED_EMAIL, SEED_PASSWORD, "Seeded workspace") {
+        Ok(account) => account,
+        Err(error) => {
+            eprintln!("the seed account is not valid: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let workspace = match create_account(&pool, &account).await {
         Ok((_, workspace)) => workspace,
         Err(error) => {
             eprintln!("cannot create the account {SEED_EMAIL}: {error}");

@@ -16,7 +16,8 @@ mod schema;
 mod search;
 
 pub use account::{
-    check_email, check_new_password, check_workspace_name, normalize_email, Account, Invitation,
+    check_email, check_invitation_token, check_new_password, check_password_length,
+    check_sign_in_email, check_sign_up, check_workspace_name, Account, Invitation, NewAccount,
     PASSWORD_MAX_BYTES, PASSWORD_MIN,
 };
 pub use activity::{open_tasks, Activity, TimelineScope};

@@ -3,29 +3,31 @@
 //!
 //! Passwords are stored only as argon2id hashes. A sign-in for an unknown
 //! email still verifies a password against a hash made at startup, so a
-//! wrong email and a wrong password take the same time. Sign-in attempts are
-//! rate limited per account and per address before any hash is checked.
+//! wrong email and a wrong password take the same time. Every text a caller
+//! sends is checked for length first; then attempts are rate limited per
+//! account and per address; only then is anything hashed or looked up.
 
+use super::limiter::BoundedLimiter;
 use super::repository::WorkspaceId;
+use super::security::rate_limit_key;
 use super::sessions::SessionTable;
 use super::ServerError;
 use crate::domain::{
-    check_email, check_new_password, check_workspace_name, Account, FieldError, Invitation,
+    check_email, check_invitation_token, check_new_password, check_password_length,
+    check_sign_in_email, check_sign_up, Account, FieldError, Invitation, NewAccount,
 };
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, SaltString};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use base64::Engine as _;
 use chrono::{Duration as Days, Utc};
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota};
+use governor::Quota;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::{Row, SqlitePool};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_sessions::session::Record;
@@ -120,38 +122,30 @@ pub fn quota(period: Duration, burst: u32) -> Quota {
         .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
 }
 
-/// Counts attempts per account and per address; keys idle long enough to
-/// have refilled are dropped now and then so memory stays bounded.
+/// Counts attempts per account and per address (an IPv6 address per /64),
+/// in memory with a fixed bound (see `limiter`).
 struct AttemptLimiter {
-    per_account: DefaultKeyedRateLimiter<String>,
-    per_address: DefaultKeyedRateLimiter<IpAddr>,
-    checks: AtomicU64,
+    per_account: BoundedLimiter,
+    per_address: BoundedLimiter,
 }
 
 impl AttemptLimiter {
     fn new(limits: AttemptLimits) -> Self {
         Self {
-            per_account: DefaultKeyedRateLimiter::keyed(limits.per_account),
-            per_address: DefaultKeyedRateLimiter::keyed(limits.per_address),
-            checks: AtomicU64::new(0),
+            per_account: BoundedLimiter::new(limits.per_account),
+            per_address: BoundedLimiter::new(limits.per_address),
         }
     }
 
+    /// Counts an attempt from `address`, and on `account` (a checked,
+    /// normalised email) when there is one.
     fn check(&self, account: Option<&str>, address: IpAddr) -> Result<(), AuthError> {
-        if self.checks.fetch_add(1, Ordering::Relaxed) % 1024 == 1023 {
-            self.per_account.retain_recent();
-            self.per_address.retain_recent();
-        }
-        let refused = |not_until: governor::NotUntil<_>| AuthError::TooManyAttempts {
-            retry_after: not_until
-                .wait_time_from(DefaultClock::default().now())
-                .max(Duration::from_secs(1)),
-        };
-        self.per_address.check_key(&address).map_err(refused)?;
+        let refused = |retry_after| AuthError::TooManyAttempts { retry_after };
+        self.per_address
+            .check(&rate_limit_key(address))
+            .map_err(refused)?;
         if let Some(account) = account {
-            self.per_account
-                .check_key(&account.to_owned())
-                .map_err(refused)?;
+            self.per_account.check(account).map_err(refused)?;
         }
         Ok(())
     }
@@ -248,8 +242,9 @@ impl Accounts {
         password: &str,
         workspace_name: &str,
     ) -> Result<Account, AuthError> {
+        let account = check_sign_up(email, password, workspace_name)?;
         self.limiter.check(None, address)?;
-        let (user, _) = create_account(&self.pool, email, password, workspace_name).await?;
+        let (user, _) = create_account(&self.pool, &account).await?;
         self.start_session(session, user).await
     }
 
@@ -261,7 +256,8 @@ impl Accounts {
         email: &str,
         password: &str,
     ) -> Result<Account, AuthError> {
-        let email = crate::domain::normalize_email(email);
+        let email = check_sign_in_email(email)?;
+        check_password_length("password", password)?;
         self.limiter.check(Some(&email), address)?;
         let found = sqlx::query("SELECT id, password_hash FROM users WHERE email = ?")
             .bind(&email)
@@ -274,12 +270,7 @@ impl Accounts {
             ),
             None => (None, Arc::clone(&self.stand_in_hash)),
         };
-        // Over-long passwords are checked like any other, never short-cut.
-        let password = password
-            .get(..password.len().min(crate::domain::PASSWORD_MAX_BYTES))
-            .unwrap_or(password)
-            .to_owned();
-        let matches = password_matches(password, hash).await?;
+        let matches = password_matches(password.to_owned(), hash).await?;
         match user {
             Some(user) if matches => {
                 let user = Uuid::parse_str(&user)
@@ -342,6 +333,8 @@ impl Accounts {
         current_password: &str,
         new_password: &str,
     ) -> Result<(), AuthError> {
+        check_password_length("current_password", current_password)?;
+        check_new_password("new_password", new_password)?;
         let account = self.account(user).await?;
         self.limiter.check(Some(&account.email), address)?;
         let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
@@ -353,7 +346,6 @@ impl Accounts {
                 FieldError::new("current_password", "The current password is wrong").into(),
             );
         }
-        check_new_password("new_password", new_password)?;
         let hash = hash_password(new_password.to_owned()).await?;
         sqlx::query("UPDATE users SET password_hash = ?, auth_epoch = auth_epoch + 1 WHERE id = ?")
             .bind(hash)
@@ -389,6 +381,7 @@ impl Accounts {
 
     /// The name of the workspace an unused, unexpired invitation leads to.
     pub async fn invitation_workspace(&self, token: &str) -> Result<String, AuthError> {
+        check_invitation_token(token)?;
         sqlx::query_scalar(
             "SELECT workspaces.name FROM invitations \
              JOIN workspaces ON workspaces.id = invitations.workspace_id \
@@ -410,9 +403,10 @@ impl Accounts {
         email: &str,
         password: &str,
     ) -> Result<Account, AuthError> {
-        self.limiter.check(None, address)?;
+        check_invitation_token(token)?;
         let email = check_email(email)?;
         check_new_password("password", password)?;
+        self.limiter.check(None, address)?;
         let hash = hash_password(password.to_owned()).await?;
         let now = Utc::now().to_rfc3339();
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -523,18 +517,19 @@ async fn insert_user(
     Ok(())
 }
 
-/// Makes a workspace and its first member. Sign-up uses it behind the
-/// rate limit; the seed command uses it to make a benchmark account.
+/// Makes a workspace and its first member from a checked sign-up
+/// (`domain::check_sign_up`). Sign-up uses it behind the rate limit; the
+/// seed command uses it to make a benchmark account.
 pub async fn create_account(
     pool: &SqlitePool,
-    email: &str,
-    password: &str,
-    workspace_name: &str,
+    account: &NewAccount,
 ) -> Result<(Uuid, WorkspaceId), AuthError> {
-    let email = check_email(email)?;
-    check_new_password("password", password)?;
-    let workspace_name = check_workspace_name(workspace_name)?;
-    let hash = hash_password(password.to_owned()).await?;
+    let NewAccount {
+        email,
+        password,
+        workspace_name,
+    } = account;
+    let hash = hash_password(password.clone()).await?;
     let workspace = Uuid::now_v7();
     let user = Uuid::now_v7();
     let now = Utc::now().to_rfc3339();
@@ -543,11 +538,11 @@ pub async fn create_account(
         "INSERT INTO workspaces (id, name, change_counter, created_at) VALUES (?, ?, 0, ?)",
     )
     .bind(workspace.to_string())
-    .bind(&workspace_name)
+    .bind(workspace_name)
     .bind(&now)
     .execute(&mut *tx)
     .await?;
-    insert_user(&mut tx, user, workspace, &email, &hash, &now).await?;
+    insert_user(&mut tx, user, workspace, email, &hash, &now).await?;
     tx.commit().await?;
     Ok((user, WorkspaceId(workspace)))
 }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod db;
+mod limiter;
 mod merge;
 pub mod pull;
 pub mod push;
@@ -19,6 +20,7 @@ use leptos::config::Env;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use repository::WorkspaceId;
+use security::TrustedProxies;
 use sessions::SessionTable;
 use sqlx::SqlitePool;
 use std::net::SocketAddr;
@@ -85,6 +87,9 @@ pub struct AppState {
     /// Set when users reach the app over HTTPS (directly or through a
     /// proxy): the session cookie is then marked Secure and HSTS is sent.
     served_over_tls: bool,
+    /// Whose `X-Forwarded-For` names the client that attempts are counted
+    /// against; nobody's unless configured.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl AppState {
@@ -104,7 +109,16 @@ impl AppState {
             pool,
             sessions,
             served_over_tls,
+            trusted_proxies: TrustedProxies::default(),
         })
+    }
+
+    /// Believes `X-Forwarded-For` from these proxies (`TRUSTED_PROXIES`).
+    pub fn with_trusted_proxies(self, trusted_proxies: TrustedProxies) -> Self {
+        Self {
+            trusted_proxies,
+            ..self
+        }
     }
 
     /// Deletes expired sessions now and then, for as long as the server runs.

@@ -2,6 +2,7 @@
 //! cookie jars, for tests that speak the wire contract.
 
 use clientele::server::auth::AttemptLimits;
+use clientele::server::security::TrustedProxies;
 use clientele::server::{router, serve, AppState};
 use leptos::prelude::LeptosOptions;
 use serde_json::{json, Value};
@@ -21,6 +22,11 @@ impl TestServer {
     }
 
     pub async fn start_with(limits: AttemptLimits) -> Self {
+        Self::start_behind(TrustedProxies::default(), limits).await
+    }
+
+    /// A server that believes `X-Forwarded-For` from `proxies`.
+    pub async fn start_behind(proxies: TrustedProxies, limits: AttemptLimits) -> Self {
         let (pool, dir) = super::database().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -32,7 +38,8 @@ impl TestServer {
             .build();
         let state = AppState::new(pool.clone(), limits, false)
             .await
-            .expect("state");
+            .expect("state")
+            .with_trusted_proxies(proxies);
         let app = router(options, state);
         tokio::spawn(serve(listener, app, std::future::pending()));
         Self {
