@@ -43,6 +43,7 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
         .await?
         .with_trusted_proxies(trusted_proxies);
     state.expire_sessions_in_background();
+    state.prune_answers_in_background();
     let address = options.site_addr;
     let app = router(options, state);
     let listener = tokio::net::TcpListener::bind(address).await?;

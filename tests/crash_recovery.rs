@@ -1,29 +1,21 @@
-//! Killing the real server binary mid-push loses and duplicates nothing.
+//! Killing the real server binary mid-push, again and again at random
+//! moments, loses and duplicates nothing.
 #![cfg(feature = "ssr")]
 
+mod common;
+
+use common::process::{free_port, start, wait_until_up};
+use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
-use std::process::{Child, Command, Stdio};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, SqliteConnection};
+use std::str::FromStr;
 use std::time::Duration;
 use uuid::Uuid;
 
-const MUTATIONS: u64 = 3_000;
+/// Kills in one run; each lands at a random moment of a push.
+const KILLS: usize = 50;
 const BATCH: u64 = 100;
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
-}
-
-fn start(database_url: &str, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_clientele"))
-        .env("DATABASE_URL", database_url)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("server starts")
-}
 
 async fn push(http: &reqwest::Client, base: &str, body: &Value) -> Option<Value> {
     let response = http
@@ -38,20 +30,6 @@ async fn push(http: &reqwest::Client, base: &str, body: &Value) -> Option<Value>
     response.json().await.ok()
 }
 
-/// Waits for a server-rendered page: static files only exist once
-/// cargo-leptos has built the site, which a fresh checkout has not.
-async fn wait_until_up(http: &reqwest::Client, base: &str) {
-    for _ in 0..300 {
-        if let Ok(response) = http.get(format!("{base}/login")).send().await {
-            if response.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not come up");
-}
-
 fn batch(client: Uuid, first: u64) -> Value {
     let mutations: Vec<Value> = (first..first + BATCH)
         .map(|id| {
@@ -62,8 +40,65 @@ fn batch(client: Uuid, first: u64) -> Value {
     json!({"client_id": client, "mutations": mutations})
 }
 
+/// What the database file says after a restart, read beside the server.
+struct Inspection {
+    integrity: String,
+    customers: i64,
+    counter: i64,
+    last_mutation_id: i64,
+}
+
+async fn inspect(database_url: &str) -> Inspection {
+    let mut conn: SqliteConnection = SqliteConnectOptions::from_str(database_url)
+        .expect("url")
+        .read_only(true)
+        .connect()
+        .await
+        .expect("a read-only connection");
+    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut conn)
+        .await
+        .expect("integrity");
+    let customers: i64 = sqlx::query_scalar("SELECT count(*) FROM customers")
+        .fetch_one(&mut conn)
+        .await
+        .expect("count");
+    let counter: i64 = sqlx::query_scalar(
+        "SELECT change_counter FROM workspaces WHERE id = (SELECT workspace_id FROM users)",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("counter");
+    let last_mutation_id: i64 =
+        sqlx::query_scalar("SELECT coalesce(max(last_mutation_id), 0) FROM sync_clients")
+            .fetch_one(&mut conn)
+            .await
+            .expect("last mutation id");
+    Inspection {
+        integrity,
+        customers,
+        counter,
+        last_mutation_id,
+    }
+}
+
+/// The seed of this run: `CRASH_SEED` replays a failure, else the clock.
+fn seed() -> u64 {
+    std::env::var("CRASH_SEED")
+        .ok()
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs())
+        })
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn sigkill_during_a_stream_of_pushes_loses_and_duplicates_nothing() {
+async fn sigkill_at_random_moments_of_pushes_loses_and_duplicates_nothing() {
+    let seed = seed();
+    eprintln!("crash test seed {seed} (replay with CRASH_SEED={seed})");
+    let mut random = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("crash.db");
     let database_url = format!("sqlite://{}", path.display());
@@ -78,7 +113,7 @@ async fn sigkill_during_a_stream_of_pushes_loses_and_duplicates_nothing() {
 
     let mut server = start(&database_url, port);
     wait_until_up(&http, &base).await;
-    // The session lives in SQLite, so it outlives the crash as well.
+    // The session lives in SQLite, so it outlives the crashes as well.
     let signed_up = http
         .post(format!("{base}/api/auth/signup"))
         .json(&json!({"email": "ada@example.test", "password": "correct horse battery", "workspace_name": "Crash"}))
@@ -86,66 +121,82 @@ async fn sigkill_during_a_stream_of_pushes_loses_and_duplicates_nothing() {
         .await
         .expect("sign-up");
     assert!(signed_up.status().is_success());
-    let batches: Vec<Value> = (0..MUTATIONS / BATCH)
-        .map(|n| batch(client, 1 + n * BATCH))
-        .collect();
-    let kill_during = batches.len() / 3;
-    let mut next = 0;
-    let mut restarts = 0;
-    while next < batches.len() {
-        if next == kill_during && restarts == 0 {
-            // Send the batch and kill the server while it is applying it.
-            let in_flight = {
-                let http = http.clone();
-                let base = base.clone();
-                let body = batches[next].clone();
-                tokio::spawn(async move { push(&http, &base, &body).await })
-            };
-            tokio::time::sleep(Duration::from_millis(15)).await;
-            server.kill().expect("SIGKILL");
-            server.wait().expect("reaped");
-            let _ = in_flight.await;
-            server = start(&database_url, port);
-            wait_until_up(&http, &base).await;
-            restarts += 1;
-            continue; // the client does not know what was applied: it retries the batch
+
+    // How long a push takes here: kills land anywhere from its start to
+    // a little past its end.
+    let started = std::time::Instant::now();
+    let reply = push(&http, &base, &batch(client, 1))
+        .await
+        .expect("a first push");
+    let push_time = started.elapsed();
+    assert_eq!(reply["last_mutation_id"], BATCH);
+    let mut acknowledged = BATCH;
+    let mut committed_before_kill = 0;
+    for kill in 0..KILLS {
+        let body = batch(client, acknowledged + 1);
+        let in_flight = {
+            let (http, base, body) = (http.clone(), base.clone(), body.clone());
+            tokio::spawn(async move { push(&http, &base, &body).await })
+        };
+        let offset = push_time.mul_f64(random.random_range(0.0..1.3));
+        tokio::time::sleep(offset).await;
+        server.kill().expect("SIGKILL");
+        server.wait().expect("reaped");
+        let answered = in_flight.await.expect("push task").is_some();
+        server = start(&database_url, port);
+        wait_until_up(&http, &base).await;
+
+        let after = inspect(&database_url).await;
+        let context = format!("seed {seed}, kill {kill} at {offset:?} of a {push_time:?} push");
+        assert_eq!(after.integrity, "ok", "{context}");
+        let last = i64::try_from(acknowledged).expect("small");
+        assert!(
+            after.last_mutation_id >= last,
+            "last_mutation_id went back: {context}"
+        );
+        let applied_now = after.last_mutation_id > last;
+        if answered {
+            assert!(applied_now, "an answered push was lost: {context}");
         }
-        match push(&http, &base, &batches[next]).await {
-            Some(reply) => {
-                let last = (next as u64 + 1) * BATCH;
-                assert_eq!(reply["last_mutation_id"], last, "{reply}");
-                assert!(reply["results"]
-                    .as_array()
-                    .expect("results")
-                    .iter()
-                    .all(|result| result["status"] == "applied"));
-                next += 1;
-            }
-            None => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
+        // A batch is applied whole or not at all, once.
+        assert!(
+            after.last_mutation_id == last || after.last_mutation_id == last + BATCH as i64,
+            "half a batch: {context}"
+        );
+        assert_eq!(after.customers, after.last_mutation_id, "{context}");
+        assert_eq!(
+            after.counter, after.customers,
+            "a mutation applied twice: {context}"
+        );
+        committed_before_kill += usize::from(applied_now);
+
+        // The client never knew: it sends the batch again.
+        let reply = push(&http, &base, &body)
+            .await
+            .expect("the retry is answered");
+        acknowledged += BATCH;
+        assert_eq!(
+            reply["last_mutation_id"], acknowledged,
+            "{context}: {reply}"
+        );
+        assert!(
+            reply["results"]
+                .as_array()
+                .expect("results")
+                .iter()
+                .all(|result| result["status"] == "applied"),
+            "{context}: {reply}"
+        );
     }
     server.kill().expect("stop");
     server.wait().expect("reaped");
 
-    let pool = clientele::server::db::open(&database_url)
-        .await
-        .expect("reopen");
-    let customers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers")
-        .fetch_one(&pool)
-        .await
-        .expect("count");
-    let counter: i64 = sqlx::query_scalar(
-        "SELECT change_counter FROM workspaces WHERE id = (SELECT workspace_id FROM users)",
-    )
-    .fetch_one(&pool)
-    .await
-    .expect("counter");
-    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&pool)
-        .await
-        .expect("integrity");
-    assert_eq!(restarts, 1);
-    assert_eq!(customers, MUTATIONS as i64, "every mutation applied");
-    assert_eq!(counter, MUTATIONS as i64, "and none applied twice");
-    assert_eq!(integrity, "ok");
+    let end = inspect(&database_url).await;
+    assert_eq!(end.integrity, "ok");
+    assert_eq!(end.customers, acknowledged as i64, "every mutation applied");
+    assert_eq!(end.counter, acknowledged as i64, "and none applied twice");
+    eprintln!(
+        "{KILLS} kills survived ({committed_before_kill} after the push committed, {} before); push took {push_time:?}",
+        KILLS - committed_before_kill
+    );
 }

@@ -11,7 +11,7 @@ use clientele::domain::{Contact, ConvertRequest, Customer, Entity, Lead, Record,
 use clientele::server::repository::{find, live_referencing, StoredRecord};
 use clientele::server::{pull, push, ServerError, DEFAULT_WORKSPACE};
 use clientele::sync::{EngineError, Mutation, MutationResult, MutationStatus, Op, PushResponse};
-use common::{database, device, fields, reload, Network, TestEngine};
+use common::{database, device, fields, reload, Network, TestEngine, MEMBER};
 use serde_json::{json, Value};
 use sqlx::SqlitePool;
 use std::cell::Cell;
@@ -188,7 +188,14 @@ impl<'a> RawClient<'a> {
     }
 
     async fn push(&self, mutations: &[Mutation]) -> Result<PushResponse, ServerError> {
-        push::push(self.pool, DEFAULT_WORKSPACE, self.client_id, mutations).await
+        push::push(
+            self.pool,
+            DEFAULT_WORKSPACE,
+            MEMBER,
+            self.client_id,
+            mutations,
+        )
+        .await
     }
 
     /// Pushes one mutation and returns the server's answer to it.

@@ -19,9 +19,15 @@ use uuid::Uuid;
 pub async fn push(client_id: Uuid, mutations: Vec<Mutation>) -> Result<PushResponse, AppError> {
     let state = ssr::state()?;
     let user = ssr::signed_in(&state).await?;
-    crate::server::push::push(&state.pool, user.workspace(), client_id, &mutations)
-        .await
-        .map_err(ssr::respond)
+    crate::server::push::push(
+        &state.pool,
+        user.workspace(),
+        user.user_id,
+        client_id,
+        &mutations,
+    )
+    .await
+    .map_err(ssr::respond)
 }
 
 /// Sends the rows changed after `cursor`; see `server::pull`.
@@ -30,6 +36,9 @@ pub async fn pull(client_id: Uuid, cursor: i64, limit: Option<u32>) -> Result<Pu
     tracing::debug!(%client_id, cursor, "pull");
     let state = ssr::state()?;
     let user = ssr::signed_in(&state).await?;
+    crate::server::push::check_client_owner(&state.pool, user.user_id, client_id)
+        .await
+        .map_err(ssr::respond)?;
     crate::server::pull::pull(&state.pool, user.workspace(), cursor, limit)
         .await
         .map_err(ssr::respond)

@@ -17,8 +17,9 @@ pub struct Conflict {
     pub theirs: Value,
     /// The value that replaced it.
     pub mine: Value,
-    /// The sync client whose edit overwrote it.
-    pub client_id: Option<Uuid>,
+    /// The member whose edit overwrote it: a person, never a device's
+    /// client id, which every member of the workspace would see.
+    pub changed_by: Option<Uuid>,
     pub at: DateTime<Utc>,
     pub resolved: bool,
 }
@@ -41,7 +42,7 @@ impl Conflict {
             field: record.text("field")?.to_owned(),
             theirs: json(record, "theirs"),
             mine: json(record, "mine"),
-            client_id: record.reference("client_id"),
+            changed_by: record.reference("changed_by"),
             at: record.created_at,
             resolved: record.flag("resolved"),
         })

@@ -8,6 +8,10 @@ use uuid::Uuid;
 pub struct DefaultCandidate {
     pub id: Uuid,
     pub created_at: DateTime<Utc>,
+    /// Breaks ties between contacts created at the same instant (one push
+    /// stamps all its records with one time): the server passes each
+    /// contact's place in creation order, the browser 0.
+    pub created_order: u64,
     pub is_default: bool,
     /// How recently this contact was marked default; the latest mark wins.
     /// The server passes the change number of the `is_default` field; the
@@ -27,9 +31,9 @@ pub fn choose_default_contact(candidates: &[DefaultCandidate]) -> Option<Uuid> {
         .filter(|candidate| candidate.is_default)
         .max_by_key(|candidate| (candidate.marked_at, candidate.id))
         .or_else(|| {
-            candidates
-                .iter()
-                .min_by_key(|candidate| (candidate.created_at, candidate.id))
+            candidates.iter().min_by_key(|candidate| {
+                (candidate.created_at, candidate.created_order, candidate.id)
+            })
         })
         .map(|candidate| candidate.id)
 }
@@ -46,6 +50,7 @@ mod tests {
                 .with_ymd_and_hms(2026, 1, 1, 9, minute, 0)
                 .single()
                 .expect("valid time"),
+            created_order: 0,
             is_default,
             marked_at,
         }
@@ -78,5 +83,21 @@ mod tests {
             candidate(4, 5, false, 0),
         ];
         assert_eq!(choose_default_contact(&remaining), Some(Uuid::from_u128(2)));
+    }
+
+    #[test]
+    fn contacts_created_at_one_instant_are_promoted_in_creation_order_not_by_id() {
+        let made_second = DefaultCandidate {
+            created_order: 1,
+            ..candidate(1, 0, false, 0)
+        };
+        let made_first = DefaultCandidate {
+            created_order: 0,
+            ..candidate(9, 0, false, 0)
+        };
+        assert_eq!(
+            choose_default_contact(&[made_second, made_first]),
+            Some(Uuid::from_u128(9))
+        );
     }
 }

@@ -327,7 +327,7 @@ const CONFLICT_FIELDS: &[FieldSpec] = &[
         FieldKind::Text(NOTES_MAX + 64),
     ),
     field("mine", "New value", FieldKind::Text(NOTES_MAX + 64)),
-    field("client_id", "Changed by", FieldKind::Text(64)),
+    field("changed_by", "Changed by", FieldKind::Text(64)),
     field("resolved", "Resolved", FieldKind::Flag),
 ];
 

@@ -42,6 +42,9 @@ pub const DEFAULT_WORKSPACE: WorkspaceId =
 pub enum ServerError {
     #[error("{0}")]
     BadRequest(String),
+    /// The account may not do this: 403.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("stored data is unreadable: {0}")]
@@ -56,6 +59,7 @@ impl From<ServerError> for AppError {
     fn from(error: ServerError) -> Self {
         match error {
             ServerError::BadRequest(message) => AppError::BadRequest(message),
+            ServerError::Forbidden(message) => AppError::Forbidden(message),
             internal => {
                 tracing::error!(error = %internal, "request failed");
                 AppError::Internal
@@ -131,7 +135,29 @@ impl AppState {
             }
         });
     }
+
+    /// Deletes, every hour, the push answers kept for devices that have
+    /// not pushed for [`ANSWERS_KEPT_DAYS`]: a device that comes back later
+    /// is answered "applied" for what it sends again (see `push`).
+    pub fn prune_answers_in_background(&self) {
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                every.tick().await;
+                let idle_since = chrono::Utc::now() - chrono::Duration::days(ANSWERS_KEPT_DAYS);
+                if let Err(error) =
+                    repository::forget_answers_of_clients_idle_since(&pool, idle_since).await
+                {
+                    tracing::error!(%error, "pruning push answers failed");
+                }
+            }
+        });
+    }
 }
+
+/// How long the answers to a device's pushes are kept after its last push.
+pub const ANSWERS_KEPT_DAYS: i64 = 30;
 
 /// How long a session lives without being used. Long, because an
 /// offline-first app may be used for weeks without reaching the server.

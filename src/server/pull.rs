@@ -5,6 +5,11 @@ use super::ServerError;
 use crate::sync::{PullPage, PULL_LIMIT_DEFAULT, PULL_LIMIT_MAX};
 use sqlx::SqlitePool;
 
+/// The most JSON one pull page carries (a single larger row goes alone):
+/// without it, one member pulling rows of long notes made the server hold
+/// pages of many megabytes at once.
+pub const PULL_PAGE_MAX_BYTES: usize = 4 * 1024 * 1024;
+
 /// One page of changes after `cursor`, ordered by version.
 ///
 /// Versions come from one per-workspace counter taken inside each write
@@ -26,7 +31,7 @@ pub async fn pull(
         Some(0) => return Err(ServerError::BadRequest("limit must be at least 1".into())),
         Some(limit) => limit.min(PULL_LIMIT_MAX),
     };
-    let changes = repo::changed_since(pool, workspace, cursor, limit).await?;
+    let changes = repo::changed_since(pool, workspace, cursor, limit, PULL_PAGE_MAX_BYTES).await?;
     Ok(PullPage {
         rows: changes.rows,
         cursor: changes.last_version.unwrap_or(cursor),

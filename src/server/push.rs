@@ -30,9 +30,15 @@ pub const MAX_MUTATIONS_PER_PUSH: usize = 1000;
 /// One commit per push rather than per mutation is what makes a push fast:
 /// SQLite writes every page a commit touched to the WAL, so a thousand
 /// commits wrote the same index pages a thousand times.
+///
+/// `pusher` is the signed-in account. A client id belongs to the first
+/// account that pushed with it; another account naming it is refused
+/// before anything is read, so nobody can jam or take over a colleague's
+/// queue with an id seen elsewhere.
 pub async fn push(
     pool: &SqlitePool,
     workspace: WorkspaceId,
+    pusher: Uuid,
     client_id: Uuid,
     mutations: &[Mutation],
 ) -> Result<PushResponse, ServerError> {
@@ -40,13 +46,16 @@ pub async fn push(
     // IMMEDIATE takes the write lock first, so two pushes wait for each
     // other instead of failing to upgrade a read lock.
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let processed = repo::last_mutation_id(&mut tx, workspace, client_id).await?;
+    check_client_owner(&mut *tx, pusher, client_id).await?;
+    let progress = repo::client_progress(&mut tx, workspace, client_id).await?;
+    let processed = progress.last_mutation_id;
     let versions = Versions::read(&mut tx, workspace).await?;
     // Ids increase, so the mutations not answered before are a tail.
     let unanswered = &mutations[mutations.partition_point(|mutation| mutation.id <= processed)..];
     let records = RecordCache::preload(&mut tx, workspace, records_named(unanswered)).await?;
     let mut state = PushState {
         workspace,
+        pusher,
         versions,
         records,
         now: Utc::now(),
@@ -57,15 +66,11 @@ pub async fn push(
     for mutation in mutations {
         if mutation.id <= processed {
             let earlier = repo::stored_result(&mut tx, workspace, client_id, mutation.id).await?;
-            results.push(earlier.unwrap_or_else(|| {
-                MutationResult::rejected(
-                    mutation.id,
-                    FieldError::new(
-                        "id",
-                        format!("mutation id {} was skipped earlier", mutation.id),
-                    ),
-                )
-            }));
+            results.push(
+                earlier.unwrap_or_else(|| {
+                    answer_not_kept(mutation.id, progress.answers_pruned_through)
+                }),
+            );
             answered += 1;
             continue;
         }
@@ -76,7 +81,7 @@ pub async fn push(
             sqlx::query("SAVEPOINT mutation").execute(&mut *tx).await?;
             let mark = state.versions.mark();
             state.records.begin_savepoint();
-            let result = apply(&mut tx, &mut state, client_id, mutation).await?;
+            let result = apply(&mut tx, &mut state, mutation).await?;
             if result.status == MutationStatus::Rejected {
                 sqlx::query("ROLLBACK TO mutation")
                     .execute(&mut *tx)
@@ -88,15 +93,27 @@ pub async fn push(
             state.records.release_savepoint();
             result
         } else {
-            apply(&mut tx, &mut state, client_id, mutation).await?
+            apply(&mut tx, &mut state, mutation).await?
         };
         last_mutation_id = mutation.id;
         results.push(result);
     }
     repo::record_results(&mut tx, workspace, client_id, &results[answered..]).await?;
     if last_mutation_id > processed {
-        repo::record_last_mutation(&mut tx, workspace, client_id, last_mutation_id, state.now)
-            .await?;
+        repo::record_last_mutation(
+            &mut tx,
+            workspace,
+            client_id,
+            pusher,
+            last_mutation_id,
+            state.now,
+        )
+        .await?;
+    }
+    if let Some(first) = mutations.first() {
+        if first.id > progress.answers_pruned_through + 1 {
+            repo::forget_answers_before(&mut tx, workspace, client_id, first.id).await?;
+        }
     }
     state.versions.store(&mut tx).await?;
     tx.commit().await?;
@@ -104,6 +121,45 @@ pub async fn push(
         last_mutation_id,
         results,
     })
+}
+
+/// Refuses a client id that another account pushed with first.
+pub async fn check_client_owner<'c>(
+    conn: impl sqlx::SqliteExecutor<'c>,
+    account: Uuid,
+    client_id: Uuid,
+) -> Result<(), ServerError> {
+    match repo::client_owner(conn, client_id).await? {
+        Some(owner) if owner != account => Err(ServerError::Forbidden(
+            "this client id belongs to another account; sign out and in again to get a new one"
+                .into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The answer to a mutation processed before whose own answer is gone.
+/// Below the pruned mark it was answered and the answer deleted: it was
+/// processed, and the next pull shows what it left. Above it the client
+/// skipped the id, which a well-behaved client never does.
+fn answer_not_kept(mutation_id: u64, answers_pruned_through: u64) -> MutationResult {
+    if mutation_id <= answers_pruned_through {
+        MutationResult {
+            id: mutation_id,
+            status: MutationStatus::Applied,
+            version: None,
+            conflicts: Vec::new(),
+            error: None,
+        }
+    } else {
+        MutationResult::rejected(
+            mutation_id,
+            FieldError::new(
+                "id",
+                format!("mutation id {mutation_id} was skipped earlier"),
+            ),
+        )
+    }
 }
 
 fn check_batch(mutations: &[Mutation]) -> Result<(), ServerError> {
@@ -150,11 +206,12 @@ fn check_batch(mutations: &[Mutation]) -> Result<(), ServerError> {
     Ok(())
 }
 
-/// What every mutation of one push shares: the workspace, the change
-/// numbers taken so far, the records read or written so far and the time
-/// the push is stamped with.
+/// What every mutation of one push shares: the workspace, who pushes, the
+/// change numbers taken so far, the records read or written so far and the
+/// time the push is stamped with.
 struct PushState {
     workspace: WorkspaceId,
+    pusher: Uuid,
     versions: Versions,
     records: RecordCache,
     now: DateTime<Utc>,
@@ -191,7 +248,6 @@ fn records_named(mutations: &[Mutation]) -> Vec<(Entity, Uuid)> {
 async fn apply(
     tx: &mut SqliteConnection,
     state: &mut PushState,
-    client_id: Uuid,
     mutation: &Mutation,
 ) -> Result<MutationResult, ServerError> {
     let existing = state
@@ -199,7 +255,7 @@ async fn apply(
         .find(tx, mutation.entity, mutation.record_id)
         .await?;
     match mutation.op {
-        Op::Upsert => upsert(tx, state, client_id, mutation, existing).await,
+        Op::Upsert => upsert(tx, state, mutation, existing).await,
         Op::Delete => delete(tx, state, mutation, existing).await,
         Op::Convert => convert(tx, state, mutation, existing).await,
     }
@@ -218,7 +274,6 @@ fn not_found(mutation: &Mutation) -> MutationResult {
 async fn upsert(
     tx: &mut SqliteConnection,
     state: &mut PushState,
-    client_id: Uuid,
     mutation: &Mutation,
     existing: Option<StoredRecord>,
 ) -> Result<MutationResult, ServerError> {
@@ -274,7 +329,7 @@ async fn upsert(
     }
     state.records.save(tx, mutation.entity, stored).await?;
     for conflict in &merged.conflicts {
-        keep_overwritten_value(tx, state, mutation, client_id, conflict).await?;
+        keep_overwritten_value(tx, state, mutation, conflict).await?;
     }
     let mut touched: Vec<Uuid> = previous_customer.into_iter().chain(customer).collect();
     touched.dedup();
@@ -552,12 +607,12 @@ fn is_new_record(stored: &StoredRecord) -> bool {
 }
 
 /// Records an overwritten value as a conflict row, versioned like any write
-/// so every device pulls it and can offer to restore it.
+/// so every device pulls it and can offer to restore it. It names the
+/// member who overwrote the value, never their device's client id.
 async fn keep_overwritten_value(
     tx: &mut SqliteConnection,
     state: &mut PushState,
     mutation: &Mutation,
-    client_id: Uuid,
     conflict: &FieldConflict,
 ) -> Result<(), ServerError> {
     let version = state.versions.take();
@@ -569,7 +624,7 @@ async fn keep_overwritten_value(
         ("field", conflict.field.clone()),
         ("theirs", conflict.theirs.to_string()),
         ("mine", conflict.mine.to_string()),
-        ("client_id", client_id.to_string()),
+        ("changed_by", state.pusher.to_string()),
     ] {
         record.fields.insert(field.to_owned(), Value::String(value));
     }
@@ -618,11 +673,14 @@ async fn restore_default_contact(
         &[customer],
     )
     .await?;
+    // `live_referencing` lists them in creation order.
     let candidates: Vec<DefaultCandidate> = contacts
         .iter()
-        .map(|contact| DefaultCandidate {
+        .zip(0..)
+        .map(|(contact, created_order)| DefaultCandidate {
             id: contact.record.id,
             created_at: contact.record.created_at,
+            created_order,
             is_default: contact.record.flag("is_default"),
             marked_at: contact
                 .field_versions

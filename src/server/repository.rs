@@ -7,7 +7,7 @@
 
 use super::ServerError;
 use crate::domain::{Entity, FieldKind, Record};
-use crate::sync::{FieldConflict, MutationResult};
+use crate::sync::{FieldConflict, MutationResult, PulledRow};
 use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -135,7 +135,9 @@ pub async fn find_many(
 /// Writes a whole record, creating it if new.
 ///
 /// A record is keyed by workspace and id together, so an id in use in
-/// another workspace is simply a different record there.
+/// another workspace is simply a different record there. A new row keeps
+/// its first version as `created_version`, which orders records created
+/// at one instant (one push stamps them all with one time).
 pub async fn save(
     conn: &mut SqliteConnection,
     workspace: WorkspaceId,
@@ -143,15 +145,25 @@ pub async fn save(
     stored: &StoredRecord,
 ) -> Result<(), ServerError> {
     let names: Vec<&str> = entity.fields().iter().map(|spec| spec.name).collect();
-    let placeholders = vec!["?"; names.len()].join(", ");
-    let updates: Vec<String> = ["version", "deleted", "updated_at", "field_versions"]
-        .iter()
-        .chain(names.iter())
-        .map(|name| format!("{name} = excluded.{name}"))
-        .collect();
+    // Numbered: the version is bound once and used twice.
+    let placeholders = (9..9 + names.len())
+        .map(|n| format!("?{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let updates: Vec<String> = [
+        "version",
+        "deleted",
+        "updated_at",
+        "field_versions",
+        "wire_bytes",
+    ]
+    .iter()
+    .chain(names.iter())
+    .map(|name| format!("{name} = excluded.{name}"))
+    .collect();
     let sql = format!(
-        "INSERT INTO {table} (id, workspace_id, version, deleted, created_at, updated_at, field_versions, {columns}) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, {placeholders}) \
+        "INSERT INTO {table} (id, workspace_id, version, created_version, deleted, created_at, updated_at, field_versions, wire_bytes, {columns}) \
+         VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, {placeholders}) \
          ON CONFLICT (workspace_id, id) DO UPDATE SET {updates}",
         table = table(entity),
         columns = names.join(", "),
@@ -168,22 +180,76 @@ pub async fn save(
         .bind(
             serde_json::to_string(&stored.field_versions)
                 .map_err(|err| ServerError::Corrupt(err.to_string()))?,
-        );
+        )
+        .bind(wire_bytes(entity, record)?);
     for spec in entity.fields() {
-        let value = record.fields.get(spec.name).unwrap_or(&Value::Null);
-        query = match (spec.kind, value) {
-            (FieldKind::Flag, value) => query.bind(value.as_bool().unwrap_or(false)),
-            (kind, value) if kind.is_number() => query.bind(value.as_i64()),
-            (_, Value::String(text)) => query.bind(text.clone()),
-            (_, _) => query.bind(None::<String>),
+        query = match stored_value(spec.kind, record.fields.get(spec.name)) {
+            Value::Bool(flag) => query.bind(flag),
+            Value::Number(number) => query.bind(number.as_i64()),
+            Value::String(text) => query.bind(text),
+            _ => query.bind(None::<String>),
         };
     }
     query.execute(conn).await?;
     Ok(())
 }
 
+/// A field's value as its column keeps it, and as a pull sends it back: a
+/// flag is never null, a number is an integer or null, anything else is
+/// text or null.
+fn stored_value(kind: FieldKind, value: Option<&Value>) -> Value {
+    match (kind, value) {
+        (FieldKind::Flag, value) => Value::Bool(value.and_then(Value::as_bool).unwrap_or(false)),
+        (kind, Some(value)) if kind.is_number() => value.as_i64().map_or(Value::Null, Value::from),
+        (kind, _) if kind.is_number() => Value::Null,
+        (_, Some(Value::String(text))) => Value::String(text.clone()),
+        (_, _) => Value::Null,
+    }
+}
+
+/// How many bytes the row takes in a pull reply: the JSON of its
+/// [`PulledRow`] as [`read_record`] would read it back. Kept with the row so
+/// a pull can cut a page at a byte budget before rendering it.
+fn wire_bytes(entity: Entity, record: &Record) -> Result<i64, ServerError> {
+    /// Counts what is written instead of keeping it.
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let fields = entity
+        .fields()
+        .iter()
+        .map(|spec| {
+            let value = stored_value(spec.kind, record.fields.get(spec.name));
+            (spec.name.to_owned(), value)
+        })
+        .collect();
+    let row = PulledRow {
+        entity,
+        record: Record {
+            id: record.id,
+            version: record.version,
+            deleted: record.deleted,
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+            fields,
+        },
+    };
+    let mut counter = Counter(0);
+    serde_json::to_writer(&mut counter, &row)
+        .map_err(|err| ServerError::Corrupt(format!("measuring a row: {err}")))?;
+    i64::try_from(counter.0).map_err(|_| ServerError::Corrupt("a row too large to measure".into()))
+}
+
 /// Live records whose reference `column` names one of `parents`, oldest
-/// first: what a delete cascades to.
+/// first (in creation order where they were created at one instant): what
+/// a delete cascades to, and the order contacts are promoted to default in.
 pub async fn live_referencing(
     conn: &mut SqliteConnection,
     workspace: WorkspaceId,
@@ -202,7 +268,7 @@ pub async fn live_referencing(
     for chunk in parents.chunks(500) {
         let sql = format!(
             "SELECT * FROM {} WHERE workspace_id = ? AND deleted = 0 AND {column} IN ({}) \
-             ORDER BY created_at, id",
+             ORDER BY created_at, created_version, id",
             table(entity),
             vec!["?"; chunk.len()].join(", ")
         );
@@ -302,20 +368,115 @@ pub async fn reserve_versions(
     Ok(last)
 }
 
-/// The last mutation id processed for a client, 0 for a new client.
-pub async fn last_mutation_id(
+/// The account a sync client id belongs to: the first that pushed with it.
+/// `None` while no account has (a new device, or one from before owners
+/// were kept).
+pub async fn client_owner<'c>(
+    conn: impl sqlx::SqliteExecutor<'c>,
+    client_id: Uuid,
+) -> Result<Option<Uuid>, ServerError> {
+    let owner: Option<String> = sqlx::query_scalar(
+        "SELECT user_id FROM sync_clients WHERE client_id = ? AND user_id IS NOT NULL LIMIT 1",
+    )
+    .bind(client_id.to_string())
+    .fetch_optional(conn)
+    .await?;
+    owner
+        .map(|owner| {
+            Uuid::parse_str(&owner)
+                .map_err(|err| ServerError::Corrupt(format!("client owner {owner:?}: {err}")))
+        })
+        .transpose()
+}
+
+/// Where a client's pushes stand on the server.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientProgress {
+    /// The last mutation id processed, 0 for a new client.
+    pub last_mutation_id: u64,
+    /// Answers up to this mutation id were deleted: the client had shown it
+    /// held them, or it stayed away longer than answers are kept.
+    pub answers_pruned_through: u64,
+}
+
+/// Where a client's pushes stand, read inside the push's transaction.
+pub async fn client_progress(
     conn: &mut SqliteConnection,
     workspace: WorkspaceId,
     client_id: Uuid,
-) -> Result<u64, ServerError> {
-    let last: Option<i64> = sqlx::query_scalar(
-        "SELECT last_mutation_id FROM sync_clients WHERE workspace_id = ? AND client_id = ?",
+) -> Result<ClientProgress, ServerError> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT last_mutation_id, answers_pruned_through FROM sync_clients \
+         WHERE workspace_id = ? AND client_id = ?",
     )
     .bind(workspace.0.to_string())
     .bind(client_id.to_string())
     .fetch_optional(conn)
     .await?;
-    Ok(last.map_or(0, |id| u64::try_from(id).unwrap_or(0)))
+    let count = |id: i64| u64::try_from(id).unwrap_or(0);
+    Ok(
+        row.map_or_else(ClientProgress::default, |(last, pruned)| ClientProgress {
+            last_mutation_id: count(last),
+            answers_pruned_through: count(pruned),
+        }),
+    )
+}
+
+/// Deletes a client's answers below `first_unanswered`: a client pushes
+/// from the oldest mutation it has no answer for, so it holds the answers
+/// to every mutation before it and will never ask for them again.
+pub async fn forget_answers_before(
+    conn: &mut SqliteConnection,
+    workspace: WorkspaceId,
+    client_id: Uuid,
+    first_unanswered: u64,
+) -> Result<(), ServerError> {
+    let below = to_sql_id(first_unanswered)?;
+    sqlx::query(
+        "DELETE FROM mutation_results WHERE workspace_id = ? AND client_id = ? AND mutation_id < ?",
+    )
+    .bind(workspace.0.to_string())
+    .bind(client_id.to_string())
+    .bind(below)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE sync_clients SET answers_pruned_through = max(answers_pruned_through, ? - 1) \
+         WHERE workspace_id = ? AND client_id = ?",
+    )
+    .bind(below)
+    .bind(workspace.0.to_string())
+    .bind(client_id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Deletes every answer kept for clients that have not pushed since
+/// `idle_since`, so a device that went away for good costs no storage.
+/// Returns how many answers were deleted.
+pub async fn forget_answers_of_clients_idle_since(
+    pool: &SqlitePool,
+    idle_since: DateTime<Utc>,
+) -> Result<u64, ServerError> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let deleted = sqlx::query(
+        "DELETE FROM mutation_results WHERE EXISTS (SELECT 1 FROM sync_clients AS client \
+         WHERE client.workspace_id = mutation_results.workspace_id \
+         AND client.client_id = mutation_results.client_id AND client.updated_at < ?)",
+    )
+    .bind(idle_since.to_rfc3339())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query(
+        "UPDATE sync_clients SET answers_pruned_through = last_mutation_id WHERE updated_at < ?",
+    )
+    .bind(idle_since.to_rfc3339())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(deleted)
 }
 
 /// The answer first given to a mutation, for a retried push.
@@ -372,21 +533,25 @@ pub async fn record_results(
 }
 
 /// Moves a client's last processed mutation id forward, in the same
-/// transaction as the mutations up to it.
+/// transaction as the mutations up to it; the client id becomes the
+/// pusher's if no account owned it yet.
 pub async fn record_last_mutation(
     conn: &mut SqliteConnection,
     workspace: WorkspaceId,
     client_id: Uuid,
+    pusher: Uuid,
     mutation_id: u64,
     now: DateTime<Utc>,
 ) -> Result<(), ServerError> {
     sqlx::query(
-        "INSERT INTO sync_clients (workspace_id, client_id, last_mutation_id, updated_at) VALUES (?, ?, ?, ?) \
+        "INSERT INTO sync_clients (workspace_id, client_id, user_id, last_mutation_id, updated_at) \
+         VALUES (?, ?, ?, ?, ?) \
          ON CONFLICT (workspace_id, client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id, \
-         updated_at = excluded.updated_at",
+         updated_at = excluded.updated_at, user_id = coalesce(sync_clients.user_id, excluded.user_id)",
     )
     .bind(workspace.0.to_string())
     .bind(client_id.to_string())
+    .bind(pusher.to_string())
     .bind(to_sql_id(mutation_id)?)
     .bind(now.to_rfc3339())
     .execute(conn)
@@ -425,6 +590,20 @@ pub async fn conflicts_of(
         .collect()
 }
 
+/// Measures the pull JSON of rows written before sizes were kept (their
+/// `wire_bytes` is 0); rows written since are measured as they are saved.
+pub async fn measure_rows(pool: &SqlitePool) -> Result<(), ServerError> {
+    for entity in Entity::ALL {
+        let sql = format!(
+            "UPDATE {table} SET wire_bytes = length(CAST({json} AS BLOB)) WHERE wire_bytes = 0",
+            table = table(entity),
+            json = row_json(entity),
+        );
+        sqlx::query(&sql).execute(pool).await?;
+    }
+    Ok(())
+}
+
 /// One page of a pull: the rows as their wire JSON, the version of the
 /// last of them (none on an empty page) and whether more are waiting.
 pub struct Changes {
@@ -434,7 +613,8 @@ pub struct Changes {
 }
 
 /// Rows of every entity changed after `cursor`, in version order, at most
-/// `limit`, rendered to their wire JSON by SQLite itself.
+/// `limit` rows and at most `max_bytes` of JSON (but always one row),
+/// rendered to their wire JSON by SQLite itself.
 ///
 /// The rows of a page can sit in any of the entity tables. One statement
 /// finds where the page ends from the version indexes alone; a second
@@ -447,11 +627,13 @@ pub async fn changed_since(
     workspace: WorkspaceId,
     cursor: i64,
     limit: u32,
+    max_bytes: usize,
 ) -> Result<Changes, ServerError> {
-    let (waiting, last): (i64, Option<i64>) = sqlx::query_as(page_end_sql())
+    let (waiting, on_page, last): (i64, i64, Option<i64>) = sqlx::query_as(page_end_sql())
         .bind(workspace.0.to_string())
         .bind(cursor)
         .bind(i64::from(limit))
+        .bind(i64::try_from(max_bytes).unwrap_or(i64::MAX))
         .fetch_one(pool)
         .await?;
     let Some(last) = last else {
@@ -472,12 +654,18 @@ pub async fn changed_since(
         rows: RawValue::from_string(page)
             .map_err(|err| ServerError::Corrupt(format!("a page of rows: {err}")))?,
         last_version: Some(last),
-        more: waiting > i64::from(limit),
+        more: waiting > on_page,
     })
 }
 
-/// How many rows wait after the cursor (counting to one past a page) and
-/// the version the page ends at. Parameters: workspace, cursor, page size.
+/// How many rows wait after the cursor (counting to one past a page), how
+/// many of them make the page and the version it ends at. Parameters:
+/// workspace, cursor, page size in rows, page budget in bytes.
+///
+/// The waiting rows are found from the version indexes alone; only they
+/// are then read for their size (`wire_bytes`), and the page ends at the
+/// last row whose running total fits the budget. The first row always
+/// goes, however large, so an oversized row travels alone.
 fn page_end_sql() -> &'static str {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SQL.get_or_init(|| {
@@ -488,10 +676,19 @@ fn page_end_sql() -> &'static str {
                 table(entity)
             )
         });
+        let sizes = every_table(|entity| {
+            format!(
+                "SELECT version, wire_bytes FROM {} WHERE workspace_id = ?1 \
+                 AND version > ?2 AND version <= (SELECT max(version) FROM waiting)",
+                table(entity)
+            )
+        });
         format!(
-            "WITH waiting AS MATERIALIZED ({versions} ORDER BY version LIMIT ?3 + 1) \
-             SELECT (SELECT count(*) FROM waiting), \
-             (SELECT max(version) FROM (SELECT version FROM waiting ORDER BY version LIMIT ?3))"
+            "WITH waiting AS MATERIALIZED ({versions} ORDER BY version LIMIT ?3 + 1), \
+             running AS (SELECT version, row_number() OVER page AS n, sum(wire_bytes) OVER page AS total \
+               FROM ({sizes}) WINDOW page AS (ORDER BY version ROWS UNBOUNDED PRECEDING)) \
+             SELECT (SELECT count(*) FROM waiting), count(*), max(version) FROM running \
+             WHERE n <= ?3 AND (total <= ?4 OR n = 1)"
         )
     })
 }

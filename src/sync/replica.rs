@@ -502,23 +502,46 @@ impl Replica {
             return;
         }
         let mut marks: HashMap<Uuid, u64> = HashMap::new();
+        // The flag each contact has before this rule runs: as the server
+        // last sent it, with pending edits on top. The view's flags are this
+        // rule's own earlier guesses; read back, a guess the server decided
+        // against stays on a contact it did not write again, and the device
+        // shows another default than every other device.
+        let mut flags: HashMap<Uuid, bool> = HashMap::new();
         for pending in &self.outbox {
             let mutation = &pending.mutation;
-            if mutation.entity == Entity::Contact
-                && mutation.fields.get("is_default") == Some(&Value::Bool(true))
-            {
-                marks.insert(mutation.record_id, LOCAL_MARK_RANK + mutation.id);
+            if mutation.entity != Entity::Contact {
+                continue;
+            }
+            if let Some(Value::Bool(flag)) = mutation.fields.get("is_default") {
+                flags.insert(mutation.record_id, *flag);
+                if *flag {
+                    marks.insert(mutation.record_id, LOCAL_MARK_RANK + mutation.id);
+                }
             }
         }
+        let confirmed_flag = |id: Uuid| {
+            self.confirmed
+                .get(&RecordKey::new(Entity::Contact, id))
+                .is_some_and(|record| record.flag("is_default"))
+        };
+        let mut changes: Vec<(Uuid, bool)> = Vec::new();
         for &customer in customers {
-            let contacts: Vec<DefaultCandidate> = self
+            let live: Vec<&Record> = self
                 .view
                 .contacts_of(customer)
                 .filter(|record| !record.deleted)
+                .collect();
+            let contacts: Vec<DefaultCandidate> = live
+                .iter()
                 .map(|record| DefaultCandidate {
                     id: record.id,
                     created_at: record.created_at,
-                    is_default: record.flag("is_default"),
+                    created_order: 0,
+                    is_default: flags
+                        .get(&record.id)
+                        .copied()
+                        .unwrap_or_else(|| confirmed_flag(record.id)),
                     marked_at: marks
                         .get(&record.id)
                         .copied()
@@ -526,12 +549,15 @@ impl Replica {
                 })
                 .collect();
             let chosen = choose_default_contact(&contacts);
-            for contact in &contacts {
-                let should_be_default = Some(contact.id) == chosen;
-                if contact.is_default != should_be_default {
-                    self.view.set_default_flag(contact.id, should_be_default);
+            for record in live {
+                let should_be_default = Some(record.id) == chosen;
+                if record.flag("is_default") != should_be_default {
+                    changes.push((record.id, should_be_default));
                 }
             }
+        }
+        for (contact, is_default) in changes {
+            self.view.set_default_flag(contact, is_default);
         }
     }
 }

@@ -7,10 +7,10 @@ use leptos::task::spawn_local;
 use uuid::Uuid;
 
 fn who(conflict: &Conflict, me: Option<Uuid>) -> &'static str {
-    if conflict.client_id.is_some() && conflict.client_id == me {
-        "this browser"
+    if conflict.changed_by.is_some() && conflict.changed_by == me {
+        "you"
     } else {
-        "another device"
+        "a teammate"
     }
 }
 
@@ -29,7 +29,7 @@ pub fn ConflictNotices(#[prop(into)] record_ids: Signal<Vec<Uuid>>) -> impl Into
                 </Show>
                 <ul>
                     {move || {
-                        let me = crm.client_id();
+                        let me = crm.user_id();
                         conflicts
                             .get()
                             .into_iter()

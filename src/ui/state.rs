@@ -340,13 +340,12 @@ impl Crm {
         conflicts
     }
 
-    /// This browser's sync client id, to tell its own edits from others'.
-    pub fn client_id(&self) -> Option<Uuid> {
-        #[cfg(feature = "hydrate")]
-        if let Some(engine) = self.engine.get_value() {
-            return Some(engine.client_id());
-        }
-        None
+    /// Who is signed in here, to tell their own edits from a teammate's.
+    pub fn user_id(&self) -> Option<Uuid> {
+        self.account.with(|account| match account {
+            AccountState::SignedIn(account) => Some(account.user_id),
+            AccountState::Unknown | AccountState::SignedOut => None,
+        })
     }
 
     /// Puts an overwritten value back (an ordinary, synced edit) and closes the conflict.

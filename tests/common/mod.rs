@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test binary uses a different part of the fixtures
 
 pub mod http;
+pub mod process;
 
 use clientele::server::{db, pull, push, DEFAULT_WORKSPACE};
 use clientele::sync::{
@@ -14,6 +15,10 @@ use std::cell::Cell;
 use std::rc::Rc;
 use tempfile::TempDir;
 use uuid::Uuid;
+
+/// The account in-process devices push as: they all share one member of
+/// the default workspace, as one person's laptop and tablet would.
+pub const MEMBER: Uuid = Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_0000_00aa);
 
 /// A fresh database file, removed with the returned directory.
 pub async fn database() -> (SqlitePool, TempDir) {
@@ -61,6 +66,7 @@ impl Transport for InProcess {
                 let response = push::push(
                     &self.pool,
                     DEFAULT_WORKSPACE,
+                    MEMBER,
                     request.client_id,
                     &request.mutations,
                 )
