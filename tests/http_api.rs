@@ -331,3 +331,27 @@ async fn small_pages_across_entities_add_up_to_one_big_pull() {
         assert_eq!(paged, whole_versions, "pages of {limit}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_of_long_notes_larger_than_axums_default_body_limit_is_applied() {
+    let (_server, member) = signed_in().await;
+    let notes = "n".repeat(20_000);
+    // 200 customers of 20,000-character notes: about 4 MB, under the 8 MB limit.
+    let mutations: Vec<Value> = (1..=200)
+        .map(|id| {
+            upsert(
+                id,
+                Uuid::now_v7(),
+                json!({"name": format!("Customer {id}"), "kind": "company", "status": "Prospect", "notes": notes}),
+            )
+        })
+        .collect();
+    let (status, reply) = member
+        .post(
+            "/api/sync/push",
+            json!({"client_id": Uuid::now_v7(), "mutations": mutations}),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["last_mutation_id"], 200);
+}

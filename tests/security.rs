@@ -610,7 +610,7 @@ async fn oversized_account_texts_are_refused_naming_the_field_before_they_are_co
     // The sign-up is the first of the address's three attempts.
     let member = server.member_of_new_workspace("ada@example.test").await;
     let stranger = server.client();
-    // A megabyte: the framework refuses bodies over 2 MB before any server
+    // A megabyte: bodies over 8 MB are refused (413) before any server
     // function runs; below that, each text is checked before any work.
     let huge = "a".repeat(1_000_000);
     // 600 characters but 1,200 bytes: over the 1,024-byte cap.

@@ -39,7 +39,8 @@ pub async fn pull(client_id: Uuid, cursor: i64, limit: Option<u32>) -> Result<Pu
     crate::server::push::check_client_owner(&state.pool, user.user_id, client_id)
         .await
         .map_err(ssr::respond)?;
-    crate::server::pull::pull(&state.pool, user.workspace(), cursor, limit)
+    state
+        .pull_page(user.workspace(), cursor, limit)
         .await
         .map_err(ssr::respond)
 }

@@ -94,7 +94,14 @@ pub struct AppState {
     /// Whose `X-Forwarded-For` names the client that attempts are counted
     /// against; nobody's unless configured.
     pub trusted_proxies: TrustedProxies,
+    /// Pull pages being rendered at once; more wait their turn.
+    pull_renders: std::sync::Arc<tokio::sync::Semaphore>,
 }
+
+/// How many pull pages are rendered at the same time. Each holds a few
+/// copies of its page while it is made; a few at once keep both cores busy,
+/// and members pulling together queue instead of multiplying the memory.
+const PULL_RENDERS_AT_ONCE: usize = 2;
 
 impl AppState {
     /// Prepares accounts and the session table on `pool`.
@@ -114,7 +121,24 @@ impl AppState {
             sessions,
             served_over_tls,
             trusted_proxies: TrustedProxies::default(),
+            pull_renders: std::sync::Arc::new(tokio::sync::Semaphore::new(PULL_RENDERS_AT_ONCE)),
         })
+    }
+
+    /// One page of a pull (see [`pull::pull`]), rendered while at most
+    /// [`PULL_RENDERS_AT_ONCE`] other pages are.
+    pub async fn pull_page(
+        &self,
+        workspace: WorkspaceId,
+        cursor: i64,
+        limit: Option<u32>,
+    ) -> Result<crate::sync::PullPage, ServerError> {
+        let _turn = self
+            .pull_renders
+            .acquire()
+            .await
+            .map_err(|_| ServerError::Startup("the pull queue was closed".into()))?;
+        pull::pull(&self.pool, workspace, cursor, limit).await
     }
 
     /// Believes `X-Forwarded-For` from these proxies (`TRUSTED_PROXIES`).
@@ -193,6 +217,10 @@ pub fn router(options: LeptosOptions, state: AppState) -> Router {
         .layer(sessions)
         .layer(axum::middleware::from_fn(security::check_origin))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Server functions read their body through axum, whose own 2 MB
+        // default refused pushes of long notes with a 400 the client kept
+        // retrying: one limit, this one, applies.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(move |request, next| {
             security::security_headers(development, served_over_tls, request, next)
         }))

@@ -7,8 +7,10 @@ use sqlx::SqlitePool;
 
 /// The most JSON one pull page carries (a single larger row goes alone):
 /// without it, one member pulling rows of long notes made the server hold
-/// pages of many megabytes at once.
-pub const PULL_PAGE_MAX_BYTES: usize = 4 * 1024 * 1024;
+/// pages of many megabytes at once. 2 MB still holds thousands of ordinary
+/// rows; eight members pulling long notes together peaked at 260 MB with no
+/// budget and at 154 MB with this one before `main` tuned glibc for SQLite.
+pub const PULL_PAGE_MAX_BYTES: usize = 2 * 1024 * 1024;
 
 /// One page of changes after `cursor`, ordered by version.
 ///
