@@ -724,3 +724,62 @@ async fn an_overwritten_value_reaches_every_device_and_can_be_restored() {
         .expect_err("server-written field");
     assert!(matches!(forged, EngineError::Invalid(ref field) if field.field == "theirs"));
 }
+
+/// Passes calls to the in-process server and notes each push's size.
+struct MeasuredPushes {
+    server: common::InProcess,
+    sizes: RefCell<Vec<usize>>,
+}
+
+impl clientele::sync::Transport for MeasuredPushes {
+    async fn push(
+        &self,
+        request: clientele::sync::PushRequest,
+    ) -> Result<clientele::sync::PushResponse, clientele::sync::TransportError> {
+        self.sizes
+            .borrow_mut()
+            .push(clientele::sync::json_len(&request));
+        self.server.push(request).await
+    }
+
+    async fn pull(
+        &self,
+        request: clientele::sync::PullRequest,
+    ) -> Result<clientele::sync::PullResponse, clientele::sync::TransportError> {
+        self.server.pull(request).await
+    }
+}
+
+#[tokio::test]
+async fn a_queue_of_long_notes_is_pushed_in_batches_the_server_accepts() {
+    let (pool, _dir) = database().await;
+    let transport = MeasuredPushes {
+        server: common::InProcess::new(&pool),
+        sizes: RefCell::new(Vec::new()),
+    };
+    let engine = Engine::open(MemoryStore::default(), transport, Uuid::now_v7())
+        .await
+        .expect("engine opens");
+    // 120 KB of JSON each: 300 of them would be 36 MB in one push.
+    let notes = "\u{1}".repeat(20_000);
+    for n in 0..300 {
+        engine
+            .upsert(
+                Entity::Customer,
+                Uuid::now_v7(),
+                &fields(json!({"name": format!("Long {n}"), "kind": "company", "status": "Prospect", "notes": notes})),
+            )
+            .await
+            .expect("saved");
+    }
+    let report = engine.sync(|_| {}).await.expect("sync");
+    assert_eq!(report.pushed, 300);
+    let sizes = engine.transport().sizes.borrow().clone();
+    assert!(sizes.len() >= 9, "pushes: {sizes:?}");
+    assert!(
+        sizes
+            .iter()
+            .all(|&size| size <= clientele::sync::PUSH_MAX_BYTES),
+        "pushes: {sizes:?}"
+    );
+}

@@ -7,7 +7,7 @@
 
 use super::ServerError;
 use crate::domain::{Entity, FieldKind, Record};
-use crate::sync::{FieldConflict, MutationResult, PulledRow};
+use crate::sync::{json_len, FieldConflict, MutationResult, PulledRow};
 use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -211,17 +211,6 @@ fn stored_value(kind: FieldKind, value: Option<&Value>) -> Value {
 /// [`PulledRow`] as [`read_record`] would read it back. Kept with the row so
 /// a pull can cut a page at a byte budget before rendering it.
 fn wire_bytes(entity: Entity, record: &Record) -> Result<i64, ServerError> {
-    /// Counts what is written instead of keeping it.
-    struct Counter(usize);
-    impl std::io::Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
     let fields = entity
         .fields()
         .iter()
@@ -241,10 +230,8 @@ fn wire_bytes(entity: Entity, record: &Record) -> Result<i64, ServerError> {
             fields,
         },
     };
-    let mut counter = Counter(0);
-    serde_json::to_writer(&mut counter, &row)
-        .map_err(|err| ServerError::Corrupt(format!("measuring a row: {err}")))?;
-    i64::try_from(counter.0).map_err(|_| ServerError::Corrupt("a row too large to measure".into()))
+    i64::try_from(json_len(&row))
+        .map_err(|_| ServerError::Corrupt("a row too large to measure".into()))
 }
 
 /// Live records whose reference `column` names one of `parents`, oldest

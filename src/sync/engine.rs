@@ -19,6 +19,11 @@ use uuid::Uuid;
 /// How many mutations one push carries.
 pub const PUSH_BATCH: usize = 500;
 
+/// How much JSON one push carries (a single larger mutation goes alone).
+/// The server refuses bodies over 8 MB, and 500 mutations of long notes
+/// made up to 60 MB: a batch that is never accepted blocks the queue.
+pub const PUSH_MAX_BYTES: usize = 4 * 1024 * 1024;
+
 /// Why the server could not be reached or did not answer properly.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportError {
@@ -219,7 +224,7 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
     ) -> Result<SyncReport, EngineError> {
         let mut report = SyncReport::default();
         loop {
-            let batch = self.replica.borrow().push_batch(PUSH_BATCH);
+            let batch = self.replica.borrow().push_batch(PUSH_BATCH, PUSH_MAX_BYTES);
             if batch.is_empty() {
                 break;
             }

@@ -14,9 +14,10 @@ mod store;
 pub use backoff::Backoff;
 pub use engine::{
     Engine, EngineError, PullProgress, SyncReport, Transport, TransportError, PUSH_BATCH,
+    PUSH_MAX_BYTES,
 };
 pub use protocol::{
-    FieldConflict, Mutation, MutationResult, MutationStatus, Op, PullPage, PullRequest,
+    json_len, FieldConflict, Mutation, MutationResult, MutationStatus, Op, PullPage, PullRequest,
     PullResponse, PulledRow, PushRequest, PushResponse, PULL_LIMIT_DEFAULT, PULL_LIMIT_MAX,
 };
 pub use replica::Replica;

@@ -9,6 +9,26 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+/// How many bytes `value` takes as JSON, counted without building the text:
+/// what a push batch and a pull page are budgeted in.
+pub fn json_len(value: &impl Serialize) -> usize {
+    /// Counts what is written instead of keeping it.
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    // Writing to a counter cannot fail, and these types always serialize.
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.0
+}
+
 /// What a mutation does to its record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

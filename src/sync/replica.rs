@@ -4,7 +4,7 @@
 //! [`super::LocalStore`] first and then tells the replica, so what is on screen
 //! is always something that survives a reload.
 
-use super::protocol::{Mutation, Op, PulledRow};
+use super::protocol::{json_len, Mutation, Op, PulledRow};
 use super::store::{PendingMutation, RejectedMutation, Snapshot};
 use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
@@ -332,13 +332,18 @@ impl Replica {
     }
 
     /// The next mutations to push, oldest first.
-    pub fn push_batch(&self, max: usize) -> Vec<Mutation> {
-        self.outbox
-            .iter()
-            .filter(|pending| !pending.acknowledged)
-            .take(max)
-            .map(|pending| pending.mutation.clone())
-            .collect()
+    pub fn push_batch(&self, max: usize, max_bytes: usize) -> Vec<Mutation> {
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        for pending in self.outbox.iter().filter(|p| !p.acknowledged).take(max) {
+            let size = json_len(&pending.mutation);
+            if !batch.is_empty() && bytes + size > max_bytes {
+                break;
+            }
+            bytes += size;
+            batch.push(pending.mutation.clone());
+        }
+        batch
     }
 
     /// The highest acknowledged mutation id, which the next full pull makes redundant.
