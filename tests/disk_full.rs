@@ -5,9 +5,9 @@
 mod common;
 
 use clientele::server::auth::AttemptLimits;
-use clientele::server::{db, router, serve, AppState};
-use common::http::{Client, PASSWORD};
-use leptos::prelude::LeptosOptions;
+use clientele::server::db;
+use clientele::server::security::TrustedProxies;
+use common::http::{serve_on, Client, PASSWORD};
 use serde_json::{json, Value};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::SqlitePool;
@@ -17,22 +17,7 @@ use uuid::Uuid;
 
 /// A server on a free port over `pool`, stopped by dropping the sender.
 async fn start(pool: SqlitePool) -> (String, oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let options = LeptosOptions::builder()
-        .output_name("clientele")
-        .site_addr(address)
-        .build();
-    let state = AppState::new(pool, AttemptLimits::default(), false)
-        .await
-        .expect("state");
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(serve(listener, router(options, state), async {
-        let _ = stopped.await;
-    }));
-    (format!("http://{address}"), stop)
+    serve_on(pool, TrustedProxies::default(), AttemptLimits::default()).await
 }
 
 async fn count(pool: &SqlitePool, sql: &str) -> i64 {

@@ -8,11 +8,14 @@ use leptos::prelude::LeptosOptions;
 use serde_json::{json, Value};
 use sqlx::SqlitePool;
 use tempfile::TempDir;
+use tokio::sync::oneshot;
 
 /// A server on a free port with its own database.
 pub struct TestServer {
     pub base: String,
     pub pool: SqlitePool,
+    /// Serving until the test server is dropped.
+    _running: oneshot::Sender<()>,
     _dir: TempDir,
 }
 
@@ -28,23 +31,11 @@ impl TestServer {
     /// A server that believes `X-Forwarded-For` from `proxies`.
     pub async fn start_behind(proxies: TrustedProxies, limits: AttemptLimits) -> Self {
         let (pool, dir) = super::database().await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let address = listener.local_addr().expect("address");
-        let options = LeptosOptions::builder()
-            .output_name("clientele")
-            .site_addr(address)
-            .build();
-        let state = AppState::new(pool.clone(), limits, false)
-            .await
-            .expect("state")
-            .with_trusted_proxies(proxies);
-        let app = router(options, state);
-        tokio::spawn(serve(listener, app, std::future::pending()));
+        let (base, running) = serve_on(pool.clone(), proxies, limits).await;
         Self {
-            base: format!("http://{address}"),
+            base,
             pool,
+            _running: running,
             _dir: dir,
         }
     }
@@ -72,6 +63,32 @@ impl TestServer {
         assert_eq!(status, 200, "sign-up: {reply}");
         client
     }
+}
+
+/// Serves the whole app over `pool` on a free port of 127.0.0.1; returns
+/// its base address and a handle that stops it when dropped.
+pub async fn serve_on(
+    pool: SqlitePool,
+    proxies: TrustedProxies,
+    limits: AttemptLimits,
+) -> (String, oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let options = LeptosOptions::builder()
+        .output_name("clientele")
+        .site_addr(address)
+        .build();
+    let state = AppState::new(pool, limits, false)
+        .await
+        .expect("state")
+        .with_trusted_proxies(proxies);
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(serve(listener, router(options, state), async {
+        let _ = stopped.await;
+    }));
+    (format!("http://{address}"), stop)
 }
 
 /// The password every test account gets.
