@@ -7,7 +7,7 @@ mod common;
 
 use clientele::domain::Entity;
 use clientele::server::pull::pull;
-use clientele::server::repository::find;
+use clientele::server::repository::{find, measure_rows};
 use clientele::server::seed::{seed, SeedSize};
 use clientele::server::DEFAULT_WORKSPACE;
 use clientele::sync::PulledRow;
@@ -109,6 +109,18 @@ async fn a_pulled_page_is_exactly_the_records_as_serde_writes_them() {
     }
     assert_eq!(page.cursor, last_version);
     assert_eq!(seen.len(), Entity::ALL.len(), "every entity was compared");
+    // The size kept with each row, which pages are budgeted by, is the
+    // size of the JSON the page carries for it: measured as rows are
+    // written, and by SQLite for rows written before sizes were kept.
+    assert_sizes_kept(&mut conn, page.rows.get()).await;
+    for table in TABLES {
+        sqlx::query(&format!("UPDATE {table} SET wire_bytes = 0"))
+            .execute(&mut *conn)
+            .await
+            .expect("sizes forgotten");
+    }
+    measure_rows(&pool).await.expect("measured");
+    assert_sizes_kept(&mut conn, page.rows.get()).await;
     let decoded = page.decode().expect("decodes");
     assert!(decoded
         .rows
@@ -118,6 +130,35 @@ async fn a_pulled_page_is_exactly_the_records_as_serde_writes_them() {
         .rows
         .iter()
         .any(|row| row.record.id == gone && row.record.deleted));
+}
+
+const TABLES: [&str; 6] = [
+    "customers",
+    "contacts",
+    "leads",
+    "opportunities",
+    "activities",
+    "conflicts",
+];
+
+/// Each row of `page` is as long as the size its table keeps for it.
+async fn assert_sizes_kept(conn: &mut sqlx::SqliteConnection, page: &str) {
+    let rows: Vec<Box<serde_json::value::RawValue>> = serde_json::from_str(page).expect("an array");
+    for text in rows {
+        let row: Value = serde_json::from_str(text.get()).expect("a row");
+        let id = row["record"]["id"].as_str().expect("an id");
+        let mut kept = Vec::new();
+        for table in TABLES {
+            let size: Option<i64> =
+                sqlx::query_scalar(&format!("SELECT wire_bytes FROM {table} WHERE id = ?"))
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .expect("a size");
+            kept.extend(size);
+        }
+        assert_eq!(kept, [text.get().len() as i64], "{text}");
+    }
 }
 
 #[tokio::test]
