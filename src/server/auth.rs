@@ -6,8 +6,10 @@
 //! wrong email and a wrong password take the same time. Every text a caller
 //! sends is checked for length first; then attempts are rate limited per
 //! account and per address; only then is anything hashed or looked up.
+//! The statements themselves are in `repository::accounts`.
 
 use super::limiter::BoundedLimiter;
+use super::repository::accounts::{self as repo, NewInvitation, NewUser, UserCreation};
 use super::repository::WorkspaceId;
 use super::security::rate_limit_key;
 use super::sessions::SessionTable;
@@ -25,7 +27,7 @@ use governor::Quota;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -203,10 +205,6 @@ fn new_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
-}
-
 fn email_taken() -> AuthError {
     AuthError::Invalid(FieldError::new(
         "email",
@@ -259,24 +257,13 @@ impl Accounts {
         let email = check_sign_in_email(email)?;
         check_password_length("password", password)?;
         self.limiter.check(Some(&email), address)?;
-        let found = sqlx::query("SELECT id, password_hash FROM users WHERE email = ?")
-            .bind(&email)
-            .fetch_optional(&self.pool)
-            .await?;
-        let (user, hash) = match &found {
-            Some(row) => (
-                Some(row.try_get::<String, _>("id")?),
-                Arc::from(row.try_get::<String, _>("password_hash")?),
-            ),
+        let (user, hash) = match repo::user_by_email(&self.pool, &email).await? {
+            Some(found) => (Some(found.user), Arc::from(found.password_hash)),
             None => (None, Arc::clone(&self.stand_in_hash)),
         };
         let matches = password_matches(password.to_owned(), hash).await?;
         match user {
-            Some(user) if matches => {
-                let user = Uuid::parse_str(&user)
-                    .map_err(|err| ServerError::Corrupt(format!("user id {user:?}: {err}")))?;
-                self.start_session(session, user).await
-            }
+            Some(user) if matches => self.start_session(session, user).await,
             _ => Err(AuthError::WrongCredentials),
         }
     }
@@ -305,22 +292,9 @@ impl Accounts {
 
     /// The account behind a valid session.
     pub async fn account(&self, user: &SignedIn) -> Result<Account, AuthError> {
-        let row = sqlx::query(
-            "SELECT users.email, workspaces.name FROM users \
-             JOIN workspaces ON workspaces.id = users.workspace_id \
-             WHERE users.id = ? AND users.workspace_id = ?",
-        )
-        .bind(user.user_id.to_string())
-        .bind(user.workspace_id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(AuthError::NotSignedIn)?;
-        Ok(Account {
-            user_id: user.user_id,
-            email: row.try_get("email")?,
-            workspace_id: user.workspace_id,
-            workspace_name: row.try_get("name")?,
-        })
+        repo::member_account(&self.pool, user.user_id, user.workspace())
+            .await?
+            .ok_or(AuthError::NotSignedIn)
     }
 
     /// Replaces the password after checking the current one. Other sessions
@@ -337,21 +311,14 @@ impl Accounts {
         check_new_password("new_password", new_password)?;
         let account = self.account(user).await?;
         self.limiter.check(Some(&account.email), address)?;
-        let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
-            .bind(user.user_id.to_string())
-            .fetch_one(&self.pool)
-            .await?;
+        let hash = repo::password_hash(&self.pool, user.user_id).await?;
         if !password_matches(current_password.to_owned(), hash.into()).await? {
             return Err(
                 FieldError::new("current_password", "The current password is wrong").into(),
             );
         }
         let hash = hash_password(new_password.to_owned()).await?;
-        sqlx::query("UPDATE users SET password_hash = ?, auth_epoch = auth_epoch + 1 WHERE id = ?")
-            .bind(hash)
-            .bind(user.user_id.to_string())
-            .execute(&self.pool)
-            .await?;
+        repo::replace_password(&self.pool, user.user_id, &hash).await?;
         self.start_session(session, user.user_id).await.map(drop)
     }
 
@@ -361,17 +328,14 @@ impl Accounts {
         let token = new_token();
         let now = Utc::now();
         let expires_at = now + Days::days(INVITATION_DAYS);
-        sqlx::query(
-            "INSERT INTO invitations (token_hash, workspace_id, invited_by, created_at, expires_at) \
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(token_digest(&token))
-        .bind(user.workspace_id.to_string())
-        .bind(user.user_id.to_string())
-        .bind(now.to_rfc3339())
-        .bind(expires_at.to_rfc3339())
-        .execute(&self.pool)
-        .await?;
+        let invitation = NewInvitation {
+            token_digest: &token_digest(&token),
+            workspace: user.workspace(),
+            invited_by: user.user_id,
+            created_at: now,
+            expires_at,
+        };
+        repo::create_invitation(&self.pool, &invitation).await?;
         Ok(Invitation {
             token,
             workspace_name: account.workspace_name,
@@ -382,16 +346,9 @@ impl Accounts {
     /// The name of the workspace an unused, unexpired invitation leads to.
     pub async fn invitation_workspace(&self, token: &str) -> Result<String, AuthError> {
         check_invitation_token(token)?;
-        sqlx::query_scalar(
-            "SELECT workspaces.name FROM invitations \
-             JOIN workspaces ON workspaces.id = invitations.workspace_id \
-             WHERE token_hash = ? AND used_by IS NULL AND expires_at > ?",
-        )
-        .bind(token_digest(token))
-        .bind(Utc::now().to_rfc3339())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or_else(|| unusable_invitation().into())
+        repo::usable_invitation_workspace_name(&self.pool, &token_digest(token), Utc::now())
+            .await?
+            .ok_or_else(|| unusable_invitation().into())
     }
 
     /// Creates an account in the invitation's workspace and signs it in.
@@ -408,26 +365,22 @@ impl Accounts {
         check_new_password("password", password)?;
         self.limiter.check(None, address)?;
         let hash = hash_password(password.to_owned()).await?;
-        let now = Utc::now().to_rfc3339();
+        let now = Utc::now();
+        let digest = token_digest(token);
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let workspace: Option<String> = sqlx::query_scalar(
-            "SELECT workspace_id FROM invitations \
-             WHERE token_hash = ? AND used_by IS NULL AND expires_at > ?",
-        )
-        .bind(token_digest(token))
-        .bind(&now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let workspace = workspace
-            .and_then(|id| Uuid::parse_str(&id).ok())
+        let workspace = repo::usable_invitation_workspace(&mut tx, &digest, now)
+            .await?
             .ok_or_else(unusable_invitation)?;
         let user = Uuid::now_v7();
-        insert_user(&mut tx, user, workspace, &email, &hash, &now).await?;
-        sqlx::query("UPDATE invitations SET used_by = ? WHERE token_hash = ?")
-            .bind(user.to_string())
-            .bind(token_digest(token))
-            .execute(&mut *tx)
-            .await?;
+        let new_user = NewUser {
+            user,
+            workspace,
+            email: &email,
+            password_hash: &hash,
+            created_at: now,
+        };
+        create_user(&mut tx, &new_user).await?;
+        repo::mark_invitation_used(&mut tx, &digest, user).await?;
         tx.commit().await?;
         self.start_session(session, user).await
     }
@@ -435,19 +388,11 @@ impl Accounts {
     /// What a session of `user` made now would hold: their workspace and
     /// password epoch. A session is valid while it still equals this.
     async fn current_claim(&self, user: Uuid) -> Result<Option<SignedIn>, AuthError> {
-        let Some(row) = sqlx::query("SELECT workspace_id, auth_epoch FROM users WHERE id = ?")
-            .bind(user.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let workspace: String = row.try_get("workspace_id")?;
-        Ok(Some(SignedIn {
+        let membership = repo::membership(&self.pool, user).await?;
+        Ok(membership.map(|membership| SignedIn {
             user_id: user,
-            workspace_id: Uuid::parse_str(&workspace)
-                .map_err(|err| ServerError::Corrupt(format!("workspace id: {err}")))?,
-            auth_epoch: row.try_get("auth_epoch")?,
+            workspace_id: membership.workspace.0,
+            auth_epoch: membership.auth_epoch,
         }))
     }
 
@@ -488,33 +433,15 @@ fn unusable_invitation() -> FieldError {
     )
 }
 
-async fn insert_user(
+/// Stores a new user, refusing an email that already has an account.
+async fn create_user(
     tx: &mut sqlx::SqliteConnection,
-    user: Uuid,
-    workspace: Uuid,
-    email: &str,
-    hash: &str,
-    now: &str,
+    new_user: &NewUser<'_>,
 ) -> Result<(), AuthError> {
-    sqlx::query(
-        "INSERT INTO users (id, workspace_id, email, password_hash, auth_epoch, created_at) \
-         VALUES (?, ?, ?, ?, 0, ?)",
-    )
-    .bind(user.to_string())
-    .bind(workspace.to_string())
-    .bind(email)
-    .bind(hash)
-    .bind(now)
-    .execute(tx)
-    .await
-    .map_err(|err| {
-        if is_unique_violation(&err) {
-            email_taken()
-        } else {
-            err.into()
-        }
-    })?;
-    Ok(())
+    match repo::create_user(tx, new_user).await? {
+        UserCreation::Created => Ok(()),
+        UserCreation::EmailTaken => Err(email_taken()),
+    }
 }
 
 /// Makes a workspace and its first member from a checked sign-up
@@ -530,19 +457,19 @@ pub async fn create_account(
         workspace_name,
     } = account;
     let hash = hash_password(password.clone()).await?;
-    let workspace = Uuid::now_v7();
+    let workspace = WorkspaceId(Uuid::now_v7());
     let user = Uuid::now_v7();
-    let now = Utc::now().to_rfc3339();
+    let now = Utc::now();
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    sqlx::query(
-        "INSERT INTO workspaces (id, name, change_counter, created_at) VALUES (?, ?, 0, ?)",
-    )
-    .bind(workspace.to_string())
-    .bind(workspace_name)
-    .bind(&now)
-    .execute(&mut *tx)
-    .await?;
-    insert_user(&mut tx, user, workspace, email, &hash, &now).await?;
+    repo::create_workspace(&mut tx, workspace, workspace_name, now).await?;
+    let new_user = NewUser {
+        user,
+        workspace,
+        email,
+        password_hash: &hash,
+        created_at: now,
+    };
+    create_user(&mut tx, &new_user).await?;
     tx.commit().await?;
-    Ok((user, WorkspaceId(workspace)))
+    Ok((user, workspace))
 }

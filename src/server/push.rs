@@ -78,18 +78,16 @@ pub async fn push(
             // Only a conversion can be refused after it wrote (its customer,
             // then a contact it cannot use); upserts and deletes decide
             // before their first write, so they need no savepoint.
-            sqlx::query("SAVEPOINT mutation").execute(&mut *tx).await?;
+            repo::begin_savepoint(&mut tx).await?;
             let mark = state.versions.mark();
             state.records.begin_savepoint();
             let result = apply(&mut tx, &mut state, mutation).await?;
             if result.status == MutationStatus::Rejected {
-                sqlx::query("ROLLBACK TO mutation")
-                    .execute(&mut *tx)
-                    .await?;
+                repo::roll_back_to_savepoint(&mut tx).await?;
                 state.versions.rewind(mark);
                 state.records.roll_back_savepoint();
             }
-            sqlx::query("RELEASE mutation").execute(&mut *tx).await?;
+            repo::release_savepoint(&mut tx).await?;
             state.records.release_savepoint();
             result
         } else {

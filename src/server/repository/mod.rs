@@ -1,9 +1,14 @@
-//! The only place that writes SQL.
+//! The only place that writes SQL: records and sync here, users,
+//! workspaces and invitations in [`accounts`]. Keeping every statement
+//! behind these functions is what lets another database backend replace
+//! them without touching the rules that call them.
 //!
-//! Every function takes the workspace id and every statement filters on it:
-//! there is no path that reads or writes a row without its workspace. Entity
-//! columns come from the domain schema, so adding a field is a migration and
-//! one line in `domain::schema`, never a new query.
+//! Every function on records takes the workspace id and every statement
+//! filters on it: there is no path that reads or writes a row without its
+//! workspace. Entity columns come from the domain schema, so adding a field
+//! is a migration and one line in `domain::schema`, never a new query.
+
+pub mod accounts;
 
 use super::ServerError;
 use crate::domain::{Entity, FieldKind, Record};
@@ -325,6 +330,28 @@ impl Versions {
         }
         Ok(())
     }
+}
+
+/// Opens a savepoint inside a push's write transaction, so one mutation's
+/// writes can be undone without the rest of the push. One at a time:
+/// [`release_savepoint`] closes it before the next is opened.
+pub async fn begin_savepoint(conn: &mut SqliteConnection) -> Result<(), ServerError> {
+    sqlx::query("SAVEPOINT mutation").execute(conn).await?;
+    Ok(())
+}
+
+/// Undoes every write since [`begin_savepoint`]; the savepoint stays open
+/// until [`release_savepoint`].
+pub async fn roll_back_to_savepoint(conn: &mut SqliteConnection) -> Result<(), ServerError> {
+    sqlx::query("ROLLBACK TO mutation").execute(conn).await?;
+    Ok(())
+}
+
+/// Closes the savepoint, keeping what was written since it (nothing, after
+/// a rollback to it) as part of the enclosing transaction.
+pub async fn release_savepoint(conn: &mut SqliteConnection) -> Result<(), ServerError> {
+    sqlx::query("RELEASE mutation").execute(conn).await?;
+    Ok(())
 }
 
 /// The workspace's latest change number, which every row's version is at
