@@ -24,6 +24,7 @@ use clientele::sync::{
     Engine, EngineError, MemoryStore, Mutation, MutationResult, MutationStatus, Op, PullRequest,
     PullResponse, PushRequest, PushResponse, Transport, TransportError, PULL_LIMIT_MAX,
 };
+use common::records::sync;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value};
@@ -1528,11 +1529,6 @@ async fn random_edits_under_faults_converge_on_every_device() {
         stats.steps >= total || only.is_some(),
         "seed {master}: ran every step"
     );
-}
-
-/// Syncs a device on a network that works.
-async fn sync(engine: &common::TestEngine) {
-    engine.sync(|_| {}).await.expect("sync succeeds");
 }
 
 /// The default contact of `customer` as a device shows it.

@@ -7,51 +7,19 @@
 
 mod common;
 
-use clientele::domain::{Contact, ConvertRequest, Customer, Entity, Lead, Record, RecordKey};
-use clientele::server::repository::{find, live_referencing, StoredRecord};
+use clientele::domain::{ConvertRequest, Customer, Entity, Lead, Record, RecordKey};
+use clientele::server::repository::live_referencing;
 use clientele::server::{pull, push, ServerError, DEFAULT_WORKSPACE};
 use clientele::sync::{EngineError, Mutation, MutationResult, MutationStatus, Op, PushResponse};
+use common::records::{
+    add, add_contact, add_customer, counter, set_network, shown_contacts, stored, stored_record,
+    sync,
+};
 use common::{database, device, fields, reload, Network, TestEngine, MEMBER};
 use serde_json::{json, Value};
 use sqlx::SqlitePool;
 use std::cell::Cell;
 use uuid::Uuid;
-
-async fn sync(engine: &TestEngine) {
-    engine.sync(|_| {}).await.expect("sync succeeds");
-}
-
-fn set_network(engine: &TestEngine, network: Network) {
-    engine.transport().network.set(network);
-}
-
-/// Creates a record of any entity on a device and returns its id.
-async fn add(engine: &TestEngine, entity: Entity, values: Value) -> Uuid {
-    let id = Uuid::now_v7();
-    engine
-        .upsert(entity, id, &fields(values))
-        .await
-        .expect("record saved");
-    id
-}
-
-async fn add_customer(engine: &TestEngine, name: &str) -> Uuid {
-    add(
-        engine,
-        Entity::Customer,
-        json!({"name": name, "kind": "company", "status": "Customer"}),
-    )
-    .await
-}
-
-async fn add_contact(engine: &TestEngine, customer_id: Uuid, first_name: &str) -> Uuid {
-    add(
-        engine,
-        Entity::Contact,
-        json!({"customer_id": customer_id.to_string(), "first_name": first_name}),
-    )
-    .await
-}
 
 /// "Jane Doe of Initech", qualified: the lead most tests convert.
 async fn add_jane(engine: &TestEngine) -> Uuid {
@@ -77,36 +45,8 @@ fn shown(engine: &TestEngine, entity: Entity, id: Uuid) -> Option<Record> {
     engine.read(|replica| replica.get(RecordKey::new(entity, id)).cloned())
 }
 
-fn shown_contacts(engine: &TestEngine, customer_id: Uuid) -> Vec<Contact> {
-    let mut contacts: Vec<Contact> = engine.read(|replica| {
-        replica
-            .records(Entity::Contact)
-            .map(Contact::from_record)
-            .filter(|contact| contact.customer_id == Some(customer_id))
-            .collect()
-    });
-    contacts.sort_by_key(|contact| contact.created_at);
-    contacts
-}
-
 fn rejected_count(engine: &TestEngine) -> usize {
     engine.read(|replica| replica.rejected().len())
-}
-
-/// One record as the server stores it, tombstones included.
-async fn stored(pool: &SqlitePool, entity: Entity, id: Uuid) -> Option<StoredRecord> {
-    let mut conn = pool.acquire().await.expect("connection");
-    find(&mut conn, DEFAULT_WORKSPACE, entity, id)
-        .await
-        .expect("query")
-}
-
-/// One record the server must have, tombstones included.
-async fn stored_record(pool: &SqlitePool, entity: Entity, id: Uuid) -> Record {
-    stored(pool, entity, id)
-        .await
-        .unwrap_or_else(|| panic!("the server has {entity} {id}"))
-        .record
 }
 
 /// The live contacts the server keeps for one customer.
@@ -139,11 +79,6 @@ async fn live_customers(pool: &SqlitePool) -> i64 {
 
 async fn live_contacts(pool: &SqlitePool) -> i64 {
     count(pool, "SELECT COUNT(*) FROM contacts WHERE deleted = 0").await
-}
-
-/// The workspace's change counter: it moves with every write the server makes.
-async fn counter(pool: &SqlitePool) -> i64 {
-    count(pool, "SELECT change_counter FROM workspaces").await
 }
 
 /// Of these records, the ones the server has not tombstoned.
@@ -415,7 +350,7 @@ async fn two_devices_converting_one_lead_offline_make_one_customer() {
 async fn a_lead_attached_to_an_existing_customer_becomes_one_more_contact() {
     let (pool, _dir) = database().await;
     let alice = device(&pool).await;
-    let acme = add_customer(&alice, "Acme Ltd").await;
+    let acme = add_customer(&alice, "Acme Ltd", "Customer").await;
     let ada = add_contact(&alice, acme, "Ada").await;
     let lead = add(
         &alice,
@@ -468,7 +403,7 @@ async fn a_lead_attached_to_an_existing_customer_becomes_one_more_contact() {
 async fn a_lead_attached_to_an_existing_contact_creates_nothing() {
     let (pool, _dir) = database().await;
     let alice = device(&pool).await;
-    let acme = add_customer(&alice, "Acme Ltd").await;
+    let acme = add_customer(&alice, "Acme Ltd", "Customer").await;
     let ada = add_contact(&alice, acme, "Ada").await;
     let lead = add(
         &alice,
@@ -981,82 +916,129 @@ fn opportunity(link: &str, parent: Uuid, title: &str) -> Value {
     json!({link: parent.to_string(), "title": title, "stage": "Proposal"})
 }
 
+/// Adds a note linked to `parent` through the reference `link`.
+async fn add_activity(engine: &TestEngine, link: &str, parent: Uuid, subject: &str) -> Uuid {
+    add(engine, Entity::Activity, activity(link, parent, subject)).await
+}
+
+/// Adds a deal linked to `parent` through the reference `link`.
+async fn add_opportunity(engine: &TestEngine, link: &str, parent: Uuid, title: &str) -> Uuid {
+    add(
+        engine,
+        Entity::Opportunity,
+        opportunity(link, parent, title),
+    )
+    .await
+}
+
+/// A new lead of Hooli, converted into nothing.
+async fn add_hooli(engine: &TestEngine) -> Uuid {
+    let values = json!({"company_name": "Hooli", "status": "New"});
+    add(engine, Entity::Lead, values).await
+}
+
+/// Gives `lead` a deal, a note and a note on the deal: what deleting the
+/// lead, or the customer it was converted into, must tombstone with it.
+async fn add_deal_and_notes(engine: &TestEngine, lead: Uuid) -> [(Entity, Uuid); 3] {
+    let deal = add_opportunity(engine, "lead_id", lead, "Pilot").await;
+    [
+        (Entity::Opportunity, deal),
+        (
+            Entity::Activity,
+            add_activity(engine, "lead_id", lead, "Met at fair").await,
+        ),
+        (
+            Entity::Activity,
+            add_activity(engine, "opportunity_id", deal, "Pilot scope").await,
+        ),
+    ]
+}
+
+/// Deletes `deleted` on `engine` and syncs, then checks that the server
+/// tombstoned every `doomed` record and no `bystander`, that neither this
+/// device nor one that syncs afterwards shows a doomed record, and that
+/// nothing was refused.
+async fn assert_deleting_cascades(
+    pool: &SqlitePool,
+    engine: &TestEngine,
+    deleted: (Entity, Uuid),
+    doomed: &[(Entity, Uuid)],
+    bystanders: &[(Entity, Uuid)],
+) {
+    let (entity, id) = deleted;
+    engine.delete(entity, id).await.expect("delete");
+    sync(engine).await;
+
+    let live = not_tombstoned(pool, doomed).await;
+    assert!(live.is_empty(), "not tombstoned: {live:?}");
+    assert_eq!(
+        not_tombstoned(pool, bystanders).await,
+        bystanders,
+        "unrelated records stay"
+    );
+    for &(entity, id) in doomed {
+        assert!(
+            shown(engine, entity, id).is_none(),
+            "{entity} {id} still shown"
+        );
+    }
+    let bob = device(pool).await;
+    sync(&bob).await;
+    for &(entity, id) in doomed {
+        assert!(
+            shown(&bob, entity, id).is_none(),
+            "{entity} {id} pulled live"
+        );
+    }
+    assert_eq!(rejected_count(engine), 0);
+}
+
 #[tokio::test]
 async fn deleting_a_customer_tombstones_everything_that_hangs_off_it() {
     let (pool, _dir) = database().await;
     let alice = device(&pool).await;
-    let acme = add_customer(&alice, "Acme").await;
+    let acme = add_customer(&alice, "Acme", "Customer").await;
     let ada = add_contact(&alice, acme, "Ada").await;
-    let deal = add(
-        &alice,
-        Entity::Opportunity,
-        opportunity("customer_id", acme, "Renewal"),
-    )
-    .await;
-    let on_customer = add(
-        &alice,
-        Entity::Activity,
-        activity("customer_id", acme, "Visit"),
-    )
-    .await;
-    let on_contact = add(
-        &alice,
-        Entity::Activity,
-        activity("contact_id", ada, "Call Ada"),
-    )
-    .await;
-    let on_deal = add(
-        &alice,
-        Entity::Activity,
-        activity("opportunity_id", deal, "Quote"),
-    )
-    .await;
+    let deal = add_opportunity(&alice, "customer_id", acme, "Renewal").await;
+    let mut doomed = vec![
+        (Entity::Customer, acme),
+        (Entity::Contact, ada),
+        (Entity::Opportunity, deal),
+        (
+            Entity::Activity,
+            add_activity(&alice, "customer_id", acme, "Visit").await,
+        ),
+        (
+            Entity::Activity,
+            add_activity(&alice, "contact_id", ada, "Call Ada").await,
+        ),
+        (
+            Entity::Activity,
+            add_activity(&alice, "opportunity_id", deal, "Quote").await,
+        ),
+    ];
     // A lead with its own deal and notes, converted into Acme.
     let lead = add_jane(&alice).await;
-    let lead_deal = add(
-        &alice,
-        Entity::Opportunity,
-        opportunity("lead_id", lead, "Pilot"),
-    )
-    .await;
-    let on_lead = add(
-        &alice,
-        Entity::Activity,
-        activity("lead_id", lead, "Met at fair"),
-    )
-    .await;
-    let on_lead_deal = add(
-        &alice,
-        Entity::Activity,
-        activity("opportunity_id", lead_deal, "Pilot scope"),
-    )
-    .await;
+    doomed.extend(add_deal_and_notes(&alice, lead).await);
     // Bystanders: another customer and an unconverted lead.
-    let globex = add_customer(&alice, "Globex").await;
-    let globex_deal = add(
-        &alice,
-        Entity::Opportunity,
-        opportunity("customer_id", globex, "Other"),
-    )
-    .await;
-    let globex_note = add(
-        &alice,
-        Entity::Activity,
-        activity("customer_id", globex, "Other"),
-    )
-    .await;
-    let other_lead = add(
-        &alice,
-        Entity::Lead,
-        json!({"company_name": "Hooli", "status": "New"}),
-    )
-    .await;
-    let other_lead_deal = add(
-        &alice,
-        Entity::Opportunity,
-        opportunity("lead_id", other_lead, "Hooli"),
-    )
-    .await;
+    let globex = add_customer(&alice, "Globex", "Customer").await;
+    let hooli = add_hooli(&alice).await;
+    let bystanders = [
+        (Entity::Customer, globex),
+        (
+            Entity::Opportunity,
+            add_opportunity(&alice, "customer_id", globex, "Other").await,
+        ),
+        (
+            Entity::Activity,
+            add_activity(&alice, "customer_id", globex, "Other").await,
+        ),
+        (Entity::Lead, hooli),
+        (
+            Entity::Opportunity,
+            add_opportunity(&alice, "lead_id", hooli, "Hooli").await,
+        ),
+    ];
     sync(&alice).await;
     alice
         .convert(
@@ -1076,49 +1058,14 @@ async fn deleting_a_customer_tombstones_everything_that_hangs_off_it() {
         Some(acme)
     );
 
-    alice.delete(Entity::Customer, acme).await.expect("delete");
-    sync(&alice).await;
-
-    let doomed = [
+    assert_deleting_cascades(
+        &pool,
+        &alice,
         (Entity::Customer, acme),
-        (Entity::Contact, ada),
-        (Entity::Opportunity, deal),
-        (Entity::Activity, on_customer),
-        (Entity::Activity, on_contact),
-        (Entity::Activity, on_deal),
-        (Entity::Opportunity, lead_deal),
-        (Entity::Activity, on_lead),
-        (Entity::Activity, on_lead_deal),
-    ];
-    let live = not_tombstoned(&pool, &doomed).await;
-    assert!(live.is_empty(), "not tombstoned: {live:?}");
-    let bystanders = [
-        (Entity::Customer, globex),
-        (Entity::Opportunity, globex_deal),
-        (Entity::Activity, globex_note),
-        (Entity::Lead, other_lead),
-        (Entity::Opportunity, other_lead_deal),
-    ];
-    assert_eq!(
-        not_tombstoned(&pool, &bystanders).await,
-        bystanders,
-        "unrelated records stay"
-    );
-    for (entity, id) in doomed {
-        assert!(
-            shown(&alice, entity, id).is_none(),
-            "{entity} {id} still shown"
-        );
-    }
-    let bob = device(&pool).await;
-    sync(&bob).await;
-    for (entity, id) in doomed {
-        assert!(
-            shown(&bob, entity, id).is_none(),
-            "{entity} {id} pulled live"
-        );
-    }
-    assert_eq!(rejected_count(&alice), 0);
+        &doomed,
+        &bystanders,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -1126,65 +1073,26 @@ async fn deleting_a_lead_tombstones_its_opportunities_and_activities() {
     let (pool, _dir) = database().await;
     let alice = device(&pool).await;
     let lead = add_jane(&alice).await;
-    let deal = add(
-        &alice,
-        Entity::Opportunity,
-        opportunity("lead_id", lead, "Pilot"),
-    )
-    .await;
-    let on_lead = add(
-        &alice,
-        Entity::Activity,
-        activity("lead_id", lead, "Met at fair"),
-    )
-    .await;
-    let on_deal = add(
-        &alice,
-        Entity::Activity,
-        activity("opportunity_id", deal, "Scope"),
-    )
-    .await;
-    let other = add(
-        &alice,
-        Entity::Lead,
-        json!({"company_name": "Hooli", "status": "New"}),
-    )
-    .await;
-    let other_note = add(
-        &alice,
-        Entity::Activity,
-        activity("lead_id", other, "Hooli call"),
-    )
-    .await;
-    sync(&alice).await;
-
-    alice.delete(Entity::Lead, lead).await.expect("delete");
-    sync(&alice).await;
-
-    let doomed = [
-        (Entity::Lead, lead),
-        (Entity::Opportunity, deal),
-        (Entity::Activity, on_lead),
-        (Entity::Activity, on_deal),
+    let mut doomed = vec![(Entity::Lead, lead)];
+    doomed.extend(add_deal_and_notes(&alice, lead).await);
+    let hooli = add_hooli(&alice).await;
+    let bystanders = [
+        (Entity::Lead, hooli),
+        (
+            Entity::Activity,
+            add_activity(&alice, "lead_id", hooli, "Hooli call").await,
+        ),
     ];
-    let live = not_tombstoned(&pool, &doomed).await;
-    assert!(live.is_empty(), "not tombstoned: {live:?}");
-    let bystanders = [(Entity::Lead, other), (Entity::Activity, other_note)];
-    assert_eq!(not_tombstoned(&pool, &bystanders).await, bystanders);
-    for (entity, id) in doomed {
-        assert!(
-            shown(&alice, entity, id).is_none(),
-            "{entity} {id} still shown"
-        );
-    }
-    assert_eq!(rejected_count(&alice), 0);
+    sync(&alice).await;
+
+    assert_deleting_cascades(&pool, &alice, (Entity::Lead, lead), &doomed, &bystanders).await;
 }
 
 #[tokio::test]
 async fn opportunity_amounts_and_dates_round_trip_as_json_integers() {
     let (pool, _dir) = database().await;
     let alice = device(&pool).await;
-    let acme = add_customer(&alice, "Acme").await;
+    let acme = add_customer(&alice, "Acme", "Customer").await;
     let deal = add(
         &alice,
         Entity::Opportunity,

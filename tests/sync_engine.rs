@@ -3,21 +3,20 @@
 
 mod common;
 
-use clientele::domain::{Contact, Customer, Entity, Record, RecordKey};
-use clientele::server::repository::{conflicts_of, find};
+use clientele::domain::{Customer, Entity, Record, RecordKey};
+use clientele::server::repository::conflicts_of;
 use clientele::server::DEFAULT_WORKSPACE;
 use clientele::sync::{
     Engine, EngineError, FieldConflict, LocalStore, MemoryStore, Mutation, PullEnd, PulledRow,
     RejectedMutation, Snapshot, StoreError,
 };
+use common::records::{
+    add_contact, add_customer, counter, set_network, shown_contacts, stored_record, sync,
+};
 use common::{database, device, fields, reload, Network, TestEngine};
 use serde_json::json;
 use std::cell::RefCell;
 use uuid::Uuid;
-
-async fn sync(engine: &TestEngine) {
-    engine.sync(|_| {}).await.expect("sync succeeds");
-}
 
 fn customer(engine: &TestEngine, id: Uuid) -> Option<Customer> {
     engine.read(|replica| {
@@ -27,44 +26,19 @@ fn customer(engine: &TestEngine, id: Uuid) -> Option<Customer> {
     })
 }
 
-fn contacts(engine: &TestEngine, customer_id: Uuid) -> Vec<Contact> {
-    let mut contacts: Vec<Contact> = engine.read(|replica| {
-        replica
-            .records(Entity::Contact)
-            .map(Contact::from_record)
-            .filter(|contact| contact.customer_id == Some(customer_id))
-            .collect()
-    });
-    contacts.sort_by_key(|contact| contact.created_at);
-    contacts
-}
-
 fn default_name(engine: &TestEngine, customer_id: Uuid) -> Vec<String> {
-    contacts(engine, customer_id)
+    shown_contacts(engine, customer_id)
         .into_iter()
         .filter(|contact| contact.is_default)
         .map(|contact| contact.first_name)
         .collect()
 }
 
-async fn add_customer(engine: &TestEngine, name: &str) -> Uuid {
-    let id = Uuid::now_v7();
-    engine
-        .upsert(
-            Entity::Customer,
-            id,
-            &fields(json!({"name": name, "kind": "company", "status": "Prospect"})),
-        )
-        .await
-        .expect("customer saved");
-    id
-}
-
 /// Two devices that both have customer "Acme" synced.
 async fn two_devices_sharing_a_customer(pool: &sqlx::SqlitePool) -> (TestEngine, TestEngine, Uuid) {
     let alice = device(pool).await;
     let bob = device(pool).await;
-    let acme = add_customer(&alice, "Acme").await;
+    let acme = add_customer(&alice, "Acme", "Prospect").await;
     sync(&alice).await;
     sync(&bob).await;
     (alice, bob, acme)
@@ -78,25 +52,12 @@ async fn edit(engine: &TestEngine, id: Uuid, changes: serde_json::Value) {
         .expect("edit saved");
 }
 
-async fn add_contact(engine: &TestEngine, customer_id: Uuid, first_name: &str) -> Uuid {
-    let id = Uuid::now_v7();
-    engine
-        .upsert(
-            Entity::Contact,
-            id,
-            &fields(json!({"customer_id": customer_id.to_string(), "first_name": first_name})),
-        )
-        .await
-        .expect("contact saved");
-    id
-}
-
 #[tokio::test]
 async fn offline_edits_reach_a_second_device_after_sync() {
     let (pool, _dir) = database().await;
     let alice = device(&pool).await;
     let bob = device(&pool).await;
-    let acme = add_customer(&alice, "Acme").await;
+    let acme = add_customer(&alice, "Acme", "Prospect").await;
     add_contact(&alice, acme, "Ada").await;
     assert_eq!(alice.read(|r| r.pending_count()), 2);
     assert_eq!(
@@ -119,11 +80,11 @@ async fn offline_edits_reach_a_second_device_after_sync() {
 async fn a_retried_push_applies_nothing_twice() {
     let (pool, _dir) = database().await;
     let alice = device(&pool).await;
-    let acme = add_customer(&alice, "Acme").await;
+    let acme = add_customer(&alice, "Acme", "Prospect").await;
     add_contact(&alice, acme, "Ada").await;
 
     // The server applies the push, but the reply is lost: the engine must retry.
-    alice.transport_network().set(Network::LoseNextPushReply);
+    set_network(&alice, Network::LoseNextPushReply);
     assert!(matches!(
         alice.sync(|_| {}).await,
         Err(EngineError::Transport(_))
@@ -143,15 +104,15 @@ async fn a_retried_push_applies_nothing_twice() {
     );
     let bob = device(&pool).await;
     sync(&bob).await;
-    assert_eq!(contacts(&bob, acme).len(), 1);
+    assert_eq!(shown_contacts(&bob, acme).len(), 1);
 }
 
 #[tokio::test]
 async fn a_reload_between_a_local_write_and_its_push_loses_nothing() {
     let (pool, _dir) = database().await;
     let alice = device(&pool).await;
-    alice.transport_network().set(Network::Down);
-    let acme = add_customer(&alice, "Acme").await;
+    set_network(&alice, Network::Down);
+    let acme = add_customer(&alice, "Acme", "Prospect").await;
     assert!(alice.sync(|_| {}).await.is_err());
 
     let alice = reload(alice, &pool).await;
@@ -170,11 +131,11 @@ async fn a_reload_between_a_local_write_and_its_push_loses_nothing() {
 async fn an_acknowledged_edit_stays_visible_until_the_pull_brings_it_back() {
     let (pool, _dir) = database().await;
     let alice = device(&pool).await;
-    let acme = add_customer(&alice, "Acme").await;
+    let acme = add_customer(&alice, "Acme", "Prospect").await;
     sync(&alice).await;
     edit(&alice, acme, json!({"name": "Acme Ltd"})).await;
     // Push goes through, the reply is lost, then the device reloads offline.
-    alice.transport_network().set(Network::LoseNextPushReply);
+    set_network(&alice, Network::LoseNextPushReply);
     let _ = alice.sync(|_| {}).await;
     let alice = reload(alice, &pool).await;
     assert_eq!(
@@ -248,7 +209,7 @@ async fn edits_to_the_same_field_converge_and_keep_the_overwritten_value() {
 async fn exactly_one_default_contact_locally_and_on_the_server() {
     let (pool, _dir) = database().await;
     let alice = device(&pool).await;
-    let acme = add_customer(&alice, "Acme").await;
+    let acme = add_customer(&alice, "Acme", "Prospect").await;
     let ada = add_contact(&alice, acme, "Ada").await;
     let bea = add_contact(&alice, acme, "Bea").await;
     add_contact(&alice, acme, "Cy").await;
@@ -280,20 +241,17 @@ async fn exactly_one_default_contact_locally_and_on_the_server() {
     let bob = device(&pool).await;
     sync(&bob).await;
     assert_eq!(default_name(&bob, acme), ["Ada"]);
-    let mut conn = pool.acquire().await.expect("connection");
-    let stored = find(&mut conn, DEFAULT_WORKSPACE, Entity::Contact, ada)
+    assert!(stored_record(&pool, Entity::Contact, ada)
         .await
-        .expect("query")
-        .expect("row");
-    assert!(stored.record.flag("is_default"));
+        .flag("is_default"));
 }
 
 #[tokio::test]
 async fn a_contact_moved_to_another_customer_leaves_each_with_one_default() {
     let (pool, _dir) = database().await;
     let alice = device(&pool).await;
-    let acme = add_customer(&alice, "Acme").await;
-    let globex = add_customer(&alice, "Globex").await;
+    let acme = add_customer(&alice, "Acme", "Prospect").await;
+    let globex = add_customer(&alice, "Globex", "Prospect").await;
     let ada = add_contact(&alice, acme, "Ada").await;
     add_contact(&alice, acme, "Bea").await;
     add_contact(&alice, globex, "Cy").await;
@@ -323,7 +281,7 @@ async fn a_contact_moved_to_another_customer_leaves_each_with_one_default() {
         assert_eq!(default_name(device, acme), ["Bea"]);
         assert_eq!(default_name(device, globex), ["Cy"]);
         assert_eq!(
-            contacts(device, globex).len(),
+            shown_contacts(device, globex).len(),
             2,
             "Ada is listed under Globex"
         );
@@ -346,7 +304,7 @@ fn whole_view(engine: &TestEngine) -> Vec<(Entity, Record)> {
 async fn a_device_opened_customers_first_shows_them_then_everything_as_a_full_open() {
     let (pool, _dir) = database().await;
     let alice = device(&pool).await;
-    let acme = add_customer(&alice, "Acme").await;
+    let acme = add_customer(&alice, "Acme", "Prospect").await;
     let ada = add_contact(&alice, acme, "Ada").await;
     sync(&alice).await;
     // Changes still pending on top of stored rows.
@@ -379,14 +337,14 @@ async fn a_device_opened_customers_first_shows_them_then_everything_as_a_full_op
     staged.load_rest().await.expect("reads the rest");
     assert_eq!(whole_view(&staged), whole_view(&full));
     assert_eq!(default_name(&staged, acme), ["Bea"]);
-    assert_eq!(contacts(&staged, acme).len(), 2);
+    assert_eq!(shown_contacts(&staged, acme).len(), 2);
 }
 
 #[tokio::test]
 async fn a_store_keeping_superseded_copies_opens_to_the_newest() {
     let (pool, _dir) = database().await;
     let alice = device(&pool).await;
-    let acme = add_customer(&alice, "Acme").await;
+    let acme = add_customer(&alice, "Acme", "Prospect").await;
     add_contact(&alice, acme, "Ada").await;
     sync(&alice).await;
     let older = alice.store().snapshot().rows;
@@ -461,10 +419,10 @@ impl LocalStore for HearsPullEnds {
 async fn a_pull_ends_by_telling_the_store_how_many_records_it_holds() {
     let (pool, _dir) = database().await;
     let alice = device(&pool).await;
-    let acme = add_customer(&alice, "Acme").await;
+    let acme = add_customer(&alice, "Acme", "Prospect").await;
     add_contact(&alice, acme, "Ada").await;
     add_contact(&alice, acme, "Bea").await;
-    add_customer(&alice, "Globex").await;
+    add_customer(&alice, "Globex", "Prospect").await;
     sync(&alice).await;
     edit(&alice, acme, json!({"name": "Acme Corp"})).await;
     sync(&alice).await;
@@ -519,17 +477,17 @@ async fn deleting_a_customer_tombstones_its_contacts_everywhere() {
     let (pool, _dir) = database().await;
     let alice = device(&pool).await;
     let bob = device(&pool).await;
-    let acme = add_customer(&alice, "Acme").await;
+    let acme = add_customer(&alice, "Acme", "Prospect").await;
     add_contact(&alice, acme, "Ada").await;
     sync(&alice).await;
     sync(&bob).await;
-    assert_eq!(contacts(&bob, acme).len(), 1);
+    assert_eq!(shown_contacts(&bob, acme).len(), 1);
 
     alice.delete(Entity::Customer, acme).await.expect("delete");
     sync(&alice).await;
     sync(&bob).await;
     assert!(customer(&bob, acme).is_none());
-    assert!(contacts(&bob, acme).is_empty());
+    assert!(shown_contacts(&bob, acme).is_empty());
 }
 
 #[tokio::test]
@@ -538,11 +496,11 @@ async fn a_refused_change_is_kept_with_its_reason_and_the_view_reverts() {
     let (alice, bob, acme) = two_devices_sharing_a_customer(&pool).await;
 
     // Bob adds a contact offline while Alice deletes the customer.
-    bob.transport_network().set(Network::Down);
+    set_network(&bob, Network::Down);
     let ghost = add_contact(&bob, acme, "Ghost").await;
     alice.delete(Entity::Customer, acme).await.expect("delete");
     sync(&alice).await;
-    bob.transport_network().set(Network::Up);
+    set_network(&bob, Network::Up);
     let report = bob.sync(|_| {}).await.expect("sync");
     assert_eq!(report.rejected, 1);
 
@@ -550,7 +508,7 @@ async fn a_refused_change_is_kept_with_its_reason_and_the_view_reverts() {
     assert_eq!(rejected.len(), 1);
     assert_eq!(rejected[0].mutation.record_id, ghost);
     assert_eq!(rejected[0].error.field, "customer_id");
-    assert!(contacts(&bob, acme).is_empty());
+    assert!(shown_contacts(&bob, acme).is_empty());
     bob.discard_rejected(rejected[0].mutation.id)
         .await
         .expect("discard");
@@ -583,12 +541,8 @@ async fn an_edit_to_a_deleted_customer_loses_to_the_delete_until_restored() {
     sync(&bob).await;
     sync(&alice).await;
     assert_eq!(customer(&alice, acme).map(|c| c.name), Some("Acme".into()));
-    let mut conn = pool.acquire().await.expect("connection");
-    let restored = find(&mut conn, DEFAULT_WORKSPACE, Entity::Customer, acme)
-        .await
-        .expect("query")
-        .expect("row");
-    assert!(!restored.record.deleted);
+    let restored = stored_record(&pool, Entity::Customer, acme).await;
+    assert!(!restored.deleted);
 }
 
 #[tokio::test]
@@ -605,23 +559,6 @@ async fn invalid_local_edits_are_refused_before_they_are_queued() {
         .expect_err("empty name");
     assert!(matches!(error, EngineError::Invalid(ref field) if field.field == "name"));
     assert_eq!(alice.read(|r| r.pending_count()), 0);
-}
-
-async fn counter(pool: &sqlx::SqlitePool) -> i64 {
-    sqlx::query_scalar("SELECT change_counter FROM workspaces")
-        .fetch_one(pool)
-        .await
-        .expect("counter")
-}
-
-trait NetworkSwitch {
-    fn transport_network(&self) -> std::rc::Rc<std::cell::Cell<Network>>;
-}
-
-impl NetworkSwitch for TestEngine {
-    fn transport_network(&self) -> std::rc::Rc<std::cell::Cell<Network>> {
-        self.transport().network.clone()
-    }
 }
 
 #[tokio::test]

@@ -1,8 +1,10 @@
-//! Shared test fixtures: a real SQLite file and an in-process server transport.
+//! Shared test fixtures: a real SQLite file and an in-process server
+//! transport, and (in `records`) records made and read through devices.
 #![allow(dead_code)] // each test binary uses a different part of the fixtures
 
 pub mod http;
 pub mod process;
+pub mod records;
 
 use clientele::server::{db, pull, push, DEFAULT_WORKSPACE};
 use clientele::sync::{
