@@ -525,10 +525,14 @@ impl Replica {
                 }
             }
         }
-        let confirmed_flag = |id: Uuid| {
+        // A contact the server has not sent yet has only this rule's guess,
+        // which the server makes the same way when it creates it.
+        let confirmed_flag = |record: &Record| {
             self.confirmed
-                .get(&RecordKey::new(Entity::Contact, id))
-                .is_some_and(|record| record.flag("is_default"))
+                .get(&RecordKey::new(Entity::Contact, record.id))
+                .map_or(record.flag("is_default"), |confirmed| {
+                    confirmed.flag("is_default")
+                })
         };
         let mut changes: Vec<(Uuid, bool)> = Vec::new();
         for &customer in customers {
@@ -546,7 +550,7 @@ impl Replica {
                     is_default: flags
                         .get(&record.id)
                         .copied()
-                        .unwrap_or_else(|| confirmed_flag(record.id)),
+                        .unwrap_or_else(|| confirmed_flag(record)),
                     marked_at: marks
                         .get(&record.id)
                         .copied()
