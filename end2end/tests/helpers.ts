@@ -76,3 +76,62 @@ export async function addContact(page: Page, firstName: string, lastName = "", e
 export function search(page: Page) {
   return page.getByRole("searchbox", { name: "Search customers" });
 }
+
+/** Waits until the service worker controls the page (after the first online visit). */
+export async function controlledByServiceWorker(page: Page): Promise<void> {
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+}
+
+/** Everything the origin keeps in the browser, as text: every IndexedDB
+ * database's every object store (its values), every localStorage key and
+ * value, and every Cache Storage entry (its URL, and its body when text). */
+export interface BrowserStorage {
+  indexedDb: { database: string; store: string; values: string[] }[];
+  localStorage: Record<string, string>;
+  caches: { cache: string; url: string; body: string }[];
+}
+
+/** Reads [`BrowserStorage`] from the page. */
+export async function browserStorage(page: Page): Promise<BrowserStorage> {
+  return page.evaluate(async () => {
+    const request = <T>(req: IDBRequest<T>) =>
+      new Promise<T>((resolve, reject) => {
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+    const indexedDb: { database: string; store: string; values: string[] }[] = [];
+    for (const { name } of await indexedDB.databases()) {
+      if (!name) continue;
+      const db = await request(indexedDB.open(name));
+      for (const store of Array.from(db.objectStoreNames)) {
+        const values = await request(db.transaction(store).objectStore(store).getAll());
+        indexedDb.push({ database: name, store, values: values.map((value) => JSON.stringify(value)) });
+      }
+      db.close();
+    }
+    const local: Record<string, string> = {};
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i)!;
+      local[key] = localStorage.getItem(key) ?? "";
+    }
+    const cached: { cache: string; url: string; body: string }[] = [];
+    for (const cacheName of await caches.keys()) {
+      const cache = await caches.open(cacheName);
+      for (const entry of await cache.keys()) {
+        const response = await cache.match(entry);
+        const type = response?.headers.get("content-type") ?? "";
+        const body = response && /text|json|javascript/.test(type) ? await response.text() : "";
+        cached.push({ cache: cacheName, url: entry.url, body });
+      }
+    }
+    return { indexedDb, localStorage: local, caches: cached };
+  });
+}
+
+/** A promise with its resolve function, for holding a route until the test lets it go. */
+export function gate(): { opened: Promise<void>; open: () => void } {
+  let open: () => void = () => {};
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}

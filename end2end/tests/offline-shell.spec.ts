@@ -1,11 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
-import { addCustomer, fillCustomerForm, open, search, synced, uid } from "./helpers";
-
-/** Waits until the service worker controls the page (after the first online visit). */
-async function controlledByServiceWorker(page: Page): Promise<void> {
-  await page.evaluate(() => navigator.serviceWorker.ready);
-  await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
-}
+import { addCustomer, controlledByServiceWorker, fillCustomerForm, open, search, synced, uid } from "./helpers";
+import { signedOutContext } from "./accounts";
 
 /** Which path the server rendered this document for; "/shell" when the service worker answered. */
 function renderedPath(page: Page) {
@@ -109,4 +104,63 @@ test("the app is installable and fits tablet and phone widths", async ({ page })
       expect(overflow, `${path} at ${width}px`).toBeLessThanOrEqual(0);
     }
   }
+});
+
+test("signed out, the sign-in page reloads with no network after one online visit", async ({ browser }) => {
+  // It failed in some tries only: each try is a fresh browser profile.
+  for (let attempt = 1; attempt <= 4; attempt++) {
+    const context = await signedOutContext(browser);
+    const page = await context.newPage();
+    await page.goto("/login");
+    const signIn = page.getByTestId("login-form").getByRole("button", { name: "Sign in" });
+    await expect(signIn).toBeEnabled();
+    await controlledByServiceWorker(page);
+    await page.reload();
+    await expect(signIn).toBeEnabled();
+
+    await context.setOffline(true);
+    await page.reload();
+    await expect(signIn, `try ${attempt}`).toBeEnabled({ timeout: 5_000 });
+    await expect(page.getByTestId("login-form").getByLabel("Email")).toBeEditable();
+    await context.close();
+  }
+});
+
+test("on a network that hangs, a reload and a new tab open from the service worker within 3 seconds, and edits queue", async ({
+  browser,
+}) => {
+  const tag = uid();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await open(page);
+  await addCustomer(page, { name: `Hung ${tag}`, status: "Customer" });
+  await synced(page);
+  await controlledByServiceWorker(page);
+  await page.getByRole("navigation").getByRole("link", { name: "Customers" }).click();
+
+  // Every request, the service worker's too, is accepted and never answered.
+  await context.route("**/*", () => {});
+  for (const tab of [page, await context.newPage()]) {
+    const started = Date.now();
+    if (tab === page) {
+      void page.reload().catch(() => {});
+    } else {
+      void tab.goto("/").catch(() => {});
+    }
+    await search(tab).fill(tag, { timeout: 3_000 });
+    await expect(tab.getByTestId("customer-row")).toHaveCount(1, { timeout: Math.max(0, 3_000 - (Date.now() - started)) });
+    expect(Date.now() - started).toBeLessThan(3_000);
+  }
+
+  await page.getByRole("link", { name: `Hung ${tag}` }).click();
+  await page.getByRole("button", { name: "Edit" }).click();
+  await fillCustomerForm(page, { status: "Inactive" });
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByTestId("customer-status")).toHaveText("Inactive");
+  await expect(page.getByTestId("sync-status")).toHaveAttribute("data-pending", "1");
+  // The sync call times out: the status says offline, the change waits.
+  await expect(page.getByTestId("connection")).toHaveText("Offline", { timeout: 25_000 });
+  await expect(page.getByTestId("sync-status")).toHaveAttribute("data-state", "offline");
+
+  await context.close();
 });

@@ -18,7 +18,8 @@
 //! Schema, version 2 (key → value):
 //! - `records`: a [`ChunkKey`], `"{entity}/{sequence}/{count}"` → a JSON
 //!   array of [`Record`]s
-//! - `outbox`: mutation id → a [`PendingMutation`]
+//! - `outbox`: mutation id → a [`PendingMutation`] (entries written before
+//!   `queued_at` was kept lack it and still read: the field is optional)
 //! - `rejected`: mutation id → a [`RejectedMutation`]
 //! - `meta`: `"cursor"` and `"next_mutation_id"` → the number, and
 //!   `"client_id"` → the sync client id, all as JSON too
@@ -143,6 +144,13 @@ impl IndexedDbStore {
         commit(tx, "clearing the local copy").await
     }
 
+    /// Closes this connection for good: any write started afterwards fails.
+    /// Signing out closes the running engine's store before erasing, so a
+    /// pull already on its way cannot land after the erase.
+    pub fn close(&self) {
+        self.db.clone().close();
+    }
+
     fn transaction(
         &self,
         stores: &[&str],
@@ -232,13 +240,10 @@ impl LocalStore for IndexedDbStore {
             let id = mutation
                 .id
                 .max(parse_meta::<u64>(NEXT_MUTATION_ID, stored)?);
-            let pending = PendingMutation {
-                mutation: Mutation {
-                    id,
-                    ..mutation.clone()
-                },
-                acknowledged: false,
-            };
+            let pending = PendingMutation::new(Mutation {
+                id,
+                ..mutation.clone()
+            });
             put(&object_store(&tx, OUTBOX)?, id_key(id), to_json(&pending)?)?;
             put(&meta, NEXT_MUTATION_ID, to_json(&(id + 1))?)?;
             id
@@ -413,9 +418,37 @@ fn delete<K: TryToJs>(store: &ObjectStore<'_>, key: K) -> Result<(), StoreError>
 /// Waits for the transaction to complete, so a method returns only once its
 /// change is committed and will survive the tab closing.
 async fn commit(tx: Transaction<'_>, doing: &str) -> Result<(), StoreError> {
-    tx.commit()
-        .await
-        .map_err(failed(format_args!("committing ({doing})")))
+    match tx.commit().await {
+        Ok(()) => Ok(()),
+        Err(error) if out_of_room().await => Err(StoreError(format!(
+            "committing ({doing}): the storage quota for this site is used up ({error})"
+        ))),
+        Err(error) => Err(failed(format_args!("committing ({doing})"))(error)),
+    }
+}
+
+/// Room that must be left under the quota for a failed write not to be
+/// blamed on it: a local edit is a few kilobytes, a pulled page up to 2 MB.
+const ROOM_MARGIN_BYTES: f64 = 4_000_000.0;
+
+/// Whether this site's storage is at (or within a write of) its quota. A
+/// transaction aborted by `QuotaExceededError` reports only that it
+/// aborted, so the estimate tells users why.
+async fn out_of_room() -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let Ok(estimating) = window.navigator().storage().estimate() else {
+        return false;
+    };
+    let Ok(estimate) = wasm_bindgen_futures::JsFuture::from(estimating).await else {
+        return false;
+    };
+    let estimate = web_sys::StorageEstimate::from(estimate);
+    match (estimate.get_usage(), estimate.get_quota()) {
+        (Some(usage), Some(quota)) => quota - usage < ROOM_MARGIN_BYTES,
+        _ => false,
+    }
 }
 
 /// Reads one meta value inside a read-modify-write transaction.

@@ -9,7 +9,7 @@ mod tabs;
 pub use tabs::{broadcast, TabMessage, Tabs};
 
 use crate::api;
-use crate::domain::{Account, Entity};
+use crate::domain::{Account, Entity, StorageUse};
 use crate::error::AppError;
 use crate::sync::Replica;
 use crate::sync::{
@@ -45,6 +45,12 @@ const CLIENT_ID_KEY: &str = "clientele.client_id";
 const ACCOUNT_KEY: &str = "clientele.account";
 /// How often an idle, online tab asks for colleagues' changes.
 const POLL_INTERVAL_MS: u32 = 5_000;
+/// How long an account call (who am I, sign out) may take before the app
+/// goes on without its answer.
+const ACCOUNT_CALL_MS: u32 = 5_000;
+/// How long a push or pull may take before it counts as the server being
+/// unreachable; a full pull page (2 MB) needs about 1.1 Mbit/s to arrive within it.
+const SYNC_CALL_MS: u32 = 15_000;
 /// How often a long pull redraws the lists with the rows it has so far.
 const SHOW_PULLED_EVERY_MS: f64 = 1_000.0;
 
@@ -61,15 +67,23 @@ fn transport_error(error: AppError) -> TransportError {
 
 impl Transport for ServerTransport {
     async fn push(&self, request: PushRequest) -> Result<PushResponse, TransportError> {
-        api::push(request.client_id, request.mutations)
-            .await
-            .map_err(transport_error)
+        within(
+            SYNC_CALL_MS,
+            api::push(request.client_id, request.mutations),
+        )
+        .await
+        .ok_or(TransportError::NoAnswer)?
+        .map_err(transport_error)
     }
 
     async fn pull(&self, request: PullRequest) -> Result<PullResponse, TransportError> {
-        let page = api::pull(request.client_id, request.cursor, request.limit)
-            .await
-            .map_err(transport_error)?;
+        let page = within(
+            SYNC_CALL_MS,
+            api::pull(request.client_id, request.cursor, request.limit),
+        )
+        .await
+        .ok_or(TransportError::NoAnswer)?
+        .map_err(transport_error)?;
         page.decode().map_err(|error| {
             TransportError::Refused(format!("the server sent a malformed page of rows: {error}"))
         })
@@ -96,6 +110,7 @@ pub fn start(crm: Crm) {
             return;
         };
         crm.account.set(AccountState::SignedIn(account));
+        spawn_local(keep_storage(crm));
         match open_engine().await {
             Ok(engine) => {
                 let engine = Rc::new(engine);
@@ -159,7 +174,11 @@ fn hear_other_tab(crm: Crm, engine: Rc<BrowserEngine>, message: TabMessage) {
             status.last_synced = Some(at);
             status.error = error;
         }),
-        TabMessage::SignedOut => leave_for_sign_in(),
+        TabMessage::SignedOut => {
+            // Nothing this tab runs may write while the erase goes on.
+            engine.store().close();
+            leave_for_sign_in();
+        }
     }
 }
 
@@ -172,7 +191,7 @@ async fn account_of_this_browser() -> Option<Account> {
     if !navigator_online() {
         return None;
     }
-    let account = api::auth::me().await.ok()?;
+    let account = within(ACCOUNT_CALL_MS, api::auth::me()).await?.ok()?;
     signed_in(&account).await.ok()?;
     Some(account)
 }
@@ -191,22 +210,45 @@ pub async fn signed_in(account: &Account) -> Result<(), String> {
     })
 }
 
-/// Signs out: ends the server session when reachable, waits for a running
-/// sync to finish so it cannot write after the erase, erases the local copy
-/// and the account, and sends every other tab to the sign-in page.
+/// Signs out, leaving nothing of this user in the browser.
+///
+/// First this page stops writing: the engine's store is closed and the sync
+/// loop ends, so a pull already on its way cannot land after the erase (a
+/// transaction it started before finishes first; the erase waits for it).
+/// Then the server session ends when reachable, other tabs are sent to the
+/// sign-in page (they close their store on hearing it), and the records,
+/// outbox, cursor, client id and every localStorage key are erased. The
+/// service worker's cache keeps only the public shell and bundle, which
+/// hold no user data.
 pub async fn sign_out(crm: Crm) -> Result<(), String> {
-    // Offline, the server session simply expires; the local copy goes now.
-    let _ = api::auth::logout().await;
-    for _ in 0..50 {
-        if !crm.status.get_untracked().syncing {
-            break;
+    let (engine, tabs) = crm.detach();
+    if let Some(engine) = engine {
+        engine.store().close();
+    }
+    // Offline, or with a server that does not answer, the server session
+    // simply expires; the local copy goes now either way.
+    let _ = within(ACCOUNT_CALL_MS, api::auth::logout()).await;
+    // Through this tab's own channel when it has one, which does not hear
+    // itself: this tab leaves only once the erase is done.
+    match &tabs {
+        Some(tabs) => {
+            tabs.release_sync_lease();
+            tabs.announce(&TabMessage::SignedOut);
         }
-        TimeoutFuture::new(100).await;
+        None => broadcast(&TabMessage::SignedOut),
     }
     erase_local_copy().await?;
-    LocalStorage::delete(ACCOUNT_KEY);
-    broadcast(&TabMessage::SignedOut);
+    LocalStorage::clear();
     Ok(())
+}
+
+/// The future's output, or `None` if it takes longer than `ms`: a network
+/// that accepts a connection and never answers must not hold the app.
+pub async fn within<T>(ms: u32, future: impl std::future::Future<Output = T>) -> Option<T> {
+    match select(std::pin::pin!(future), TimeoutFuture::new(ms)).await {
+        Either::Left((output, _)) => Some(output),
+        Either::Right(_) => None,
+    }
 }
 
 async fn erase_local_copy() -> Result<(), String> {
@@ -307,6 +349,39 @@ fn typed_fields(document: &web_sys::Document) -> HashMap<String, String> {
         .collect()
 }
 
+/// Asks the browser to keep the local copy (persistent storage: not cleared
+/// under pressure), then shows whether it will and how much of the quota the
+/// copy takes. Asked at every start while signed in, so a sign-in asks too.
+async fn keep_storage(crm: Crm) {
+    use wasm_bindgen_futures::JsFuture;
+    let storage = window().navigator().storage();
+    let persistent = match storage.persist() {
+        Ok(asking) => JsFuture::from(asking)
+            .await
+            .ok()
+            .and_then(|granted| granted.as_bool()),
+        Err(_) => None,
+    };
+    show_storage_use(crm, persistent.unwrap_or(false)).await;
+}
+
+/// Reads how much of its quota this site uses, for the status line.
+async fn show_storage_use(crm: Crm, persistent: bool) {
+    let Ok(estimating) = window().navigator().storage().estimate() else {
+        return;
+    };
+    let Ok(estimate) = wasm_bindgen_futures::JsFuture::from(estimating).await else {
+        return;
+    };
+    let estimate: web_sys::StorageEstimate = estimate.unchecked_into();
+    let used = StorageUse {
+        persistent,
+        used_bytes: estimate.get_usage().unwrap_or(0.0),
+        quota_bytes: estimate.get_quota().unwrap_or(0.0),
+    };
+    crm.status.update(|status| status.storage = Some(used));
+}
+
 /// Installs the service worker that keeps the app shell for offline use.
 fn register_service_worker() {
     let container = window().navigator().service_worker();
@@ -353,6 +428,7 @@ async fn sync_loop(
     loop {
         let mut wait_ms = POLL_INTERVAL_MS;
         let mut signed_out = false;
+        let mut no_answer = false;
         if navigator_online() && tabs.hold_sync_lease() {
             let from = engine.read(Replica::cursor);
             crm.status.update(|status| {
@@ -395,11 +471,16 @@ async fn sync_loop(
                     backoff.reset();
                     if report != SyncReport::default() {
                         tabs.announce(&TabMessage::Changed);
+                        let persistent = crm.status.with_untracked(|status| {
+                            status.storage.as_ref().is_some_and(|s| s.persistent)
+                        });
+                        spawn_local(show_storage_use(crm, persistent));
                     }
                     None
                 }
                 Err(error) => {
                     signed_out = matches!(error, EngineError::Transport(TransportError::SignedOut));
+                    no_answer = matches!(error, EngineError::Transport(TransportError::NoAnswer));
                     let delay = backoff.next_delay(js_sys::Math::random());
                     wait_ms = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
                     Some(user_message(&error))
@@ -414,6 +495,8 @@ async fn sync_loop(
                 status.syncing = false;
                 status.pull_head = None;
                 status.signed_out_on_server = signed_out;
+                // A server that never answers is as good as no network.
+                status.online = navigator_online() && !no_answer;
                 status.error = error;
                 if status.error.is_none() {
                     status.last_synced = Some(at);
@@ -421,6 +504,7 @@ async fn sync_loop(
             });
             crm.changed();
         }
+        crm.note_stale_changes();
         if signed_out {
             // Nothing will sync until the user signs in again (which reloads
             // the page); retrying would only race the new session's cookie.

@@ -14,6 +14,7 @@ mod opportunity;
 mod record;
 mod schema;
 mod search;
+mod storage;
 
 pub use account::{
     check_email, check_invitation_token, check_new_password, check_password_length,
@@ -38,3 +39,4 @@ pub use schema::{
     FieldSpec, ACTIVITY_KINDS, CUSTOMER_KINDS, CUSTOMER_STATUSES, LEAD_STATUSES,
     OPPORTUNITY_STAGES,
 };
+pub use storage::StorageUse;

@@ -30,6 +30,11 @@ pub enum TransportError {
     /// No answer: offline, DNS, connection reset. Retried with backoff.
     #[error("the server could not be reached: {0}")]
     Unreachable(String),
+    /// The request went out and no answer came in time: a network that
+    /// accepts connections and never answers. Retried with backoff; the
+    /// status line counts the device as offline meanwhile.
+    #[error("the server did not answer in time")]
+    NoAnswer,
     /// The server answered with an error. Retried with backoff too; a 4xx
     /// here means a bug in this client, which the status line shows.
     #[error("the server refused the request: {0}")]

@@ -189,6 +189,11 @@ impl Replica {
     }
 
     /// How many local changes the server has not acknowledged yet.
+    /// Changes not yet sent that were made more than a day before `now`.
+    pub fn stale_count(&self, now: chrono::DateTime<chrono::Utc>) -> usize {
+        super::store::stale_changes(&self.outbox, now)
+    }
+
     pub fn pending_count(&self) -> usize {
         self.outbox
             .iter()
@@ -321,13 +326,7 @@ impl Replica {
         let at = self
             .outbox
             .partition_point(|pending| pending.mutation.id < mutation.id);
-        self.outbox.insert(
-            at,
-            PendingMutation {
-                mutation,
-                acknowledged: false,
-            },
-        );
+        self.outbox.insert(at, PendingMutation::new(mutation));
         self.recompute(keys);
     }
 

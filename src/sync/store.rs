@@ -2,6 +2,7 @@
 
 use super::protocol::{Mutation, PulledRow};
 use crate::domain::{Entity, FieldError};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 
@@ -15,6 +16,42 @@ pub struct PendingMutation {
     pub mutation: Mutation,
     #[serde(default)]
     pub acknowledged: bool,
+    /// When the change was made on this device, so a change that has waited
+    /// too long can be pointed out. Absent in entries stored before it was
+    /// recorded (their age is unknown, and they are never called stale).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued_at: Option<DateTime<Utc>>,
+}
+
+impl PendingMutation {
+    /// A change just made, not yet sent.
+    pub fn new(mutation: Mutation) -> Self {
+        Self {
+            mutation,
+            acknowledged: false,
+            queued_at: Some(Utc::now()),
+        }
+    }
+}
+
+/// How long a change may wait unsent before the app says so plainly: past
+/// a day, something is wrong (signed out, a tab never left open online).
+pub fn stale_after() -> Duration {
+    Duration::hours(24)
+}
+
+/// How many changes not yet sent were made more than [`stale_after`]
+/// before `now`.
+pub fn stale_changes(outbox: &[PendingMutation], now: DateTime<Utc>) -> usize {
+    outbox
+        .iter()
+        .filter(|pending| !pending.acknowledged)
+        .filter(|pending| {
+            pending
+                .queued_at
+                .is_some_and(|at| now.signed_duration_since(at) > stale_after())
+        })
+        .count()
 }
 
 /// A mutation the server refused, kept with its reason until the user acts.
@@ -54,6 +91,14 @@ pub struct PullEnd {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("local storage failed: {0}")]
 pub struct StoreError(pub String);
+
+impl StoreError {
+    /// Whether the browser refused the write for want of room (its storage
+    /// quota), which users can act on by freeing space.
+    pub fn is_out_of_space(&self) -> bool {
+        self.0.to_ascii_lowercase().contains("quota")
+    }
+}
 
 /// Durable local state. Each method is one atomic write, so a tab closed at
 /// any moment leaves either the whole change or none of it.
@@ -113,13 +158,10 @@ impl LocalStore for MemoryStore {
     async fn enqueue(&self, mutation: &Mutation) -> Result<u64, StoreError> {
         let mut state = self.state.borrow_mut();
         let id = mutation.id.max(state.next_mutation_id);
-        state.outbox.push(PendingMutation {
-            mutation: Mutation {
-                id,
-                ..mutation.clone()
-            },
-            acknowledged: false,
-        });
+        state.outbox.push(PendingMutation::new(Mutation {
+            id,
+            ..mutation.clone()
+        }));
         state.next_mutation_id = id + 1;
         Ok(id)
     }
@@ -212,5 +254,58 @@ impl<S: LocalStore> LocalStore for std::rc::Rc<S> {
 
     async fn discard_rejected(&self, mutation_id: u64) -> Result<(), StoreError> {
         S::discard_rejected(self, mutation_id).await
+    }
+}
+
+#[cfg(test)]
+mod stale_tests {
+    use super::*;
+    use crate::domain::Entity;
+    use crate::sync::Op;
+    use uuid::Uuid;
+
+    fn queued(hours_ago: i64, acknowledged: bool, now: DateTime<Utc>) -> PendingMutation {
+        PendingMutation {
+            mutation: Mutation {
+                id: 1,
+                entity: Entity::Customer,
+                op: Op::Delete,
+                record_id: Uuid::nil(),
+                base_version: 0,
+                fields: serde_json::Map::new(),
+            },
+            acknowledged,
+            queued_at: Some(now - Duration::hours(hours_ago)),
+        }
+    }
+
+    #[test]
+    fn only_unsent_changes_older_than_a_day_are_stale() {
+        let now = Utc::now();
+        let mut unknown_age = queued(0, false, now);
+        unknown_age.queued_at = None;
+        let outbox = [
+            queued(25, false, now),
+            queued(48, false, now),
+            queued(23, false, now),
+            queued(30, true, now),
+            unknown_age,
+        ];
+        assert_eq!(stale_changes(&outbox, now), 2);
+    }
+
+    #[test]
+    fn an_entry_stored_before_times_were_kept_still_reads() {
+        let json = r#"{"mutation":{"id":3,"entity":"customer","op":"delete","record_id":"00000000-0000-0000-0000-000000000000","base_version":0},"acknowledged":false}"#;
+        let pending: PendingMutation = serde_json::from_str(json).expect("an old entry parses");
+        assert_eq!(pending.queued_at, None);
+    }
+
+    #[test]
+    fn a_quota_failure_is_told_apart() {
+        assert!(
+            StoreError("committing: QuotaExceededError: quota exceeded".into()).is_out_of_space()
+        );
+        assert!(!StoreError("opening store outbox: InvalidStateError".into()).is_out_of_space());
     }
 }

@@ -53,6 +53,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <SyncIndicator/>
             </Show>
         </header>
+        <StaleChanges/>
         <RejectedChanges/>
         <main class="page">{children()}</main>
     }
@@ -153,6 +154,9 @@ fn SyncIndicator() -> impl IntoView {
                         }
                     })
             }}
+            <span class="storage-detail muted" data-testid="storage-detail">
+                {move || status.with(|status| status.storage.as_ref().map(|storage| storage.describe()))}
+            </span>
             <Show when=move || {
                 status.get().error.is_some() && status.get().online
                     && !status.get().signed_out_on_server
@@ -167,6 +171,30 @@ fn SyncIndicator() -> impl IntoView {
                 </A>
             </Show>
         </div>
+    }
+}
+
+fn stale_text(count: usize) -> String {
+    let changes = plural(count, "change", "changes");
+    let verb = if count == 1 { "has" } else { "have" };
+    format!(
+        "{changes} made more than a day ago {verb} not reached the server. \
+         Keep this tab open while online, or sign in again if you were signed out."
+    )
+}
+
+/// Changes that have waited more than a day, said plainly with what to do:
+/// the status line's count alone does not tell that something is wrong.
+#[component]
+fn StaleChanges() -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    let stale = move || crm.status.with(|status| status.stale);
+    view! {
+        <Show when=move || { stale() > 0 }>
+            <section class="attention" data-testid="stale-changes" role="alert">
+                <p>{move || stale_text(stale())}</p>
+            </section>
+        </Show>
     }
 }
 

@@ -31,6 +31,10 @@ pub struct SyncStatus {
     pub pull_at: i64,
     pub pull_head: Option<i64>,
     pub pending: usize,
+    /// Changes waiting that were made more than a day ago.
+    pub stale: usize,
+    /// Whether the browser keeps the local copy and how much room it takes.
+    pub storage: Option<crate::domain::StorageUse>,
     pub last_synced: Option<DateTime<Utc>>,
     /// Why the last sync failed, until one succeeds.
     pub error: Option<String>,
@@ -114,11 +118,18 @@ pub const SIGNED_OUT_MESSAGE: &str =
 pub fn user_message(error: &EngineError) -> String {
     match error {
         EngineError::Invalid(field) => field.message.clone(),
+        EngineError::Store(store) if store.is_out_of_space() => {
+            "This browser has no room left for Clientele, so this change was not saved. What you typed is still here and the changes already waiting are kept: free some disk space, then save again."
+                .into()
+        }
         EngineError::Store(_) => {
-            "This browser could not save the change. Free some disk space or allow storage for this site, then try again."
+            "This browser could not save the change. What you typed is still here and the changes already waiting are kept: free some disk space or allow storage for this site, then save again."
                 .into()
         }
         EngineError::Transport(crate::sync::TransportError::Unreachable(_)) => "The server cannot be reached.".into(),
+        EngineError::Transport(crate::sync::TransportError::NoAnswer) => {
+            "The server does not answer; changes are kept on this device until it does.".into()
+        }
         EngineError::Transport(crate::sync::TransportError::Refused(reason)) => {
             format!("The server refused to sync: {reason}")
         }
@@ -147,7 +158,17 @@ impl Crm {
     pub fn changed(&self) {
         let pending = self.read(0, Replica::pending_count);
         self.status.update(|status| status.pending = pending);
+        self.note_stale_changes();
         self.revision.update(|revision| *revision += 1);
+    }
+
+    /// Counts the changes waiting for more than a day, as time passes.
+    pub fn note_stale_changes(&self) {
+        let now = chrono::Utc::now();
+        let stale = untrack(|| self.read(0, |replica| replica.stale_count(now)));
+        if self.status.with_untracked(|status| status.stale) != stale {
+            self.status.update(|status| status.stale = stale);
+        }
     }
 
     /// Reads the view, tracking changes; `fallback` before the store is open.
@@ -466,6 +487,22 @@ impl Crm {
         self.tabs.set_value(Some(tabs));
         self.status.update(|status| status.customers_loaded = true);
         self.changed();
+    }
+
+    /// Takes the engine and the other-tabs channel away from the UI and ends
+    /// the sync loop (its wake-up channel closes). Signing out starts here:
+    /// from then on no save, sync or reload of this page reaches the store.
+    #[cfg(feature = "hydrate")]
+    pub fn detach(
+        &self,
+    ) -> (
+        Option<std::rc::Rc<crate::client::BrowserEngine>>,
+        Option<std::rc::Rc<crate::client::Tabs>>,
+    ) {
+        self.wake.set_value(None);
+        let engine = self.engine.try_update_value(Option::take).flatten();
+        let tabs = self.tabs.try_update_value(Option::take).flatten();
+        (engine, tabs)
     }
 
     /// Every stored row is in memory now (see `Engine::load_rest`).
