@@ -188,12 +188,13 @@ impl Replica {
         self.view.get(key)
     }
 
-    /// How many local changes the server has not acknowledged yet.
-    /// Changes not yet sent that were made more than a day before `now`.
+    /// Changes not yet sent that were made more than a day before `now`:
+    /// the status line tells the user they are stuck.
     pub fn stale_count(&self, now: chrono::DateTime<chrono::Utc>) -> usize {
         super::store::stale_changes(&self.outbox, now)
     }
 
+    /// How many local changes the server has not acknowledged yet.
     pub fn pending_count(&self) -> usize {
         self.outbox
             .iter()
