@@ -18,7 +18,9 @@
 
 mod common;
 
-use clientele::domain::{ConvertRequest, Entity, Record, RecordKey, CUSTOMER_KINDS};
+use clientele::domain::{
+    ConvertRequest, Entity, Record, RecordKey, CUSTOMER_KINDS, LEAD_CONVERTED, LEAD_STATUSES,
+};
 use clientele::server::{db, pull, push, repository, DEFAULT_WORKSPACE};
 use clientele::sync::{
     Engine, EngineError, MemoryStore, Mutation, MutationResult, MutationStatus, Op, PullRequest,
@@ -61,16 +63,12 @@ const TITLES: &[&str] = &["", "CEO", "Buyer", "CTO"];
 const PERSONS: &[&str] = &["", "Jane Doe", "Max Mustermann", "Li"];
 const COMPANIES: &[&str] = &["", "Lead Co", "Prospect Ltd"];
 const SOURCES: &[&str] = &["", "web", "fair", "referral"];
-/// Lead statuses a user may pick; only conversion makes a lead "Converted".
-const OPEN_LEAD_STATUSES: &[&str] = &[
-    "New",
-    "Contacted",
-    "Interested",
-    "Qualified",
-    "Lost",
-    "Do Not Contact",
-];
-const CONVERTED: &str = "Converted";
+/// Lead statuses a user may pick: all but the last, which only conversion sets.
+const OPEN_LEAD_STATUSES: &[&str] = match LEAD_STATUSES.split_last() {
+    Some((_, open)) => open,
+    None => &[],
+};
+const CONVERTED: &str = LEAD_CONVERTED;
 
 /// Where a run stands, for every assertion message: enough to replay it.
 struct Ctx {

@@ -36,7 +36,7 @@ pub use opportunity::{
 pub use record::{Record, RecordKey};
 pub use schema::{
     check_change, check_required, normalize_patch, unknown_field, Entity, FieldError, FieldKind,
-    FieldSpec, ACTIVITY_KINDS, CUSTOMER_KINDS, CUSTOMER_STATUSES, LEAD_STATUSES,
+    FieldSpec, ACTIVITY_KINDS, CUSTOMER_KINDS, CUSTOMER_STATUSES, LEAD_CONVERTED, LEAD_STATUSES,
     OPPORTUNITY_STAGES,
 };
 pub use storage::StorageUse;
