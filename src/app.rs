@@ -63,10 +63,10 @@ fn rendered_path() -> String {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let crm = crate::ui::Crm::new();
+    let crm = crate::crm::Crm::new();
     provide_context(crm);
     #[cfg(feature = "hydrate")]
-    crate::client::start(crm);
+    crate::client::start(crm, preload_pages);
 
     view! {
         <Title text="Clientele"/>

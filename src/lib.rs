@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod app;
+pub mod crm;
 pub mod domain;
 pub mod error;
 pub mod sync;

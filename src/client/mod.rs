@@ -9,6 +9,8 @@ mod tabs;
 pub use tabs::{broadcast, TabMessage, Tabs};
 
 use crate::api;
+use crate::crm::{user_message, AccountState, Crm, Device};
+use crate::domain::ConvertRequest;
 use crate::domain::{Account, Entity, StorageUse};
 use crate::error::AppError;
 use crate::sync::Replica;
@@ -16,9 +18,10 @@ use crate::sync::{
     Backoff, Engine, EngineError, PullRequest, PullResponse, PushRequest, PushResponse, SyncReport,
     Transport, TransportError,
 };
-use crate::ui::{user_message, AccountState, Crm};
 use chrono::Utc;
+use futures::channel::mpsc::UnboundedSender;
 use futures::channel::mpsc::{unbounded, UnboundedReceiver};
+use futures::future::LocalBoxFuture;
 use futures::future::{select, Either};
 use futures::StreamExt;
 use gloo_storage::{LocalStorage, Storage};
@@ -26,6 +29,7 @@ use gloo_timers::future::TimeoutFuture;
 use idb::IndexedDbStore;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -90,8 +94,67 @@ impl Transport for ServerTransport {
     }
 }
 
+/// What this page lends the UI once its store is open (see [`Device`]).
+struct BrowserDevice {
+    engine: Rc<BrowserEngine>,
+    /// The sync loop's wake-up; the loop ends when this is dropped.
+    wake: UnboundedSender<()>,
+    tabs: Rc<Tabs>,
+}
+
+impl Device for BrowserDevice {
+    fn with_replica(&self, read: &mut dyn FnMut(&Replica)) {
+        self.engine.read(|replica| read(replica));
+    }
+
+    fn upsert(
+        &self,
+        entity: Entity,
+        id: Uuid,
+        patch: Map<String, Value>,
+    ) -> LocalBoxFuture<'_, Result<(), EngineError>> {
+        Box::pin(async move { self.engine.upsert(entity, id, &patch).await })
+    }
+
+    fn delete(&self, entity: Entity, id: Uuid) -> LocalBoxFuture<'_, Result<(), EngineError>> {
+        Box::pin(self.engine.delete(entity, id))
+    }
+
+    fn convert(
+        &self,
+        lead_id: Uuid,
+        request: ConvertRequest,
+    ) -> LocalBoxFuture<'_, Result<(), EngineError>> {
+        Box::pin(self.engine.convert(lead_id, request))
+    }
+
+    fn discard_rejected(&self, mutation_id: u64) -> LocalBoxFuture<'_, Result<(), EngineError>> {
+        Box::pin(self.engine.discard_rejected(mutation_id))
+    }
+
+    fn sync_now(&self) {
+        // The loop holds the receiver for the page's lifetime.
+        let _ = self.wake.unbounded_send(());
+    }
+
+    fn tell_other_tabs(&self) {
+        self.tabs.announce(&TabMessage::Changed);
+    }
+}
+
+thread_local! {
+    /// The device lent to the UI, kept here too so signing out can close
+    /// its store and tell the other tabs through its channel.
+    static LENT: RefCell<Option<Rc<BrowserDevice>>> = const { RefCell::new(None) };
+}
+
 /// Opens the local store, hands the engine to the UI and starts syncing.
-pub fn start(crm: Crm) {
+/// `preload_pages` fetches the code of the pages split from the main bundle
+/// once the first screen is painted.
+pub fn start<P>(crm: Crm, preload_pages: fn() -> P)
+where
+    P: std::future::Future + 'static,
+{
     let on_online = window_event_listener(leptos::ev::online, move |_| {
         crm.status.update(|status| status.online = true);
         crm.sync_now();
@@ -119,13 +182,19 @@ pub fn start(crm: Crm) {
                     move |message| hear_other_tab(crm, Rc::clone(&engine), message)
                 }));
                 let (wake, woken) = unbounded();
-                crm.attach(Rc::clone(&engine), wake, Rc::clone(&tabs));
+                let device = Rc::new(BrowserDevice {
+                    engine: Rc::clone(&engine),
+                    wake,
+                    tabs: Rc::clone(&tabs),
+                });
+                LENT.set(Some(Rc::clone(&device)));
+                crm.attach(device);
                 // The customers are listed; once the list is painted, the
                 // rest of the store and the code of the other pages, then sync.
                 after_next_paint().await;
                 // A page whose code failed to load says so when opened, and
                 // loads then.
-                let (loaded, _) = futures::join!(engine.load_rest(), crate::app::preload_pages());
+                let (loaded, _) = futures::join!(engine.load_rest(), preload_pages());
                 if let Err(error) = loaded {
                     crm.status
                         .update(|status| status.error = Some(user_message(&error)));
@@ -221,10 +290,12 @@ pub async fn signed_in(account: &Account) -> Result<(), String> {
 /// service worker's cache keeps only the public shell and bundle, which
 /// hold no user data.
 pub async fn sign_out(crm: Crm) -> Result<(), String> {
-    let (engine, tabs) = crm.detach();
-    if let Some(engine) = engine {
-        engine.store().close();
-    }
+    drop(crm.detach());
+    // Dropping the last handle on the wake-up ends the sync loop.
+    let tabs = LENT.take().map(|device| {
+        device.engine.store().close();
+        Rc::clone(&device.tabs)
+    });
     // Offline, or with a server that does not answer, the server session
     // simply expires; the local copy goes now either way.
     let _ = within(ACCOUNT_CALL_MS, api::auth::logout()).await;

@@ -1,7 +1,8 @@
 //! Typed views of customers and contacts, and the list's filter and search.
 
+use super::listing::Listed;
 use super::record::Record;
-use super::search::{SearchQuery, SearchText};
+use super::search::SearchText;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -59,12 +60,6 @@ impl Customer {
         }
     }
 
-    /// The list's order: by name regardless of case, then by id so equal
-    /// names keep one order.
-    pub fn list_order(&self, other: &Self) -> std::cmp::Ordering {
-        (&self.sort_name, self.id).cmp(&(&other.sort_name, other.id))
-    }
-
     /// The address on one line, for the list and the detail header.
     pub fn address_line(&self) -> String {
         [&self.street, &self.postcode, &self.city, &self.country]
@@ -118,65 +113,27 @@ impl Contact {
     }
 }
 
-/// What the customer list shows: one status or all, narrowed by a search text.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CustomerFilter {
-    /// `None` shows every status ("All").
-    pub status: Option<String>,
-    pub query: String,
-}
+impl Listed for Customer {
+    const STATUSES: &'static [&'static str] = super::CUSTOMER_STATUSES;
 
-impl CustomerFilter {
-    /// Whether a customer belongs in the list, matching name, e-mail or phone.
-    fn matches(&self, customer: &Customer, query: &SearchQuery) -> bool {
-        self.status
-            .as_deref()
-            .is_none_or(|status| status == customer.status)
-            && customer.search.matches(query)
+    fn status(&self) -> &str {
+        &self.status
     }
 
-    /// Where the matching customers sit in `customers`, in list order. The
-    /// list keeps its customers sorted, so a keystroke only filters: sorting
-    /// input that is already in order is one pass.
-    pub fn positions(&self, customers: &[Customer]) -> Vec<usize> {
-        let query = SearchQuery::new(&self.query);
-        let mut shown: Vec<usize> = (0..customers.len())
-            .filter(|&at| self.matches(&customers[at], &query))
-            .collect();
-        shown.sort_unstable_by(|&a, &b| customers[a].list_order(&customers[b]));
-        shown
+    fn search_text(&self) -> &SearchText {
+        &self.search
     }
-}
 
-/// How many customers have one status, for the filter's labels.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StatusCount {
-    pub status: &'static str,
-    pub count: usize,
-}
-
-impl StatusCount {
-    /// Counts per default status, in the order the filter lists them.
-    pub fn tally<'a>(customers: impl IntoIterator<Item = &'a Customer>) -> Vec<StatusCount> {
-        let mut counts: Vec<StatusCount> = super::CUSTOMER_STATUSES
-            .iter()
-            .map(|status| StatusCount { status, count: 0 })
-            .collect();
-        for customer in customers {
-            if let Some(entry) = counts
-                .iter_mut()
-                .find(|entry| entry.status == customer.status)
-            {
-                entry.count += 1;
-            }
-        }
-        counts
+    /// By name regardless of case, then by id so equal names keep one order.
+    fn list_order(&self, other: &Self) -> std::cmp::Ordering {
+        (&self.sort_name, self.id).cmp(&(&other.sort_name, other.id))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{ListFilter, StatusCount};
     use serde_json::json;
 
     fn customer(name: &str, status: &str, email: &str, phone: &str) -> Customer {
@@ -201,29 +158,29 @@ mod tests {
             customer("Globex", "Customer", "hello@globex.test", "555-0100"),
             customer("Initech", "Prospect", "info@initech.test", ""),
         ];
-        let names = |filter: &CustomerFilter| -> Vec<String> {
+        let names = |filter: &ListFilter| -> Vec<String> {
             filter
                 .positions(&all)
                 .into_iter()
                 .map(|at| all[at].name.clone())
                 .collect()
         };
-        let prospects = CustomerFilter {
+        let prospects = ListFilter {
             status: Some("Prospect".into()),
             query: String::new(),
         };
         assert_eq!(names(&prospects), ["Acme Ltd", "Initech"]);
-        let by_email = CustomerFilter {
+        let by_email = ListFilter {
             status: None,
             query: "GLOBEX.test".into(),
         };
         assert_eq!(names(&by_email), ["Globex"]);
-        let by_phone = CustomerFilter {
+        let by_phone = ListFilter {
             status: None,
             query: "2079".into(),
         };
         assert_eq!(names(&by_phone), ["Acme Ltd"]);
-        let email_with_digits = CustomerFilter {
+        let email_with_digits = ListFilter {
             status: None,
             query: "info2079@nowhere.test".into(),
         };
@@ -231,7 +188,7 @@ mod tests {
             names(&email_with_digits).is_empty(),
             "digits in an e-mail never match phones"
         );
-        let nothing = CustomerFilter {
+        let nothing = ListFilter {
             status: Some("Customer".into()),
             query: "acme".into(),
         };

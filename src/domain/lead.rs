@@ -1,9 +1,10 @@
-//! Typed view of a lead, and the lead list's filter.
+//! Typed view of a lead, and how the lead list orders it.
 
 use super::customer::text;
+use super::listing::Listed;
 use super::record::Record;
 use super::schema::{LEAD_CONVERTED, LEAD_STATUSES};
-use super::search::{SearchQuery, SearchText};
+use super::search::SearchText;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -59,49 +60,27 @@ impl Lead {
     }
 }
 
-/// What the lead list shows: one status or all, narrowed by a search text.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LeadFilter {
-    /// `None` shows every status.
-    pub status: Option<String>,
-    pub query: String,
-}
+impl Listed for Lead {
+    const STATUSES: &'static [&'static str] = LEAD_STATUSES;
 
-impl LeadFilter {
-    /// The matching leads, newest first: a lead list is worked from the top.
-    pub fn apply<'a>(&self, leads: impl IntoIterator<Item = &'a Lead>) -> Vec<&'a Lead> {
-        let query = SearchQuery::new(&self.query);
-        let mut shown: Vec<&Lead> = leads
-            .into_iter()
-            .filter(|lead| {
-                self.status
-                    .as_deref()
-                    .is_none_or(|status| status == lead.status)
-            })
-            .filter(|lead| lead.search.matches(&query))
-            .collect();
-        shown.sort_unstable_by_key(|lead| std::cmp::Reverse((lead.created_at, lead.id)));
-        shown
+    fn status(&self) -> &str {
+        &self.status
     }
-}
 
-/// How many leads have each status, in list order.
-pub fn tally_lead_statuses<'a>(
-    leads: impl IntoIterator<Item = &'a Lead>,
-) -> Vec<(&'static str, usize)> {
-    let mut counts: Vec<(&'static str, usize)> =
-        LEAD_STATUSES.iter().map(|status| (*status, 0)).collect();
-    for lead in leads {
-        if let Some(entry) = counts.iter_mut().find(|(status, _)| *status == lead.status) {
-            entry.1 += 1;
-        }
+    fn search_text(&self) -> &SearchText {
+        &self.search
     }
-    counts
+
+    /// Newest first: a lead list is worked from the top.
+    fn list_order(&self, other: &Self) -> std::cmp::Ordering {
+        (other.created_at, other.id).cmp(&(self.created_at, self.id))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{ListFilter, StatusCount};
     use serde_json::json;
 
     fn lead(person: &str, company: &str, status: &str) -> Lead {
@@ -120,36 +99,39 @@ mod tests {
             lead("Jane Doe", "Acme", "New"),
             lead("", "Globex", "Qualified"),
         ];
-        let names = |filter: LeadFilter| -> Vec<String> {
+        let names = |filter: ListFilter| -> Vec<String> {
             filter
-                .apply(&leads)
+                .positions(&leads)
                 .iter()
-                .map(|l| l.display_name())
+                .map(|&at| leads[at].display_name())
                 .collect()
         };
         assert_eq!(
-            names(LeadFilter {
+            names(ListFilter {
                 status: Some("New".into()),
                 query: String::new()
             }),
             ["Jane Doe (Acme)"]
         );
         assert_eq!(
-            names(LeadFilter {
+            names(ListFilter {
                 status: None,
                 query: "glob".into()
             }),
             ["Globex"]
         );
         assert_eq!(
-            names(LeadFilter {
+            names(ListFilter {
                 status: None,
                 query: "0301".into()
             })
             .len(),
             2
         );
-        let counts = tally_lead_statuses(&leads);
+        let counts: Vec<(&str, usize)> = StatusCount::tally(&leads)
+            .into_iter()
+            .map(|c| (c.status, c.count))
+            .collect();
         assert_eq!(counts[0], ("New", 1));
         assert_eq!(counts[3], ("Qualified", 1));
     }

@@ -10,6 +10,7 @@ mod contacts;
 mod conversion;
 mod customer;
 mod lead;
+mod listing;
 mod opportunity;
 mod record;
 mod schema;
@@ -28,8 +29,9 @@ pub use conversion::{
     contact_from_lead, converted_lead, customer_from_lead, find_duplicates, is_converted,
     ConvertRequest, Duplicate, MatchReason, CONVERT_FIELDS,
 };
-pub use customer::{Contact, Customer, CustomerFilter, StatusCount};
-pub use lead::{tally_lead_statuses, Lead, LeadFilter};
+pub use customer::{Contact, Customer};
+pub use lead::Lead;
+pub use listing::{ListFilter, Listed, StatusCount};
 pub use opportunity::{
     format_money, money_input_text, parse_money, pipeline, Opportunity, StageColumn,
 };

@@ -4,8 +4,9 @@
 //! not record data, and signing in needs the server by nature. Everything
 //! else keeps working offline once signed in.
 
-use super::state::{AccountState, Crm};
+use super::kit::ConfirmButton;
 use crate::api::auth as api;
+use crate::crm::{AccountState, Crm};
 use crate::domain::{Account, FieldError, PASSWORD_MIN};
 use crate::error::AppError;
 use leptos::ev::SubmitEvent;
@@ -124,20 +125,17 @@ fn AccountField(
             .map(|error| error.message)
     };
     let input = NodeRef::<leptos::html::Input>::new();
-    #[cfg(feature = "hydrate")]
-    {
-        // Typed into the server's page while the app was loading.
-        let (typed, focused) = crate::client::typed_before_start(&id);
-        if let Some(typed) = typed {
-            value.set(typed);
-        }
-        if focused {
-            Effect::new(move |_| {
-                if let Some(input) = input.get() {
-                    let _ = input.focus();
-                }
-            });
-        }
+    // Typed into the server's page while the app was loading.
+    let (typed, focused) = super::platform::typed_before_start(&id);
+    if let Some(typed) = typed {
+        value.set(typed);
+    }
+    if focused {
+        Effect::new(move |_| {
+            if let Some(input) = input.get() {
+                let _ = input.focus();
+            }
+        });
     }
     view! {
         <div class="field" class:invalid=move || message().is_some()>
@@ -168,18 +166,10 @@ fn password_hint() -> String {
 /// Records the sign-in on this browser and opens the app afresh, so the
 /// local store and sync start for this account.
 async fn enter_app(account: Account, form: FormState) {
-    #[cfg(feature = "hydrate")]
-    match crate::client::signed_in(&account).await {
-        Ok(()) => {
-            let _ = window().location().set_href("/");
-        }
-        Err(message) => {
-            form.summary.set(Some(message));
-            form.busy.set(false);
-        }
+    if let Err(message) = super::platform::enter_app(account).await {
+        form.summary.set(Some(message));
+        form.busy.set(false);
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (account, form);
 }
 
 /// `/login`.
@@ -513,64 +503,43 @@ fn ChangePassword() -> impl IntoView {
 #[component]
 fn SignOut() -> impl IntoView {
     let crm = expect_context::<Crm>();
-    let confirming = RwSignal::new(false);
     let form = FormState::new();
-    let sign_out = move || {
+    let sign_out = Callback::new(move |_: ()| {
         if !form.begin() {
             return;
         }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = crm;
         spawn_local(async move {
-            #[cfg(feature = "hydrate")]
-            match crate::client::sign_out(crm).await {
-                Ok(()) => crate::client::leave_for_sign_in(),
-                Err(message) => {
-                    form.summary.set(Some(message));
-                    form.busy.set(false);
-                }
+            if let Err(message) = super::platform::sign_out(crm).await {
+                form.summary.set(Some(message));
+                form.busy.set(false);
             }
         });
-    };
-    let ask = move |_| {
-        if crm.status.get_untracked().pending > 0 {
-            confirming.set(true);
-        } else {
-            sign_out();
-        }
-    };
+    });
+    let pending = Signal::derive(move || crm.status.with(|status| status.pending));
     view! {
         <section class="notes">
             <h2>"Sign out"</h2>
             <p class="muted">"Signing out erases this workspace's records from this browser."</p>
             <FormSummary form/>
-            <Show
-                when=move || confirming.get()
-                fallback=move || {
-                    view! {
-                        <button on:click=ask disabled=move || !form.ready() data-testid="sign-out">
-                            "Sign out"
-                        </button>
-                    }
-                }
-            >
-                <div class="confirm" role="alertdialog">
-                    <p>
-                        {move || {
-                            let pending = crm.status.get().pending;
-                            format!(
-                                "{pending} change{} on this device {} not reached the server yet and will be lost.",
-                                if pending == 1 { "" } else { "s" },
-                                if pending == 1 { "has" } else { "have" },
-                            )
-                        }}
-                    </p>
-                    <button class="danger" on:click=move |_| sign_out() data-testid="sign-out-anyway">
-                        "Sign out anyway"
-                    </button>
-                    <button on:click=move |_| confirming.set(false)>"Cancel"</button>
-                </div>
-            </Show>
+            <ConfirmButton
+                id="sign-out".to_owned()
+                label="Sign out"
+                // Only changes that would be lost are worth a question.
+                ask=Signal::derive(move || pending.get() > 0)
+                question=Signal::derive(move || {
+                    let pending = pending.get();
+                    format!(
+                        "{pending} change{} on this device {} not reached the server yet and will be lost.",
+                        if pending == 1 { "" } else { "s" },
+                        if pending == 1 { "has" } else { "have" },
+                    )
+                })
+                confirm_label="Sign out anyway"
+                on_confirm=sign_out
+                disabled=Signal::derive(move || !form.ready())
+                testid="sign-out"
+                confirm_testid="sign-out-anyway"
+            />
         </section>
     }
 }

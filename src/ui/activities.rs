@@ -3,8 +3,9 @@
 use super::form::{
     choice_label, FieldChoices, RecordForm, ACTIVITY_FORM_FIELDS, CUSTOMER_ACTIVITY_FORM_FIELDS,
 };
-use super::opportunities::Parent;
-use super::state::Crm;
+use super::kit::{EditInPlace, ItemEditButton, RecordSection};
+use super::parent::Parent;
+use crate::crm::Crm;
 use crate::domain::{open_tasks, Activity, Entity, Opportunity, TimelineScope};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -36,24 +37,23 @@ fn stamp_logged(mut patch: Map<String, Value>) -> Map<String, Value> {
     patch
 }
 
-fn activity_values(activity: &Activity) -> Map<String, Value> {
-    let mut values = Map::new();
-    values.insert("kind".into(), Value::String(activity.kind.clone()));
-    values.insert("subject".into(), Value::String(activity.subject.clone()));
-    values.insert("body".into(), Value::String(activity.body.clone()));
-    values.insert(
-        "contact_id".into(),
-        activity
-            .contact_id
-            .map_or(Value::Null, |id| Value::String(id.to_string())),
-    );
-    values.insert(
-        "due_at".into(),
-        activity
-            .due_at
-            .map_or(Value::Null, |due| Value::String(due.to_rfc3339())),
-    );
-    values
+/// The activity form's fields on a parent's page, with their choices: on a
+/// customer, an activity may name one of its contacts.
+fn activity_form(crm: Crm, parent: Parent) -> (&'static [&'static str], Vec<FieldChoices>) {
+    match parent {
+        Parent::Customer(customer) => (
+            CUSTOMER_ACTIVITY_FORM_FIELDS,
+            vec![FieldChoices {
+                field: "contact_id",
+                options: crm
+                    .contacts_of(customer)
+                    .into_iter()
+                    .map(|contact| (contact.id.to_string(), contact.full_name()))
+                    .collect(),
+            }],
+        ),
+        _ => (ACTIVITY_FORM_FIELDS, Vec::new()),
+    }
 }
 
 /// A record's activities, newest first, and the form to log one.
@@ -64,68 +64,44 @@ pub fn TimelineSection(
 ) -> impl IntoView {
     let crm = expect_context::<Crm>();
     let activities = Memo::new(move |_| scope.with(|scope| crm.timeline(scope)));
-    let adding = RwSignal::new(false);
-    let new_id = RwSignal::new(Uuid::now_v7());
-    let contact_choices = move || match parent {
-        Parent::Customer(id) => vec![FieldChoices {
-            field: "contact_id",
-            options: crm
-                .contacts_of(id)
-                .into_iter()
-                .map(|contact| (contact.id.to_string(), contact.full_name()))
-                .collect(),
-        }],
-        _ => Vec::new(),
-    };
-    let fields = match parent {
-        Parent::Customer(_) => CUSTOMER_ACTIVITY_FORM_FIELDS,
-        _ => ACTIVITY_FORM_FIELDS,
-    };
-    let add_form = move || {
+    let add_form = Callback::new(move |(id, on_done): (Uuid, Callback<bool>)| {
+        let (fields, choices) = activity_form(crm, parent);
         let mut initial = Map::new();
         initial.insert("kind".into(), Value::String("call".into()));
-        let on_done = Callback::new(move |_| {
-            adding.set(false);
-            new_id.set(Uuid::now_v7());
-        });
         view! {
             <RecordForm
                 entity=Entity::Activity
-                record_id=new_id.get_untracked()
+                record_id=id
                 fields=fields
                 initial=initial
                 fixed=parent.link_fields(crm)
-                choices=contact_choices()
+                choices=choices
                 prepare=Callback::new(stamp_logged)
                 submit_label="Save activity"
                 on_done=on_done
             />
         }
-    };
+        .into_any()
+    });
     view! {
-        <section class="timeline" data-testid="timeline">
-            <div class="section-head">
-                <h2>"Timeline " <span class="count">{move || activities.with(Vec::len)}</span></h2>
-                <Show when=move || !adding.get()>
-                    <button on:click=move |_| adding.set(true)>"Log activity"</button>
-                </Show>
-            </div>
-            <Show when=move || adding.get()>{add_form}</Show>
-            <Show
-                when=move || !activities.with(Vec::is_empty)
-                fallback=|| view! { <p class="muted">"Nothing logged yet."</p> }
-            >
-                <ol class="timeline-list">
-                    {move || {
-                        activities
-                            .get()
-                            .into_iter()
-                            .map(|activity| view! { <TimelineItem activity=activity parent=parent/> })
-                            .collect_view()
-                    }}
-                </ol>
-            </Show>
-        </section>
+        <RecordSection
+            name="timeline"
+            title="Timeline"
+            count=Signal::derive(move || activities.with(Vec::len))
+            add_label="Log activity"
+            add_form
+            empty_text="Nothing logged yet."
+        >
+            <ol class="timeline-list">
+                {move || {
+                    activities
+                        .get()
+                        .into_iter()
+                        .map(|activity| view! { <TimelineItem activity=activity parent=parent/> })
+                        .collect_view()
+                }}
+            </ol>
+        </RecordSection>
     }
 }
 
@@ -136,6 +112,16 @@ fn mark_done(crm: Crm, id: Uuid) {
     });
 }
 
+/// When an activity happened or is due, as its line in the timeline says it.
+fn when_text(activity: &Activity) -> String {
+    match (activity.done_at, activity.due_at) {
+        (Some(done), _) if activity.kind == "task" => format!("Done {}", local_time(done)),
+        (Some(done), _) => local_time(done),
+        (None, Some(due)) => format!("Due {}", local_time(due)),
+        (None, None) => "Open".to_owned(),
+    }
+}
+
 #[component]
 fn TimelineItem(activity: Activity, parent: Parent) -> impl IntoView {
     let crm = expect_context::<Crm>();
@@ -143,96 +129,67 @@ fn TimelineItem(activity: Activity, parent: Parent) -> impl IntoView {
     let id = activity.id;
     let overdue = activity.is_overdue(Utc::now());
     let open = activity.done_at.is_none();
-    let when = match (activity.done_at, activity.due_at) {
-        (Some(done), _) if activity.kind == "task" => format!("Done {}", local_time(done)),
-        (Some(done), _) => local_time(done),
-        (None, Some(due)) => format!("Due {}", local_time(due)),
-        (None, None) => "Open".to_owned(),
-    };
+    let when = when_text(&activity);
     let contact = activity
         .contact_id
         .and_then(|id| crm.one(Entity::Contact, id, crate::domain::Contact::from_record))
         .map(|contact| format!("with {}", contact.full_name()));
-    let fields = match parent {
-        Parent::Customer(_) => CUSTOMER_ACTIVITY_FORM_FIELDS,
-        _ => ACTIVITY_FORM_FIELDS,
-    };
-    let choices = match parent {
-        Parent::Customer(customer) => vec![FieldChoices {
-            field: "contact_id",
-            options: crm
-                .contacts_of(customer)
-                .into_iter()
-                .map(|contact| (contact.id.to_string(), contact.full_name()))
-                .collect(),
-        }],
-        _ => Vec::new(),
-    };
-    let values = activity_values(&activity);
+    let (fields, choices) = activity_form(crm, parent);
     let kind = activity.kind.clone();
+    let shown = {
+        let kind = kind.clone();
+        move || {
+            view! {
+                <span class=format!("kind-icon kind-{kind}")>{choice_label(&kind)}</span>
+                <div class="activity-main">
+                    <strong data-testid="activity-subject">{activity.subject.clone()}</strong>
+                    <span class="muted">{contact.clone()}</span>
+                    <p class="when" data-testid="activity-when">
+                        {when.clone()}
+                        {overdue.then(|| view! { " " <span class="badge overdue-badge">"Overdue"</span> })}
+                    </p>
+                    {(!activity.body.is_empty())
+                        .then(|| view! { <p class="activity-body">{activity.body.clone()}</p> })}
+                </div>
+                <div class="actions">
+                    {open.then(|| view! {
+                        <button class="link" on:click=move |_| mark_done(crm, id)>
+                            "Mark done"
+                        </button>
+                    })}
+                    <ItemEditButton entity=Entity::Activity id editing/>
+                    <button
+                        class="link danger"
+                        on:click=move |_| {
+                            spawn_local(async move {
+                                let _ = crm.delete(Entity::Activity, id).await;
+                            });
+                        }
+                    >
+                        "Delete"
+                    </button>
+                </div>
+            }
+        }
+    };
     view! {
         <li
             class="activity"
             class:overdue=overdue
             class:open=open
             data-testid="activity"
-            data-kind=kind.clone()
+            data-kind=kind
         >
-            <Show
-                when=move || editing.get()
-                fallback={
-                    let activity = activity.clone();
-                    let when = when.clone();
-                    let contact = contact.clone();
-                    let kind = kind.clone();
-                    move || {
-                        view! {
-                            <span class=format!("kind-icon kind-{kind}")>{choice_label(&kind)}</span>
-                            <div class="activity-main">
-                                <strong data-testid="activity-subject">{activity.subject.clone()}</strong>
-                                <span class="muted">{contact.clone()}</span>
-                                <p class="when" data-testid="activity-when">
-                                    {when.clone()}
-                                    {overdue.then(|| view! { " " <span class="badge overdue-badge">"Overdue"</span> })}
-                                </p>
-                                {(!activity.body.is_empty())
-                                    .then(|| view! { <p class="activity-body">{activity.body.clone()}</p> })}
-                            </div>
-                            <div class="actions">
-                                <Show when=move || open>
-                                    <button class="link" on:click=move |_| mark_done(crm, id)>
-                                        "Mark done"
-                                    </button>
-                                </Show>
-                                <button class="link" on:click=move |_| editing.set(true)>
-                                    "Edit"
-                                </button>
-                                <button
-                                    class="link danger"
-                                    on:click=move |_| {
-                                        spawn_local(async move {
-                                            let _ = crm.delete(Entity::Activity, id).await;
-                                        });
-                                    }
-                                >
-                                    "Delete"
-                                </button>
-                            </div>
-                        }
-                    }
-                }
+            <EditInPlace
+                entity=Entity::Activity
+                id
+                editing
+                fields
+                choices
+                submit_label="Save activity"
             >
-                <RecordForm
-                    entity=Entity::Activity
-                    record_id=id
-                    fields=fields
-                    initial=values.clone()
-                    choices=choices.clone()
-                    editing=true
-                    submit_label="Save activity"
-                    on_done=Callback::new(move |_| editing.set(false))
-                />
-            </Show>
+                {shown.clone()}
+            </EditInPlace>
         </li>
     }
 }

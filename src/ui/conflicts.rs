@@ -1,6 +1,6 @@
 //! Conflict markers: values a concurrent edit overwrote, with one-click restore.
 
-use super::state::Crm;
+use crate::crm::Crm;
 use crate::domain::{display_value, Conflict};
 use leptos::prelude::*;
 use leptos::task::spawn_local;

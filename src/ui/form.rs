@@ -1,6 +1,7 @@
 //! A form for any record, built from the domain schema.
 
-use super::state::{Crm, SaveError};
+use super::platform::focus_soon;
+use crate::crm::{Crm, SaveError};
 use crate::domain::{money_input_text, parse_money, Entity, FieldError, FieldKind, FieldSpec};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -228,9 +229,24 @@ pub fn RecordForm(
         });
     };
 
-    let form_id = format!("{entity}-form");
+    let testid = format!("{entity}-form");
+    let form_id = format!("{entity}-form-{record_id}");
+    // Keyboard users land in the form it opens, and Escape cancels it.
+    focus_soon(format!("#{form_id} :is(input, select, textarea)"));
+    let cancel_on_escape = move |event: leptos::ev::KeyboardEvent| {
+        if event.key() == "Escape" {
+            on_done.run(false);
+        }
+    };
     view! {
-        <form class="record-form" novalidate=true on:submit=on_submit data-testid=form_id>
+        <form
+            id=form_id
+            class="record-form"
+            novalidate=true
+            on:submit=on_submit
+            on:keydown=cancel_on_escape
+            data-testid=testid
+        >
             <Show when=move || error.get().is_some() || device_error.get().is_some()>
                 <div class="form-summary" role="alert" data-testid="form-error">
                     {move || {

@@ -2,7 +2,7 @@
 
 use super::account::is_public_path;
 use super::form::{form_fields, RecordForm};
-use super::state::{AccountState, Crm, SyncStatus};
+use crate::crm::{AccountState, Crm, SyncStatus};
 use crate::domain::{Entity, FieldError, FieldKind};
 use crate::sync::{Op, RejectedMutation};
 use leptos::prelude::*;
@@ -412,10 +412,7 @@ pub fn ShellPage() -> impl IntoView {
 /// Shown for any URL the app does not know.
 #[component]
 pub fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(axum::http::StatusCode::NOT_FOUND);
-    }
+    super::platform::respond_not_found();
     view! {
         <section class="empty">
             <h1>"Page not found"</h1>

@@ -3,380 +3,195 @@
 
 use super::activities::TimelineSection;
 use super::conflicts::ConflictNotices;
-use super::form::{RecordForm, LEAD_FORM_FIELDS};
-use super::opportunities::{OpportunitiesSection, Parent};
-use super::state::{Crm, SaveError};
+use super::kit::{
+    slug, Column, DeleteButton, Detail, Details, EditButton, ListPage, ListSpec, NewRecordPage,
+    RecordHeader, RecordPage, RecordPageSpec, RecordView,
+};
+use super::opportunities::OpportunitiesSection;
+use super::parent::Parent;
+use super::platform::focus_soon;
+use crate::crm::Crm;
 use crate::domain::{
-    find_duplicates, tally_lead_statuses, Contact, ConvertRequest, Duplicate, Entity, Lead,
-    LeadFilter, MatchReason,
+    find_duplicates, Contact, ConvertRequest, Duplicate, Entity, Lead, MatchReason,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
-use serde_json::{json, Map, Value};
+use leptos_router::hooks::use_navigate;
 use uuid::Uuid;
 
-/// Rows drawn at once; a search narrows longer lists.
-const LIST_LIMIT: usize = 500;
+/// The id of the "Convert to customer" button, where focus returns when
+/// the conversion is cancelled.
+const CONVERT_BUTTON_ID: &str = "convert-lead";
 
 fn status_class(status: &str) -> String {
-    format!("badge lead-{}", status.to_lowercase().replace(' ', "-"))
+    format!("badge lead-{}", slug(status))
 }
 
 /// All leads, newest first, filtered by status and searched as the user types.
 #[component]
 pub fn LeadListPage() -> impl IntoView {
-    let crm = expect_context::<Crm>();
-    let filter = RwSignal::new(LeadFilter::default());
-    let leads = Memo::new(move |_| crm.list(Entity::Lead, Lead::from_record));
-    let counts = Memo::new(move |_| leads.with(|all| tally_lead_statuses(all)));
-    let shown = Memo::new(move |_| {
-        filter.with(|filter| {
-            leads.with(|all| {
-                filter
-                    .apply(all)
-                    .into_iter()
-                    .cloned()
-                    .collect::<Vec<Lead>>()
-            })
-        })
-    });
-    let choose = move |status: Option<&'static str>| {
-        filter.update(|filter| filter.status = status.map(str::to_owned));
-    };
     view! {
-        <section class="list-page">
-            <div class="page-head">
-                <h1>"Leads"</h1>
-                <A href="/leads/new" attr:class="button primary">
-                    "New lead"
-                </A>
-            </div>
-            <input
-                class="search"
-                type="search"
-                placeholder="Search name, company, email or phone"
-                aria-label="Search leads"
-                prop:value=move || filter.get().query
-                on:input=move |event| filter.update(|filter| filter.query = event_target_value(&event))
-            />
-            <div class="status-filter" role="group" aria-label="Filter by status">
-                <button
-                    aria-pressed=move || filter.get().status.is_none().to_string()
-                    on:click=move |_| choose(None)
-                    data-testid="lead-status-all"
-                >
-                    "All "
-                    <span class="count">{move || leads.with(Vec::len)}</span>
-                </button>
-                {move || {
-                    counts
-                        .get()
-                        .into_iter()
-                        .map(|(status, count)| {
-                            view! {
-                                <button
-                                    aria-pressed=move || {
-                                        (filter.get().status.as_deref() == Some(status)).to_string()
-                                    }
-                                    on:click=move |_| choose(Some(status))
-                                    data-testid=format!("lead-status-{}", status.to_lowercase().replace(' ', "-"))
-                                >
-                                    {status}
-                                    " "
-                                    <span class="count">{count}</span>
-                                </button>
-                            }
-                        })
-                        .collect_view()
-                }}
-            </div>
-            <Show
-                when=move || crm.status.get().loaded
-                fallback=|| view! { <p class="muted">"Loading leads from this device…"</p> }
-            >
-                <Show
-                    when=move || !shown.with(Vec::is_empty)
-                    fallback=move || {
-                        view! {
-                            <p class="empty" data-testid="empty-list">
-                                {move || {
-                                    if leads.with(Vec::is_empty) {
-                                        "No leads yet. Add one with \u{201c}New lead\u{201d}."
-                                    } else {
-                                        "No leads match this filter."
-                                    }
-                                }}
-                            </p>
-                        }
-                    }
-                >
-                    <div class="table-wrap">
-                        <table class="customer-table">
-                            <thead>
-                                <tr>
-                                    <th>"Lead"</th>
-                                    <th>"Status"</th>
-                                    <th class="optional">"Email"</th>
-                                    <th class="optional">"Phone"</th>
-                                    <th class="optional">"Source"</th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {move || {
-                                    shown
-                                        .get()
-                                        .into_iter()
-                                        .take(LIST_LIMIT)
-                                        .map(|lead| {
-                                            let name = lead.display_name();
-                                            view! {
-                                                <tr data-testid="lead-row">
-                                                    <td>
-                                                        <A href=format!("/leads/{}", lead.id)>{name}</A>
-                                                    </td>
-                                                    <td>
-                                                        <span class=status_class(&lead.status)>{lead.status.clone()}</span>
-                                                    </td>
-                                                    <td class="optional">{lead.email.clone()}</td>
-                                                    <td class="optional">{lead.phone.clone()}</td>
-                                                    <td class="optional">{lead.source.clone()}</td>
-                                                </tr>
-                                            }
-                                        })
-                                        .collect_view()
-                                }}
-                            </tbody>
-                        </table>
-                    </div>
-                    <Show when=move || shown.with(|shown| shown.len() > LIST_LIMIT)>
-                        <p class="muted">
-                            {move || format!("Showing the newest {LIST_LIMIT} of {}. Search to narrow the list.", shown.with(Vec::len))}
-                        </p>
-                    </Show>
-                </Show>
-            </Show>
-        </section>
+        <ListPage spec=ListSpec {
+            title: "Leads",
+            plural: "leads",
+            new: ("/leads/new", "New lead"),
+            search_placeholder: "Search name, company, email or phone",
+            search_label: "Search leads",
+            empty_text: "No leads yet. Add one with \u{201c}New lead\u{201d}.",
+            no_match_text: "No leads match this filter.",
+            testid_prefix: "lead-",
+            row_testid: "lead-row",
+            columns: &[
+                Column { header: "Lead", optional: false },
+                Column { header: "Status", optional: false },
+                Column { header: "Email", optional: true },
+                Column { header: "Phone", optional: true },
+                Column { header: "Source", optional: true },
+            ],
+            remember_filter_as: None,
+            ready: |status| status.loaded,
+            rows: |crm| crm.list(Entity::Lead, Lead::from_record),
+            cells: lead_cells,
+        }/>
     }
+}
+
+fn lead_cells(_: Crm, leads: Vec<Lead>) -> Vec<AnyView> {
+    leads
+        .into_iter()
+        .map(|lead| {
+            let name = lead.display_name();
+            view! {
+                <td>
+                    <A href=format!("/leads/{}", lead.id)>{name}</A>
+                </td>
+                <td>
+                    <span class=status_class(&lead.status)>{lead.status.clone()}</span>
+                </td>
+                <td class="optional">{lead.email.clone()}</td>
+                <td class="optional">{lead.phone.clone()}</td>
+                <td class="optional">{lead.source.clone()}</td>
+            }
+            .into_any()
+        })
+        .collect()
 }
 
 /// The form for a new lead; opens the lead once saved.
 #[component]
 pub fn NewLeadPage() -> impl IntoView {
-    let id = Uuid::now_v7();
-    let navigate = use_navigate();
-    let defaults: Map<String, Value> = json!({"status": "New"})
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    let on_done = Callback::new(move |saved: bool| {
-        let target = if saved {
-            format!("/leads/{id}")
-        } else {
-            "/leads".to_owned()
-        };
-        navigate(&target, Default::default());
-    });
     view! {
-        <section class="form-page">
-            <h1>"New lead"</h1>
-            <RecordForm
-                entity=Entity::Lead
-                record_id=id
-                fields=LEAD_FORM_FIELDS
-                initial=defaults
-                submit_label="Save lead"
-                on_done=on_done
-            />
-        </section>
+        <NewRecordPage
+            entity=Entity::Lead
+            heading="New lead"
+            defaults=&[("status", "New")]
+            submit_label="Save lead"
+            opens="/leads"
+            cancel_to="/leads"
+        />
     }
-}
-
-fn lead_values(lead: &Lead) -> Map<String, Value> {
-    [
-        ("person_name", &lead.person_name),
-        ("company_name", &lead.company_name),
-        ("email", &lead.email),
-        ("phone", &lead.phone),
-        ("source", &lead.source),
-        ("status", &lead.status),
-        ("notes", &lead.notes),
-    ]
-    .into_iter()
-    .map(|(name, value)| (name.to_owned(), Value::String(value.clone())))
-    .collect()
 }
 
 /// One lead: details, edit, delete, convert, its opportunities and timeline.
 #[component]
 pub fn LeadPage() -> impl IntoView {
+    view! {
+        <RecordPage
+            spec=RecordPageSpec {
+                entity: Entity::Lead,
+                noun: "Lead",
+                back: ("/leads", "Back to leads"),
+                find: |crm, id| crm.lead(id),
+                title: Lead::display_name,
+            }
+            body=lead_body
+        />
+    }
+}
+
+fn lead_body(page: RecordView<Lead>) -> AnyView {
     let crm = expect_context::<Crm>();
-    let params = use_params_map();
-    let navigate = use_navigate();
-    let id = Memo::new(move |_| {
-        params.with(|params| params.get("id").and_then(|id| Uuid::parse_str(&id).ok()))
-    });
-    let lead = Memo::new(move |_| id.get().and_then(|id| crm.lead(id)));
-    // The page's sections keep their state (an open form) while the record
-    // changes under them; only its presence rebuilds the page.
-    let present = Memo::new(move |_| lead.with(Option::is_some));
-    let editing = RwSignal::new(false);
+    let RecordView {
+        id,
+        record,
+        editing,
+    } = page;
     let converting = RwSignal::new(false);
-    let confirming = RwSignal::new(false);
-    // Only loading matters here: any other status change (a sync starting,
-    // a count) must not rebuild the page and close a form being filled in.
-    let loaded = Memo::new(move |_| crm.status.with(|status| status.loaded));
-    move || {
-        if !loaded.get() {
-            return view! { <p class="muted">"Loading…"</p> }.into_any();
-        }
-        let (Some(id), true) = (id.get(), present.get()) else {
-            return view! {
-                <section class="empty" data-testid="lead-missing">
-                    <h1>"Lead not found"</h1>
-                    <p>"It may have been deleted on this device or by a colleague."</p>
-                    <A href="/leads">"Back to leads"</A>
-                </section>
-            }
-            .into_any();
-        };
-        if editing.get() {
-            let Some(current) = lead.get_untracked() else {
-                return ().into_any();
-            };
-            return view! {
-                <section class="form-page">
-                    <h1>"Edit " {current.display_name()}</h1>
-                    <RecordForm
-                        entity=Entity::Lead
-                        record_id=id
-                        fields=LEAD_FORM_FIELDS
-                        initial=lead_values(&current)
-                        editing=true
-                        submit_label="Save changes"
-                        on_done=Callback::new(move |_| editing.set(false))
-                    />
-                </section>
-            }
-            .into_any();
-        }
-        let navigate = navigate.clone();
-        let delete = Callback::new(move |_: ()| {
-            let navigate = navigate.clone();
-            spawn_local(async move {
-                if crm.delete(Entity::Lead, id).await.is_ok() {
-                    navigate("/leads", Default::default());
-                }
-            });
-        });
-        let header = move || {
-            lead.get().map(|current| {
-                let converted_to =
-                    current
-                        .customer_id
-                        .filter(|_| current.is_converted())
-                        .map(|customer_id| {
-                            let name = crm
-                                .customer(customer_id)
-                                .map(|customer| customer.name)
-                                .unwrap_or_else(|| "a deleted customer".to_owned());
-                            (customer_id, name)
-                        });
-                let details: Vec<(&str, String)> = [
-                    ("Person", current.person_name.clone()),
-                    ("Company", current.company_name.clone()),
-                    ("Email", current.email.clone()),
-                    ("Phone", current.phone.clone()),
-                    ("Source", current.source.clone()),
+    view! {
+        {move || record.get().map(|lead| view! {
+            <LeadHeader lead=lead.clone() editing converting/>
+            <ConflictNotices record_ids=Signal::derive(move || vec![id])/>
+            <Details
+                rows=vec![
+                    Detail::text("Person", lead.person_name.clone()),
+                    Detail::text("Company", lead.company_name.clone()),
+                    Detail::text("Email", lead.email.clone()),
+                    Detail::text("Phone", lead.phone.clone()),
+                    Detail::text("Source", lead.source.clone()),
                 ]
-                .into_iter()
-                .filter(|(_, value)| !value.is_empty())
-                .collect();
-                let no_details = details.is_empty();
-                let is_converted = current.is_converted();
-                view! {
-                        <div class="page-head">
-                            <div>
-                                <p class="crumbs">
-                                    <A href="/leads">"Leads"</A>
-                                </p>
-                                <h1 data-testid="lead-name">{current.display_name()}</h1>
-                                <p>
-                                    <span class=status_class(&current.status) data-testid="lead-status">
-                                        {current.status.clone()}
-                                    </span>
-                                    {converted_to.map(|(customer_id, name)| view! {
-                                        " into "
-                                        <A href=format!("/customers/{customer_id}") attr:data-testid="converted-customer">{name}</A>
-                                    })}
-                                </p>
-                            </div>
-                            <div class="actions">
-                                <Show when=move || !is_converted && !converting.get()>
-                                    <button class="primary" on:click=move |_| converting.set(true)>
-                                        "Convert to customer"
-                                    </button>
-                                </Show>
-                                <button on:click=move |_| editing.set(true)>"Edit"</button>
-                                <Show when=move || !is_converted>
-                                    <Show
-                                        when=move || confirming.get()
-                                        fallback=move || {
-                                            view! {
-                                                <button class="danger" on:click=move |_| confirming.set(true)>
-                                                    "Delete"
-                                                </button>
-                                            }
-                                        }
-                                    >
-                                        <div class="confirm" role="alertdialog" aria-label="Confirm delete">
-                                            <p>"Delete this lead with its opportunities and activities?"</p>
-                                            <button class="danger" on:click=move |_| delete.run(())>
-                                                "Yes, delete"
-                                            </button>
-                                            <button on:click=move |_| confirming.set(false)>"Cancel"</button>
-                                        </div>
-                                    </Show>
-                                </Show>
-                            </div>
-                        </div>
-                        <ConflictNotices record_ids=Signal::derive(move || vec![id])/>
-                        <dl class="details" class:hidden=no_details>
-                            {details
-                                .into_iter()
-                                .map(|(label, value)| view! { <dt>{label}</dt> <dd>{value}</dd> })
-                                .collect_view()}
-                        </dl>
-                        <Show when={
-                            let empty = current.notes.is_empty();
-                            move || !empty
-                        }>
-                            <section class="notes">
-                                <h2>"Notes"</h2>
-                                <p>{current.notes.clone()}</p>
-                            </section>
-                        </Show>
-                }
-            })
-        };
-        view! {
-            <article class="lead" data-testid="lead-page">
-                {header}
-                <Show when=move || converting.get()>
-                    {move || {
-                        lead.get_untracked().map(|current| {
-                            view! {
-                                <ConvertPanel lead=current on_cancel=Callback::new(move |_| converting.set(false))/>
-                            }
-                        })
-                    }}
-                </Show>
-                <OpportunitiesSection parent=Parent::Lead(id)/>
-                <TimelineSection parent=Parent::Lead(id) scope=Signal::derive(move || crm.lead_scope(id))/>
-            </article>
-        }
-        .into_any()
+                notes=lead.notes.clone()
+            />
+        })}
+        <Show when=move || converting.get()>
+            {move || record.get_untracked().map(|lead| view! {
+                <ConvertPanel lead on_cancel=Callback::new(move |_| {
+                    converting.set(false);
+                    focus_soon(format!("#{CONVERT_BUTTON_ID}"));
+                })/>
+            })}
+        </Show>
+        <OpportunitiesSection parent=Parent::Lead(id)/>
+        <TimelineSection parent=Parent::Lead(id) scope=Signal::derive(move || crm.lead_scope(id))/>
+    }
+    .into_any()
+}
+
+/// A lead's head: status (and the customer it became), convert, edit, delete.
+#[component]
+fn LeadHeader(lead: Lead, editing: RwSignal<bool>, converting: RwSignal<bool>) -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    let is_converted = lead.is_converted();
+    let converted_to = lead
+        .customer_id
+        .filter(|_| is_converted)
+        .map(|customer_id| {
+            let name = crm
+                .customer(customer_id)
+                .map(|customer| customer.name)
+                .unwrap_or_else(|| "a deleted customer".to_owned());
+            (customer_id, name)
+        });
+    view! {
+        <RecordHeader
+            crumbs=view! { <A href="/leads">"Leads"</A> }.into_any()
+            title=lead.display_name()
+            title_testid="lead-name"
+            badges=view! {
+                <span class=status_class(&lead.status) data-testid="lead-status">
+                    {lead.status.clone()}
+                </span>
+                {converted_to.map(|(customer_id, name)| view! {
+                    " into "
+                    <A href=format!("/customers/{customer_id}") attr:data-testid="converted-customer">{name}</A>
+                })}
+            }.into_any()
+        >
+            <Show when=move || !is_converted && !converting.get()>
+                <button id=CONVERT_BUTTON_ID class="primary" on:click=move |_| converting.set(true)>
+                    "Convert to customer"
+                </button>
+            </Show>
+            <EditButton editing/>
+            <Show when=move || !is_converted>
+                <DeleteButton
+                    entity=Entity::Lead
+                    id=lead.id
+                    question="Delete this lead with its opportunities and activities?".to_owned()
+                    then_open="/leads"
+                />
+            </Show>
+        </RecordHeader>
     }
 }
 
@@ -399,6 +214,30 @@ fn describe_duplicate(duplicate: &Duplicate) -> String {
     }
 }
 
+/// What converting into `target` asks for: a new customer (and contact for
+/// a lead naming a person), or the chosen duplicate's records.
+fn conversion_request(
+    target: Target,
+    duplicates: &[Duplicate],
+    has_person: bool,
+) -> Option<ConvertRequest> {
+    match target {
+        Target::NewCustomer => Some(ConvertRequest {
+            customer_id: Uuid::now_v7(),
+            contact_id: has_person.then(Uuid::now_v7),
+        }),
+        Target::Existing(index) => {
+            let duplicate = duplicates.get(index)?;
+            Some(ConvertRequest {
+                customer_id: duplicate.customer_id,
+                contact_id: duplicate
+                    .contact_id
+                    .or_else(|| has_person.then(Uuid::now_v7)),
+            })
+        }
+    }
+}
+
 /// Converts a lead, first showing customers and contacts it may duplicate.
 #[component]
 fn ConvertPanel(lead: Lead, on_cancel: Callback<()>) -> impl IntoView {
@@ -412,30 +251,11 @@ fn ConvertPanel(lead: Lead, on_cancel: Callback<()>) -> impl IntoView {
     let target = RwSignal::new(Target::NewCustomer);
     let problem = RwSignal::new(None::<String>);
     let has_person = !lead.person_name.trim().is_empty();
-    let new_name = if lead.company_name.is_empty() {
-        format!("{} (person)", lead.person_name)
-    } else {
-        format!("{} (company)", lead.company_name)
-    };
     let lead_id = lead.id;
     let chosen = duplicates.clone();
     let convert = move |_| {
-        let request = match target.get_untracked() {
-            Target::NewCustomer => ConvertRequest {
-                customer_id: Uuid::now_v7(),
-                contact_id: has_person.then(Uuid::now_v7),
-            },
-            Target::Existing(index) => {
-                let Some(duplicate) = chosen.get(index) else {
-                    return;
-                };
-                ConvertRequest {
-                    customer_id: duplicate.customer_id,
-                    contact_id: duplicate
-                        .contact_id
-                        .or_else(|| has_person.then(Uuid::now_v7)),
-                }
-            }
+        let Some(request) = conversion_request(target.get_untracked(), &chosen, has_person) else {
+            return;
         };
         let navigate = navigate.clone();
         spawn_local(async move {
@@ -444,54 +264,28 @@ fn ConvertPanel(lead: Lead, on_cancel: Callback<()>) -> impl IntoView {
                     &format!("/customers/{}", request.customer_id),
                     Default::default(),
                 ),
-                Err(error) => problem.set(Some(match error {
-                    SaveError::Field(field) => field.message,
-                    SaveError::Device(message) => message,
-                })),
+                Err(error) => problem.set(Some(error.message())),
             }
         });
     };
+    // The panel opens in place of the button: the first choice takes focus.
+    focus_soon("[data-testid=convert-panel] input".to_owned());
     view! {
-        <section class="convert-panel" data-testid="convert-panel" aria-label="Convert to customer">
-            <h2>"Convert to customer"</h2>
+        <section
+            class="convert-panel"
+            data-testid="convert-panel"
+            aria-labelledby="convert-heading"
+            on:keydown=move |event| {
+                if event.key() == "Escape" {
+                    on_cancel.run(());
+                }
+            }
+        >
+            <h2 id="convert-heading">"Convert to customer"</h2>
             <Show when=move || problem.get().is_some()>
                 <p class="form-summary" role="alert">{move || problem.get()}</p>
             </Show>
-            <fieldset>
-                <legend>
-                    {if duplicates.is_empty() {
-                        "No existing customer or contact looks like this lead."
-                    } else {
-                        "These existing records look like this lead. Attach it to one of them instead of creating a duplicate?"
-                    }}
-                </legend>
-                <label class="choice">
-                    <input
-                        type="radio"
-                        name="convert-target"
-                        checked=true
-                        on:change=move |_| target.set(Target::NewCustomer)
-                    />
-                    "Create a new customer: " <strong>{new_name}</strong>
-                    {has_person.then(|| view! { <span class="muted">" with " {lead.person_name.clone()} " as default contact"</span> })}
-                </label>
-                {duplicates
-                    .iter()
-                    .enumerate()
-                    .map(|(index, duplicate)| {
-                        view! {
-                            <label class="choice" data-testid="duplicate">
-                                <input
-                                    type="radio"
-                                    name="convert-target"
-                                    on:change=move |_| target.set(Target::Existing(index))
-                                />
-                                "Attach to " <strong>{describe_duplicate(duplicate)}</strong>
-                            </label>
-                        }
-                    })
-                    .collect_view()}
-            </fieldset>
+            <ConvertChoices lead duplicates target/>
             <div class="form-actions">
                 <button class="primary" on:click=convert data-testid="confirm-convert">
                     "Convert"
@@ -499,5 +293,57 @@ fn ConvertPanel(lead: Lead, on_cancel: Callback<()>) -> impl IntoView {
                 <button on:click=move |_| on_cancel.run(())>"Cancel"</button>
             </div>
         </section>
+    }
+}
+
+/// Where the lead may go: a new customer, or one of its likely duplicates.
+#[component]
+fn ConvertChoices(
+    lead: Lead,
+    duplicates: Vec<Duplicate>,
+    target: RwSignal<Target>,
+) -> impl IntoView {
+    let has_person = !lead.person_name.trim().is_empty();
+    let new_name = if lead.company_name.is_empty() {
+        format!("{} (person)", lead.person_name)
+    } else {
+        format!("{} (company)", lead.company_name)
+    };
+    view! {
+        <fieldset>
+            <legend>
+                {if duplicates.is_empty() {
+                    "No existing customer or contact looks like this lead."
+                } else {
+                    "These existing records look like this lead. Attach it to one of them instead of creating a duplicate?"
+                }}
+            </legend>
+            <label class="choice">
+                <input
+                    type="radio"
+                    name="convert-target"
+                    checked=true
+                    on:change=move |_| target.set(Target::NewCustomer)
+                />
+                "Create a new customer: " <strong>{new_name}</strong>
+                {has_person.then(|| view! { <span class="muted">" with " {lead.person_name.clone()} " as default contact"</span> })}
+            </label>
+            {duplicates
+                .iter()
+                .enumerate()
+                .map(|(index, duplicate)| {
+                    view! {
+                        <label class="choice" data-testid="duplicate">
+                            <input
+                                type="radio"
+                                name="convert-target"
+                                on:change=move |_| target.set(Target::Existing(index))
+                            />
+                            "Attach to " <strong>{describe_duplicate(duplicate)}</strong>
+                        </label>
+                    }
+                })
+                .collect_view()}
+        </fieldset>
     }
 }

@@ -1,5 +1,5 @@
 //! Leptos components and pages. They read reactive views of the local store
-//! through [`Crm`] and write by enqueueing mutations; never the server.
+//! through [`Crm`](crate::crm::Crm) and write by enqueueing mutations; never the server.
 
 mod account;
 mod activities;
@@ -8,10 +8,12 @@ mod conflicts;
 mod contacts;
 mod customers;
 mod form;
+mod kit;
 mod layout;
 mod leads;
 mod opportunities;
-mod state;
+mod parent;
+mod platform;
 
 pub use account::{AccountPage, JoinPage, LoginPage, SignupPage};
 pub use activities::TasksPage;
@@ -21,4 +23,3 @@ pub(crate) use layout::preload_fix_form;
 pub use layout::{Layout, NotFound, PageCodeMissing, ShellPage};
 pub use leads::{LeadListPage, LeadPage, NewLeadPage};
 pub use opportunities::{OpportunityPage, PipelinePage};
-pub use state::{user_message, AccountState, Crm, SaveError, SyncStatus};

@@ -4,52 +4,20 @@
 use super::activities::TimelineSection;
 use super::conflicts::ConflictNotices;
 use super::form::{RecordForm, OPPORTUNITY_FORM_FIELDS};
-use super::state::Crm;
+use super::kit::{
+    DeleteButton, Detail, Details, EditButton, RecordHeader, RecordPage, RecordPageSpec,
+    RecordSection, RecordView,
+};
+use super::parent::Parent;
+use crate::crm::Crm;
 use crate::domain::{
     format_money, pipeline, Entity, Opportunity, TimelineScope, OPPORTUNITY_STAGES,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
 use serde_json::{Map, Value};
 use uuid::Uuid;
-
-/// The record a section of a page hangs off.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Parent {
-    Customer(Uuid),
-    Lead(Uuid),
-    Opportunity(Uuid),
-}
-
-impl Parent {
-    /// The reference fields a new child record gets.
-    pub fn link_fields(self, crm: Crm) -> Map<String, Value> {
-        let mut fields = Map::new();
-        let mut link = |name: &str, id: Uuid| {
-            fields.insert(name.to_owned(), Value::String(id.to_string()));
-        };
-        match self {
-            Parent::Customer(id) => link("customer_id", id),
-            Parent::Lead(id) => link("lead_id", id),
-            Parent::Opportunity(id) => {
-                link("opportunity_id", id);
-                if let Some(opportunity) =
-                    crm.one(Entity::Opportunity, id, Opportunity::from_record)
-                {
-                    if let Some(customer) = opportunity.customer_id {
-                        link("customer_id", customer);
-                    }
-                    if let Some(lead) = opportunity.lead_id {
-                        link("lead_id", lead);
-                    }
-                }
-            }
-        }
-        fields
-    }
-}
 
 fn stage_class(stage: &str) -> String {
     format!("badge stage-{}", stage.to_lowercase())
@@ -82,20 +50,14 @@ pub fn OpportunitiesSection(parent: Parent) -> impl IntoView {
         mine.sort_unstable_by_key(|o| std::cmp::Reverse((o.created_at, o.id)));
         mine
     });
-    let adding = RwSignal::new(false);
-    let new_id = RwSignal::new(Uuid::now_v7());
-    let add_form = move || {
+    let add_form = Callback::new(move |(id, on_done): (Uuid, Callback<bool>)| {
         let mut initial = Map::new();
         initial.insert("stage".into(), Value::String("Qualification".into()));
         initial.insert("currency".into(), Value::String("EUR".into()));
-        let on_done = Callback::new(move |_| {
-            adding.set(false);
-            new_id.set(Uuid::now_v7());
-        });
         view! {
             <RecordForm
                 entity=Entity::Opportunity
-                record_id=new_id.get_untracked()
+                record_id=id
                 fields=OPPORTUNITY_FORM_FIELDS
                 initial=initial
                 fixed=parent.link_fields(crm)
@@ -103,46 +65,42 @@ pub fn OpportunitiesSection(parent: Parent) -> impl IntoView {
                 on_done=on_done
             />
         }
-    };
+        .into_any()
+    });
     view! {
-        <section class="opportunities" data-testid="opportunities">
-            <div class="section-head">
-                <h2>"Opportunities " <span class="count">{move || opportunities.with(Vec::len)}</span></h2>
-                <Show when=move || !adding.get()>
-                    <button on:click=move |_| adding.set(true)>"Add opportunity"</button>
-                </Show>
-            </div>
-            <Show when=move || adding.get()>{add_form}</Show>
-            <Show
-                when=move || !opportunities.with(Vec::is_empty)
-                fallback=|| view! { <p class="muted">"No opportunities yet."</p> }
-            >
-                <ul class="opportunity-list">
-                    {move || {
-                        opportunities
-                            .get()
-                            .into_iter()
-                            .map(|o| {
-                                let title = o.title.clone();
-                                view! {
-                                    <li data-testid="opportunity">
-                                        <A href=format!("/opportunities/{}", o.id)>{title}</A>
-                                        " "
-                                        <span class=stage_class(&o.stage)>{o.stage.clone()}</span>
-                                        " "
-                                        <span class="amount">{o.amount_text()}</span>
-                                        <span class="muted">
-                                            {(!o.expected_close.is_empty())
-                                                .then(|| format!(" · closes {}", o.expected_close))}
-                                        </span>
-                                    </li>
-                                }
-                            })
-                            .collect_view()
-                    }}
-                </ul>
-            </Show>
-        </section>
+        <RecordSection
+            name="opportunities"
+            title="Opportunities"
+            count=Signal::derive(move || opportunities.with(Vec::len))
+            add_label="Add opportunity"
+            add_form
+            empty_text="No opportunities yet."
+        >
+            <ul class="opportunity-list">
+                {move || {
+                    opportunities
+                        .get()
+                        .into_iter()
+                        .map(|o| {
+                            let title = o.title.clone();
+                            view! {
+                                <li data-testid="opportunity">
+                                    <A href=format!("/opportunities/{}", o.id)>{title}</A>
+                                    " "
+                                    <span class=stage_class(&o.stage)>{o.stage.clone()}</span>
+                                    " "
+                                    <span class="amount">{o.amount_text()}</span>
+                                    <span class="muted">
+                                        {(!o.expected_close.is_empty())
+                                            .then(|| format!(" · closes {}", o.expected_close))}
+                                    </span>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ul>
+        </RecordSection>
     }
 }
 
@@ -255,13 +213,9 @@ fn DealCard(opportunity: Opportunity, dragged: RwSignal<Option<Uuid>>) -> impl I
             class="deal"
             draggable="true"
             data-testid="deal"
-            on:dragstart=move |_event| {
+            on:dragstart=move |event| {
                 dragged.set(Some(id));
-                // Firefox starts a drag only when it carries data.
-                #[cfg(feature = "hydrate")]
-                if let Some(transfer) = _event.data_transfer() {
-                    let _ = transfer.set_data("text/plain", &id.to_string());
-                }
+                super::platform::carry_on_drag(&event, &id.to_string());
             }
             on:dragend=move |_| dragged.set(None)
         >
@@ -280,212 +234,111 @@ fn DealCard(opportunity: Opportunity, dragged: RwSignal<Option<Uuid>>) -> impl I
             </Show>
             <label class="move">
                 <span class="visually-hidden">"Stage"</span>
-                <select
-                    aria-label="Move to stage"
-                    on:change=move |event| move_to_stage(crm, id, event_target_value(&event))
-                >
-                    {OPPORTUNITY_STAGES
-                        .iter()
-                        .map(|stage| {
-                            view! {
-                                <option value=*stage selected=*stage == current>
-                                    {*stage}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
+                <StageMenu id current/>
             </label>
         </article>
     }
 }
 
-fn opportunity_values(opportunity: &Opportunity) -> Map<String, Value> {
-    let mut values = Map::new();
-    let mut text = |name: &str, value: &str| {
-        values.insert(name.to_owned(), Value::String(value.to_owned()));
-    };
-    text("title", &opportunity.title);
-    text("stage", &opportunity.stage);
-    text("currency", &opportunity.currency);
-    text("expected_close", &opportunity.expected_close);
-    text("notes", &opportunity.notes);
-    for (name, number) in [
-        ("amount", opportunity.amount),
-        ("probability", opportunity.probability),
-    ] {
-        values.insert(name.to_owned(), number.map_or(Value::Null, Value::from));
-    }
-    values
-}
-
 /// One opportunity: details, edit, stage, delete and its timeline.
 #[component]
 pub fn OpportunityPage() -> impl IntoView {
+    view! {
+        <RecordPage
+            spec=RecordPageSpec {
+                entity: Entity::Opportunity,
+                noun: "Opportunity",
+                back: ("/pipeline", "Back to the pipeline"),
+                // Only while its customer or lead is there: deleting that
+                // takes the opportunity along.
+                find: |crm, id| crm.opportunities().into_iter().find(|o| o.id == id),
+                title: |opportunity| opportunity.title.clone(),
+            }
+            body=opportunity_body
+        />
+    }
+}
+
+fn opportunity_body(page: RecordView<Opportunity>) -> AnyView {
     let crm = expect_context::<Crm>();
-    let params = use_params_map();
-    let navigate = use_navigate();
-    let id = Memo::new(move |_| {
-        params.with(|params| params.get("id").and_then(|id| Uuid::parse_str(&id).ok()))
-    });
-    let opportunity = Memo::new(move |_| {
-        id.get()
-            .and_then(|id| crm.opportunities().into_iter().find(|o| o.id == id))
-    });
-    // The page's sections keep their state (an open form) while the record
-    // changes under them; only its presence rebuilds the page.
-    let present = Memo::new(move |_| opportunity.with(Option::is_some));
-    let editing = RwSignal::new(false);
-    let confirming = RwSignal::new(false);
-    // Only loading matters here: any other status change (a sync starting,
-    // a count) must not rebuild the page and close a form being filled in.
-    let loaded = Memo::new(move |_| crm.status.with(|status| status.loaded));
-    move || {
-        if !loaded.get() {
-            return view! { <p class="muted">"Loading…"</p> }.into_any();
-        }
-        let (Some(id), true) = (id.get(), present.get()) else {
-            return view! {
-                <section class="empty" data-testid="opportunity-missing">
-                    <h1>"Opportunity not found"</h1>
-                    <p>"It may have been deleted on this device or by a colleague."</p>
-                    <A href="/pipeline">"Back to the pipeline"</A>
-                </section>
+    let RecordView {
+        id,
+        record,
+        editing,
+    } = page;
+    view! {
+        {move || record.get().map(|opportunity| {
+            let crumbs = view! {
+                <A href="/pipeline">"Pipeline"</A>
+                {counterpart(crm, &opportunity).map(|(name, href)| view! { " · " <A href=href>{name}</A> })}
             }
             .into_any();
-        };
-        if editing.get() {
-            let Some(current) = opportunity.get_untracked() else {
-                return ().into_any();
-            };
-            return view! {
-                <section class="form-page">
-                    <h1>"Edit " {current.title.clone()}</h1>
-                    <RecordForm
+            let stage = opportunity.stage.clone();
+            view! {
+                <RecordHeader
+                    crumbs
+                    title=opportunity.title.clone()
+                    title_testid="opportunity-title"
+                    badges=view! {
+                        <span class=stage_class(&opportunity.stage) data-testid="opportunity-stage">
+                            {opportunity.stage.clone()}
+                        </span>
+                    }.into_any()
+                >
+                    <StageMenu id current=stage/>
+                    <EditButton editing primary=true/>
+                    <DeleteButton
                         entity=Entity::Opportunity
-                        record_id=id
-                        fields=OPPORTUNITY_FORM_FIELDS
-                        initial=opportunity_values(&current)
-                        editing=true
-                        submit_label="Save changes"
-                        on_done=Callback::new(move |_| editing.set(false))
+                        id
+                        question="Delete this opportunity and its activities?".to_owned()
+                        then_open="/pipeline"
                     />
-                </section>
-            }
-            .into_any();
-        }
-        let navigate = navigate.clone();
-        let delete = Callback::new(move |_: ()| {
-            let navigate = navigate.clone();
-            spawn_local(async move {
-                if crm.delete(Entity::Opportunity, id).await.is_ok() {
-                    navigate("/pipeline", Default::default());
-                }
-            });
-        });
-        let header = move || {
-            opportunity.get().map(|current| {
-                let with = counterpart(crm, &current);
-                let stage = current.stage.clone();
-                let details: Vec<(&str, String)> = [
-                    ("Amount", current.amount_text()),
-                    ("Expected close", current.expected_close.clone()),
-                    (
-                        "Probability",
-                        current
-                            .probability
-                            .map(|p| format!("{p} %"))
-                            .unwrap_or_default(),
-                    ),
-                ]
-                .into_iter()
-                .filter(|(_, value)| !value.is_empty())
-                .collect();
-                let no_details = details.is_empty();
-                view! {
-                        <div class="page-head">
-                            <div>
-                                <p class="crumbs">
-                                    <A href="/pipeline">"Pipeline"</A>
-                                    {with.map(|(name, href)| view! { " · " <A href=href>{name}</A> })}
-                                </p>
-                                <h1 data-testid="opportunity-title">{current.title.clone()}</h1>
-                                <p>
-                                    <span class=stage_class(&current.stage) data-testid="opportunity-stage">
-                                        {current.stage.clone()}
-                                    </span>
-                                </p>
-                            </div>
-                            <div class="actions">
-                                <select
-                                    aria-label="Move to stage"
-                                    on:change=move |event| move_to_stage(crm, id, event_target_value(&event))
-                                >
-                                    {OPPORTUNITY_STAGES
-                                        .iter()
-                                        .map(|option| {
-                                            view! {
-                                                <option value=*option selected=*option == stage>
-                                                    {*option}
-                                                </option>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </select>
-                                <button class="primary" on:click=move |_| editing.set(true)>
-                                    "Edit"
-                                </button>
-                                <Show
-                                    when=move || confirming.get()
-                                    fallback=move || {
-                                        view! {
-                                            <button class="danger" on:click=move |_| confirming.set(true)>
-                                                "Delete"
-                                            </button>
-                                        }
-                                    }
-                                >
-                                    <div class="confirm" role="alertdialog" aria-label="Confirm delete">
-                                        <p>"Delete this opportunity and its activities?"</p>
-                                        <button class="danger" on:click=move |_| delete.run(())>
-                                            "Yes, delete"
-                                        </button>
-                                        <button on:click=move |_| confirming.set(false)>"Cancel"</button>
-                                    </div>
-                                </Show>
-                            </div>
-                        </div>
-                        <ConflictNotices record_ids=Signal::derive(move || vec![id])/>
-                        <dl class="details" class:hidden=no_details>
-                            {details
-                                .into_iter()
-                                .map(|(label, value)| view! { <dt>{label}</dt> <dd>{value}</dd> })
-                                .collect_view()}
-                        </dl>
-                        <Show when={
-                            let empty = current.notes.is_empty();
-                            move || !empty
-                        }>
-                            <section class="notes">
-                                <h2>"Notes"</h2>
-                                <p>{current.notes.clone()}</p>
-                            </section>
-                        </Show>
-                }
-            })
-        };
-        view! {
-            <article class="opportunity" data-testid="opportunity-page">
-                {header}
-                <TimelineSection
-                    parent=Parent::Opportunity(id)
-                    scope=Signal::derive(move || TimelineScope {
-                        opportunities: [id].into(),
-                        ..TimelineScope::default()
-                    })
+                </RecordHeader>
+                <ConflictNotices record_ids=Signal::derive(move || vec![id])/>
+                <Details
+                    rows=vec![
+                        Detail::text("Amount", opportunity.amount_text()),
+                        Detail::text("Expected close", opportunity.expected_close.clone()),
+                        Detail::text(
+                            "Probability",
+                            opportunity.probability.map(|p| format!("{p} %")).unwrap_or_default(),
+                        ),
+                    ]
+                    notes=opportunity.notes.clone()
                 />
-            </article>
-        }
-        .into_any()
+            }
+        })}
+        <TimelineSection
+            parent=Parent::Opportunity(id)
+            scope=Signal::derive(move || TimelineScope {
+                opportunities: [id].into(),
+                ..TimelineScope::default()
+            })
+        />
+    }
+    .into_any()
+}
+
+/// Moves an opportunity to another stage from a menu: what the pipeline's
+/// cards and the opportunity page both offer (a drag needs a mouse).
+#[component]
+fn StageMenu(id: Uuid, current: String) -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    view! {
+        <select
+            aria-label="Move to stage"
+            on:change=move |event| move_to_stage(crm, id, event_target_value(&event))
+        >
+            {OPPORTUNITY_STAGES
+                .iter()
+                .map(|stage| {
+                    view! {
+                        <option value=*stage selected=*stage == current>
+                            {*stage}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
     }
 }

@@ -1,5 +1,9 @@
 //! The UI's handle on local data: reactive reads of the engine's view and
 //! writes that enqueue mutations. Components never call the server.
+//!
+//! It sits between the pages (`ui`) and the browser wiring (`client`): the
+//! browser lends it a [`Device`] once the local store is open, so neither
+//! of those two modules needs the other's types.
 
 use crate::domain::{
     Account, Activity, Conflict, Contact, ConvertRequest, Customer, Entity, FieldError, Lead,
@@ -7,10 +11,48 @@ use crate::domain::{
 };
 use crate::sync::{EngineError, RejectedMutation, Replica};
 use chrono::{DateTime, Utc};
+use futures::future::LocalBoxFuture;
 use leptos::prelude::*;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::rc::Rc;
 use uuid::Uuid;
+
+/// What the browser lends the UI once the local store is open: the engine,
+/// the sync loop's wake-up and the other tabs. The server render never has
+/// one, so there every read is empty and every write says "still loading".
+pub trait Device {
+    /// Runs `read` on the in-memory view of the records.
+    fn with_replica(&self, read: &mut dyn FnMut(&Replica));
+    /// Creates a record or changes some of its fields.
+    fn upsert(
+        &self,
+        entity: Entity,
+        id: Uuid,
+        patch: Map<String, Value>,
+    ) -> LocalBoxFuture<'_, Result<(), EngineError>>;
+    /// Deletes a record (and what goes with it).
+    fn delete(&self, entity: Entity, id: Uuid) -> LocalBoxFuture<'_, Result<(), EngineError>>;
+    /// Converts a lead into a customer.
+    fn convert(
+        &self,
+        lead_id: Uuid,
+        request: ConvertRequest,
+    ) -> LocalBoxFuture<'_, Result<(), EngineError>>;
+    /// Drops a change the server refused.
+    fn discard_rejected(&self, mutation_id: u64) -> LocalBoxFuture<'_, Result<(), EngineError>>;
+    /// Wakes the sync loop so it runs now.
+    fn sync_now(&self);
+    /// Tells this browser's other tabs that the shared store changed.
+    fn tell_other_tabs(&self);
+}
+
+/// Where the browser's [`Device`] is kept. The server render holds nothing:
+/// its arena may move between threads, which a browser value cannot.
+#[cfg(feature = "hydrate")]
+type DeviceSlot = StoredValue<Option<Rc<dyn Device>>, LocalStorage>;
+#[cfg(not(feature = "hydrate"))]
+type DeviceSlot = ();
 
 /// What the status line shows about sync.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -73,12 +115,11 @@ pub struct Crm {
     revision: RwSignal<u64>,
     pub status: RwSignal<SyncStatus>,
     pub account: RwSignal<AccountState>,
-    #[cfg(feature = "hydrate")]
-    engine: StoredValue<Option<std::rc::Rc<crate::client::BrowserEngine>>, LocalStorage>,
-    #[cfg(feature = "hydrate")]
-    wake: StoredValue<Option<futures::channel::mpsc::UnboundedSender<()>>, LocalStorage>,
-    #[cfg(feature = "hydrate")]
-    tabs: StoredValue<Option<std::rc::Rc<crate::client::Tabs>>, LocalStorage>,
+    #[cfg_attr(
+        not(feature = "hydrate"),
+        expect(dead_code, reason = "the server render never holds a device")
+    )]
+    device: DeviceSlot,
 }
 
 /// A failed local write, as the form shows it.
@@ -146,11 +187,9 @@ impl Crm {
             status: RwSignal::new(SyncStatus::default()),
             account: RwSignal::new(AccountState::Unknown),
             #[cfg(feature = "hydrate")]
-            engine: StoredValue::new_local(None),
-            #[cfg(feature = "hydrate")]
-            wake: StoredValue::new_local(None),
-            #[cfg(feature = "hydrate")]
-            tabs: StoredValue::new_local(None),
+            device: StoredValue::new_local(None),
+            #[cfg(not(feature = "hydrate"))]
+            device: (),
         }
     }
 
@@ -174,12 +213,40 @@ impl Crm {
     /// Reads the view, tracking changes; `fallback` before the store is open.
     fn read<R>(&self, fallback: R, read: impl FnOnce(&Replica) -> R) -> R {
         self.revision.track();
+        let Some(device) = self.device() else {
+            return fallback;
+        };
+        let mut read = Some(read);
+        let mut answer = None;
+        device.with_replica(&mut |replica| {
+            if let Some(read) = read.take() {
+                answer = Some(read(replica));
+            }
+        });
+        answer.unwrap_or(fallback)
+    }
+
+    /// The one way to the browser's engine: `None` on the server and while
+    /// the local store is still opening.
+    fn device(&self) -> Option<Rc<dyn Device>> {
         #[cfg(feature = "hydrate")]
-        if let Some(engine) = self.engine.get_value() {
-            return engine.read(read);
-        }
-        let _ = read;
-        fallback
+        return self.device.get_value();
+        #[cfg(not(feature = "hydrate"))]
+        None
+    }
+
+    /// The device for a write, or the sentence saying why there is none yet.
+    fn writable(&self) -> Result<Rc<dyn Device>, SaveError> {
+        self.device().ok_or_else(|| {
+            SaveError::Device("The page is still loading; try again in a moment.".into())
+        })
+    }
+
+    /// Shows a write everywhere: this tab's readers, other tabs, the server.
+    fn after_write(&self, device: &dyn Device) {
+        self.changed();
+        device.tell_other_tabs();
+        device.sync_now();
     }
 
     /// Every live record of one entity, as a typed view.
@@ -291,18 +358,10 @@ impl Crm {
 
     /// Converts a lead on this device and schedules a sync.
     pub async fn convert(&self, lead_id: Uuid, request: ConvertRequest) -> Result<(), SaveError> {
-        #[cfg(feature = "hydrate")]
-        {
-            let engine = self.engine.get_value().ok_or_else(not_ready)?;
-            engine.convert(lead_id, request).await?;
-            self.after_write();
-            Ok(())
-        }
-        #[cfg(not(feature = "hydrate"))]
-        {
-            let _ = (lead_id, request);
-            Err(not_ready())
-        }
+        let device = self.writable()?;
+        device.convert(lead_id, request).await?;
+        self.after_write(&*device);
+        Ok(())
     }
 
     /// A customer's contacts, the default first, then oldest first.
@@ -399,110 +458,49 @@ impl Crm {
         id: Uuid,
         patch: Map<String, Value>,
     ) -> Result<(), SaveError> {
-        #[cfg(feature = "hydrate")]
-        {
-            let engine = self.engine.get_value().ok_or_else(not_ready)?;
-            engine.upsert(entity, id, &patch).await?;
-            self.after_write();
-            Ok(())
-        }
-        #[cfg(not(feature = "hydrate"))]
-        {
-            let _ = (entity, id, patch);
-            Err(not_ready())
-        }
+        let device = self.writable()?;
+        device.upsert(entity, id, patch).await?;
+        self.after_write(&*device);
+        Ok(())
     }
 
     /// Deletes a record on this device and schedules a sync.
     pub async fn delete(&self, entity: Entity, id: Uuid) -> Result<(), SaveError> {
-        #[cfg(feature = "hydrate")]
-        {
-            let engine = self.engine.get_value().ok_or_else(not_ready)?;
-            engine.delete(entity, id).await?;
-            self.after_write();
-            Ok(())
-        }
-        #[cfg(not(feature = "hydrate"))]
-        {
-            let _ = (entity, id);
-            Err(not_ready())
-        }
+        let device = self.writable()?;
+        device.delete(entity, id).await?;
+        self.after_write(&*device);
+        Ok(())
     }
 
     /// Drops a refused change for good.
     pub async fn discard_rejected(&self, mutation_id: u64) -> Result<(), SaveError> {
-        #[cfg(feature = "hydrate")]
-        {
-            let engine = self.engine.get_value().ok_or_else(not_ready)?;
-            engine.discard_rejected(mutation_id).await?;
-            self.changed();
-            self.tell_other_tabs();
-            Ok(())
-        }
-        #[cfg(not(feature = "hydrate"))]
-        {
-            let _ = mutation_id;
-            Err(not_ready())
-        }
+        let device = self.writable()?;
+        device.discard_rejected(mutation_id).await?;
+        self.changed();
+        device.tell_other_tabs();
+        Ok(())
     }
 
     /// Asks the sync loop to run now (after a write, a click on "Retry", going online).
     pub fn sync_now(&self) {
-        #[cfg(feature = "hydrate")]
-        self.wake.with_value(|wake| {
-            if let Some(wake) = wake {
-                // The loop holds the receiver for the page's lifetime.
-                let _ = wake.unbounded_send(());
-            }
-        });
+        if let Some(device) = self.device() {
+            device.sync_now();
+        }
     }
 
+    /// Hands the opened local store to the UI: the customers are readable.
     #[cfg(feature = "hydrate")]
-    fn after_write(&self) {
-        self.changed();
-        self.tell_other_tabs();
-        self.sync_now();
-    }
-
-    #[cfg(feature = "hydrate")]
-    fn tell_other_tabs(&self) {
-        self.tabs.with_value(|tabs| {
-            if let Some(tabs) = tabs {
-                tabs.announce(&crate::client::TabMessage::Changed);
-            }
-        });
-    }
-
-    /// Hands the opened engine, the sync loop's wake-up channel and the
-    /// other-tabs channel to the UI.
-    #[cfg(feature = "hydrate")]
-    pub fn attach(
-        &self,
-        engine: std::rc::Rc<crate::client::BrowserEngine>,
-        wake: futures::channel::mpsc::UnboundedSender<()>,
-        tabs: std::rc::Rc<crate::client::Tabs>,
-    ) {
-        self.engine.set_value(Some(engine));
-        self.wake.set_value(Some(wake));
-        self.tabs.set_value(Some(tabs));
+    pub fn attach(&self, device: Rc<dyn Device>) {
+        self.device.set_value(Some(device));
         self.status.update(|status| status.customers_loaded = true);
         self.changed();
     }
 
-    /// Takes the engine and the other-tabs channel away from the UI and ends
-    /// the sync loop (its wake-up channel closes). Signing out starts here:
-    /// from then on no save, sync or reload of this page reaches the store.
+    /// Takes the device away from the UI. Signing out starts here: from
+    /// then on no save, sync or reload of this page reaches the store.
     #[cfg(feature = "hydrate")]
-    pub fn detach(
-        &self,
-    ) -> (
-        Option<std::rc::Rc<crate::client::BrowserEngine>>,
-        Option<std::rc::Rc<crate::client::Tabs>>,
-    ) {
-        self.wake.set_value(None);
-        let engine = self.engine.try_update_value(Option::take).flatten();
-        let tabs = self.tabs.try_update_value(Option::take).flatten();
-        (engine, tabs)
+    pub fn detach(&self) -> Option<Rc<dyn Device>> {
+        self.device.try_update_value(Option::take).flatten()
     }
 
     /// Every stored row is in memory now (see `Engine::load_rest`).
@@ -516,8 +514,4 @@ impl Default for Crm {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn not_ready() -> SaveError {
-    SaveError::Device("The page is still loading; try again in a moment.".into())
 }

@@ -1,0 +1,318 @@
+//! The one list page: a search box, a status filter bar with counts, and a
+//! table that draws only the rows in view, so 50,000 rows scroll like 50.
+
+use crate::crm::{Crm, SyncStatus};
+use crate::domain::{ListFilter, Listed, StatusCount};
+use crate::ui::platform::{measure_rows, remember, remembered};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use std::ops::Range;
+
+/// A row's height in CSS pixels until the first drawn row is measured.
+/// Rows have one height (style/main.css keeps cells on one line each),
+/// which is what lets the list draw only the rows in view.
+const ROW_HEIGHT_GUESS_PX: f64 = 60.0;
+/// Rows drawn beyond each edge of the view, so a fast scroll shows no gap.
+const OVERSCAN_ROWS: usize = 8;
+
+/// A column of a list table.
+pub struct Column {
+    pub header: &'static str,
+    /// Narrow screens hide it.
+    pub optional: bool,
+}
+
+/// What a list page lists and what it says.
+pub struct ListSpec<T> {
+    /// The heading: "Customers".
+    pub title: &'static str,
+    /// What the rows are, for "Loading customers from this device…".
+    pub plural: &'static str,
+    /// The page adding one, and its button's words.
+    pub new: (&'static str, &'static str),
+    pub search_placeholder: &'static str,
+    /// The search box's accessible name: "Search customers".
+    pub search_label: &'static str,
+    /// What an empty list says, and a list whose filter matches nothing.
+    pub empty_text: &'static str,
+    pub no_match_text: &'static str,
+    /// Prefix of the filter buttons' test ids ("lead-" gives "lead-status-new").
+    pub testid_prefix: &'static str,
+    /// Test id of each row.
+    pub row_testid: &'static str,
+    pub columns: &'static [Column],
+    /// Where this device remembers the last status filter, if it does.
+    pub remember_filter_as: Option<&'static str>,
+    /// Whether the rows have been read from the device yet.
+    pub ready: fn(&SyncStatus) -> bool,
+    /// Every row, in any order.
+    pub rows: fn(Crm) -> Vec<T>,
+    /// The cells of the rows drawn, one group of `td`s per row: asked only
+    /// for the rows in view, so a cell may look up more (a default contact).
+    pub cells: fn(Crm, Vec<T>) -> Vec<AnyView>,
+}
+
+/// The rows of a `len`-row list to draw: those in view, plus the overscan.
+/// `list_top` is where the list's first row would start relative to the
+/// top of the viewport (negative once scrolled past).
+fn rows_in_view(len: usize, row_height: f64, list_top: f64, view_height: f64) -> Range<usize> {
+    let whole_rows = |px: f64| (px / row_height.max(1.0)).max(0.0) as usize;
+    let first = whole_rows(-list_top).saturating_sub(OVERSCAN_ROWS).min(len);
+    let last = (whole_rows(view_height - list_top) + 1 + OVERSCAN_ROWS).min(len);
+    first..last.max(first)
+}
+
+fn pixels(rows: usize, row_height: f64) -> String {
+    format!("{}px", rows as f64 * row_height)
+}
+
+/// "Not interested" → "not-interested": a status in a test id or class.
+pub fn slug(status: &str) -> String {
+    status.to_lowercase().replace(' ', "-")
+}
+
+/// A list page: every row of one kind, filtered by status and searched as
+/// the user types.
+#[component]
+pub fn ListPage<T>(spec: ListSpec<T>) -> impl IntoView
+where
+    T: Listed + Clone + PartialEq + Send + Sync + 'static,
+{
+    let crm = expect_context::<Crm>();
+    let ListSpec {
+        title,
+        plural,
+        new: (new_href, new_label),
+        search_placeholder,
+        search_label,
+        empty_text,
+        no_match_text,
+        testid_prefix,
+        row_testid,
+        columns,
+        remember_filter_as,
+        ready,
+        rows,
+        cells,
+    } = spec;
+    let filter = RwSignal::new(ListFilter {
+        status: remember_filter_as.and_then(remembered),
+        ..ListFilter::default()
+    });
+    let all = Memo::new(move |_| {
+        let mut all = rows(crm);
+        all.sort_unstable_by(T::list_order);
+        all
+    });
+    let counts = Memo::new(move |_| all.with(|all| StatusCount::tally(all)));
+    let shown = Memo::new(move |_| filter.with(|filter| all.with(|all| filter.positions(all))));
+    let choose = move |status: Option<&'static str>| {
+        filter.update(|filter| filter.status = status.map(str::to_owned));
+        if let Some(key) = remember_filter_as {
+            remember(key, status);
+        }
+    };
+    let filter_button = move |status: Option<&'static str>, count: Signal<usize>| {
+        let name = status.map_or_else(|| "all".to_owned(), slug);
+        view! {
+            <button
+                aria-pressed=move || (filter.with(|filter| filter.status.as_deref() == status)).to_string()
+                on:click=move |_| choose(status)
+                data-testid=format!("{testid_prefix}status-{name}")
+            >
+                {status.unwrap_or("All")}
+                " "
+                <span class="count">{move || count.get()}</span>
+            </button>
+        }
+    };
+    view! {
+        <section class="list-page">
+            <div class="page-head">
+                <h1>{title}</h1>
+                <A href=new_href attr:class="button primary">
+                    {new_label}
+                </A>
+            </div>
+            <input
+                class="search"
+                type="search"
+                placeholder=search_placeholder
+                aria-label=search_label
+                prop:value=move || filter.with(|filter| filter.query.clone())
+                on:input=move |event| filter.update(|filter| filter.query = event_target_value(&event))
+            />
+            <div class="status-filter" role="group" aria-label="Filter by status">
+                {filter_button(None, Signal::derive(move || all.with(Vec::len)))}
+                {move || {
+                    counts
+                        .get()
+                        .into_iter()
+                        .map(|StatusCount { status, count }| filter_button(Some(status), Signal::stored(count)))
+                        .collect_view()
+                }}
+            </div>
+            <Show
+                when=move || crm.status.with(ready)
+                fallback=move || view! { <p class="muted">{format!("Loading {plural} from this device…")}</p> }
+            >
+                <Show
+                    when=move || !shown.with(Vec::is_empty)
+                    fallback=move || {
+                        view! {
+                            <p class="empty" data-testid="empty-list">
+                                {move || if all.with(Vec::is_empty) { empty_text } else { no_match_text }}
+                            </p>
+                        }
+                    }
+                >
+                    <VirtualTable all shown columns row_testid cells/>
+                </Show>
+            </Show>
+        </section>
+    }
+}
+
+/// The table of a list page, drawing only the rows in view: spacer rows
+/// stand in for the rest. The view is measured on scroll, resize and
+/// whenever the rows shown change.
+#[component]
+fn VirtualTable<T>(
+    all: Memo<Vec<T>>,
+    shown: Memo<Vec<usize>>,
+    columns: &'static [Column],
+    row_testid: &'static str,
+    cells: fn(Crm, Vec<T>) -> Vec<AnyView>,
+) -> impl IntoView
+where
+    T: Clone + PartialEq + Send + Sync + 'static,
+{
+    let crm = expect_context::<Crm>();
+    let body = NodeRef::<leptos::html::Tbody>::new();
+    let row_height = RwSignal::new(ROW_HEIGHT_GUESS_PX);
+    let view_box = RwSignal::new((0.0_f64, 1000.0_f64));
+    let row_selector = format!("tr[data-testid={row_testid}]");
+    let measure = move || {
+        let Some(measured) = body
+            .get_untracked()
+            .and_then(|body| measure_rows(&body, &row_selector))
+        else {
+            return;
+        };
+        if let Some(height) = measured
+            .row_height
+            .filter(|height| *height != row_height.get_untracked())
+        {
+            row_height.set(height);
+        }
+        view_box.set((measured.top, measured.view_height));
+    };
+    let on_scroll = window_event_listener(leptos::ev::scroll, {
+        let measure = measure.clone();
+        move |_| measure()
+    });
+    let on_resize = window_event_listener(leptos::ev::resize, {
+        let measure = measure.clone();
+        move |_| measure()
+    });
+    on_cleanup(move || {
+        on_scroll.remove();
+        on_resize.remove();
+    });
+    Effect::new(move |_| {
+        body.track();
+        shown.track();
+        measure();
+    });
+    let drawn = Memo::new(move |_| {
+        let (list_top, view_height) = view_box.get();
+        rows_in_view(
+            shown.with(Vec::len),
+            row_height.get(),
+            list_top,
+            view_height,
+        )
+    });
+    let width = columns.len();
+    view! {
+        <div class="table-wrap">
+            <table class="customer-table" aria-rowcount=move || shown.with(Vec::len) + 1>
+                <thead>
+                    <tr>
+                        {columns
+                            .iter()
+                            .map(|column| view! { <th class:optional=column.optional>{column.header}</th> })
+                            .collect_view()}
+                    </tr>
+                </thead>
+                <tbody node_ref=body>
+                    <tr class="spacer" aria-hidden="true">
+                        <td colspan=width style:height=move || pixels(drawn.get().start, row_height.get())></td>
+                    </tr>
+                    {move || {
+                        let drawn = drawn.get();
+                        let (start, rows) = shown.with(|shown| {
+                            let end = drawn.end.min(shown.len());
+                            let start = drawn.start.min(end);
+                            let rows: Vec<T> = all.with(|all| {
+                                shown[start..end].iter().map(|&at| all[at].clone()).collect()
+                            });
+                            (start, rows)
+                        });
+                        cells(crm, rows)
+                            .into_iter()
+                            .enumerate()
+                            .map(|(offset, cells)| {
+                                view! {
+                                    <tr data-testid=row_testid aria-rowindex=start + offset + 2>
+                                        {cells}
+                                    </tr>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                    <tr class="spacer" aria-hidden="true">
+                        <td
+                            colspan=width
+                            style:height=move || {
+                                let after = shown.with(Vec::len).saturating_sub(drawn.get().end);
+                                pixels(after, row_height.get())
+                            }
+                        ></td>
+                    </tr>
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_below_the_fold_draws_its_first_screen_and_the_overscan() {
+        // 1,000 rows of 50 px, the list starting 100 px down a 600 px view.
+        assert_eq!(rows_in_view(1_000, 50.0, 100.0, 600.0), 0..19);
+    }
+
+    #[test]
+    fn a_scrolled_list_draws_the_rows_in_view_and_the_overscan_around_them() {
+        // Scrolled 5,000 px past the list's top: rows 100 to 112 are in view.
+        assert_eq!(rows_in_view(1_000, 50.0, -5_000.0, 600.0), 92..121);
+    }
+
+    #[test]
+    fn the_end_of_the_list_and_short_lists_stay_in_bounds() {
+        assert_eq!(rows_in_view(1_000, 50.0, -60_000.0, 600.0), 1_000..1_000);
+        assert_eq!(rows_in_view(1_000, 50.0, -49_900.0, 600.0), 990..1_000);
+        assert_eq!(rows_in_view(3, 50.0, 100.0, 600.0), 0..3);
+        assert_eq!(rows_in_view(0, 50.0, 100.0, 600.0), 0..0);
+    }
+
+    #[test]
+    fn a_status_becomes_a_slug_for_test_ids_and_classes() {
+        assert_eq!(slug("Not interested"), "not-interested");
+        assert_eq!(slug("Prospect"), "prospect");
+    }
+}

@@ -1,0 +1,34 @@
+//! The page kit: what every page is built from, so a new page is mostly
+//! declarations. Read "How the UI is built" in the README before adding one.
+//!
+//! - [`ListPage`]: search, status filter bar with counts, virtualized rows.
+//! - [`NewRecordPage`]: the form adding one record.
+//! - [`RecordPage`] with [`RecordHeader`], [`EditButton`] and [`Details`]:
+//!   loading, not found, editing and viewing one record.
+//! - [`RecordSection`]: a titled, counted list on a record page with a form
+//!   to add one more (contacts, opportunities, the timeline).
+//! - [`EditInPlace`] and [`ItemEditButton`]: an item of such a list that
+//!   becomes its edit form.
+//! - [`ConfirmButton`] and [`DeleteButton`]: an action that asks first.
+//!
+//! Every part moves focus for keyboard users: into a form or dialog when it
+//! opens, back to the button that opened it when it closes, and Escape
+//! closes it.
+
+mod confirm;
+mod list;
+mod record_page;
+mod section;
+
+pub use confirm::{ConfirmButton, DeleteButton};
+pub use list::{slug, Column, ListPage, ListSpec};
+pub use record_page::{
+    Detail, Details, EditButton, NewRecordPage, RecordHeader, RecordPage, RecordPageSpec,
+    RecordView,
+};
+pub use section::{EditInPlace, ItemEditButton, RecordSection};
+
+/// Whether a key press asks to close what is open.
+fn is_escape(event: &leptos::ev::KeyboardEvent) -> bool {
+    event.key() == "Escape"
+}
