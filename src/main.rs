@@ -72,7 +72,7 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     state.expire_sessions_in_background();
     state.prune_answers_in_background();
     let address = options.site_addr;
-    let app = router(options, state);
+    let app = router(options, state, clientele::app::App, clientele::app::shell);
     let listener = tokio::net::TcpListener::bind(address).await?;
     tracing::info!("listening on http://{address}");
     serve_app(listener, app, async {

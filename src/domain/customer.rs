@@ -114,7 +114,7 @@ impl Contact {
 }
 
 impl Listed for Customer {
-    const STATUSES: &'static [&'static str] = super::CUSTOMER_STATUSES;
+    const STATUSES: &'static [&'static str] = super::schema::CUSTOMER_STATUSES;
 
     fn status(&self) -> &str {
         &self.status

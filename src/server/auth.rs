@@ -8,16 +8,17 @@
 //! account and per address; only then is anything hashed or looked up.
 //! The statements themselves are in `repository::accounts`.
 
+use super::error::ServerError;
 use super::limiter::BoundedLimiter;
 use super::repository::accounts::{self as repo, NewInvitation, NewUser, UserCreation};
 use super::repository::WorkspaceId;
 use super::security::rate_limit_key;
 use super::sessions::SessionTable;
-use super::ServerError;
 use crate::domain::{
     check_email, check_invitation_token, check_new_password, check_password_length,
     check_sign_in_email, check_sign_up, Account, FieldError, Invitation, NewAccount,
 };
+use crate::error::AppError;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, SaltString};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
@@ -472,4 +473,19 @@ pub async fn create_account(
     create_user(&mut tx, &new_user).await?;
     tx.commit().await?;
     Ok((user, workspace))
+}
+
+/// What the client is told of a failed account action.
+impl From<AuthError> for AppError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Invalid(field) => AppError::Field(field),
+            AuthError::WrongCredentials => AppError::SignInFailed,
+            AuthError::TooManyAttempts { retry_after } => AppError::TooManyAttempts {
+                retry_after_secs: retry_after.as_secs().max(1),
+            },
+            AuthError::NotSignedIn => AppError::NotSignedIn,
+            AuthError::Server(error) => error.into(),
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! Opening the SQLite database: WAL, foreign keys, migrations.
 
-use super::ServerError;
+use super::error::ServerError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::path::Path;

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod db;
+mod error;
 mod limiter;
 mod merge;
 pub mod pull;
@@ -13,9 +14,9 @@ pub mod security;
 pub mod seed;
 pub mod sessions;
 
-use crate::error::AppError;
-use auth::{Accounts, AttemptLimits, AuthError};
+use auth::{Accounts, AttemptLimits};
 use axum::Router;
+pub use error::ServerError;
 use leptos::config::Env;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -36,51 +37,6 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// can sign in to it; in-process tests use it as a ready-made workspace.
 pub const DEFAULT_WORKSPACE: WorkspaceId =
     WorkspaceId(Uuid::from_u128(0x00000000_0000_7000_8000_000000000001));
-
-/// Failures inside the server, mapped once to what the client is told.
-#[derive(Debug, thiserror::Error)]
-pub enum ServerError {
-    #[error("{0}")]
-    BadRequest(String),
-    /// The account may not do this: 403.
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("stored data is unreadable: {0}")]
-    Corrupt(String),
-    #[error("session store: {0}")]
-    Session(String),
-    #[error("{0}")]
-    Startup(String),
-}
-
-impl From<ServerError> for AppError {
-    fn from(error: ServerError) -> Self {
-        match error {
-            ServerError::BadRequest(message) => AppError::BadRequest(message),
-            ServerError::Forbidden(message) => AppError::Forbidden(message),
-            internal => {
-                tracing::error!(error = %internal, "request failed");
-                AppError::Internal
-            }
-        }
-    }
-}
-
-impl From<AuthError> for AppError {
-    fn from(error: AuthError) -> Self {
-        match error {
-            AuthError::Invalid(field) => AppError::Field(field),
-            AuthError::WrongCredentials => AppError::SignInFailed,
-            AuthError::TooManyAttempts { retry_after } => AppError::TooManyAttempts {
-                retry_after_secs: retry_after.as_secs().max(1),
-            },
-            AuthError::NotSignedIn => AppError::NotSignedIn,
-            AuthError::Server(error) => error.into(),
-        }
-    }
-}
 
 /// What server functions need, handed to them through Leptos context.
 #[derive(Clone, Debug)]
@@ -189,8 +145,21 @@ const SESSION_IDLE_DAYS: i64 = 30;
 
 /// The whole HTTP app: pages, server functions and static files, behind
 /// sessions, the Origin check, body limits and the security headers.
-pub fn router(options: LeptosOptions, state: AppState) -> Router {
-    let routes = generate_route_list(crate::app::App);
+///
+/// The app's root and its HTML shell come in as arguments: the pages call
+/// the server (through server functions), so the server must not import them
+/// back.
+pub fn router<Page, Shell>(
+    options: LeptosOptions,
+    state: AppState,
+    app: fn() -> Page,
+    shell: fn(LeptosOptions) -> Shell,
+) -> Router
+where
+    Page: IntoView + 'static,
+    Shell: IntoView + 'static,
+{
+    let routes = generate_route_list(app);
     let sessions = SessionManagerLayer::new(state.sessions.clone())
         .with_name("clientele_session")
         .with_http_only(true)
@@ -208,11 +177,10 @@ pub fn router(options: LeptosOptions, state: AppState) -> Router {
     Router::new()
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
-            move || crate::app::shell(options.clone())
+            move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context(
-            context,
-            crate::app::shell,
+            context, shell,
         ))
         .layer(sessions)
         .layer(axum::middleware::from_fn(security::check_origin))

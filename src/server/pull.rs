@@ -1,7 +1,7 @@
 //! Serving pulls: every row changed after the client's cursor, a page at a time.
 
+use super::error::ServerError;
 use super::repository::{self as repo, WorkspaceId};
-use super::ServerError;
 use crate::sync::{PullPage, PULL_LIMIT_DEFAULT, PULL_LIMIT_MAX};
 use sqlx::SqlitePool;
 

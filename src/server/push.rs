@@ -1,9 +1,9 @@
 //! Applying pushed mutations: idempotent, in order, all or nothing per push.
 
+use super::error::ServerError;
 use super::merge::merge;
 use super::record_cache::RecordCache;
 use super::repository::{self as repo, StoredRecord, Versions, WorkspaceId};
-use super::ServerError;
 use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
     customer_from_lead, is_converted, normalize_patch, unknown_field, ConvertRequest,

@@ -6,8 +6,8 @@
 //! one statement per entity, and every write of the push goes through it,
 //! so each entry always equals the row the transaction would read.
 
+use super::error::ServerError;
 use super::repository::{self as repo, StoredRecord, WorkspaceId};
-use super::ServerError;
 use crate::domain::Entity;
 use sqlx::SqliteConnection;
 use std::collections::HashMap;

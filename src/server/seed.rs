@@ -5,8 +5,8 @@
 //! with versions taken from the workspace counter like any write, so a
 //! seeded workspace pulls and syncs exactly like one filled by users.
 
+use super::error::ServerError;
 use super::repository::{self as repo, StoredRecord, WorkspaceId};
-use super::ServerError;
 use crate::domain::{
     Entity, Record, ACTIVITY_KINDS, CUSTOMER_STATUSES, LEAD_STATUSES, OPPORTUNITY_STAGES,
 };

@@ -186,7 +186,7 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
         self.enqueue(mutation).await
     }
 
-    async fn enqueue(&self, mut mutation: crate::sync::Mutation) -> Result<(), EngineError> {
+    async fn enqueue(&self, mut mutation: super::protocol::Mutation) -> Result<(), EngineError> {
         mutation.id = self.store.enqueue(&mutation).await?;
         self.replica.borrow_mut().enqueued(mutation);
         Ok(())

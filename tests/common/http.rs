@@ -85,9 +85,13 @@ pub async fn serve_on(
         .expect("state")
         .with_trusted_proxies(proxies);
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(serve(listener, router(options, state), async {
-        let _ = stopped.await;
-    }));
+    tokio::spawn(serve(
+        listener,
+        router(options, state, clientele::app::App, clientele::app::shell),
+        async {
+            let _ = stopped.await;
+        },
+    ));
     (format!("http://{address}"), stop)
 }
 

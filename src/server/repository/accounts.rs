@@ -7,7 +7,7 @@
 
 use super::WorkspaceId;
 use crate::domain::Account;
-use crate::server::ServerError;
+use crate::server::error::ServerError;
 use chrono::{DateTime, Utc};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;

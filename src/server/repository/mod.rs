@@ -10,7 +10,7 @@
 
 pub mod accounts;
 
-use super::ServerError;
+use super::error::ServerError;
 use crate::domain::{Entity, FieldKind, Record};
 use crate::sync::{json_len, FieldConflict, MutationResult, PulledRow};
 use chrono::{DateTime, Utc};

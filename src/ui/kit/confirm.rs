@@ -1,6 +1,5 @@
 //! Actions that ask before they act: delete, sign out with changes waiting.
 
-use super::is_escape;
 use crate::crm::Crm;
 use crate::domain::Entity;
 use crate::ui::platform::focus_soon;
@@ -56,7 +55,7 @@ pub fn ConfirmButton(
     let close_on_escape = {
         let close = close.clone();
         move |event: leptos::ev::KeyboardEvent| {
-            if is_escape(&event) {
+            if event.key() == "Escape" {
                 close();
             }
         }

@@ -27,8 +27,3 @@ pub use record_page::{
     RecordView,
 };
 pub use section::{EditInPlace, ItemEditButton, RecordSection};
-
-/// Whether a key press asks to close what is open.
-fn is_escape(event: &leptos::ev::KeyboardEvent) -> bool {
-    event.key() == "Escape"
-}

@@ -1,0 +1,179 @@
+//! The UI's handle on local data: reactive reads of the engine's view and
+//! writes that enqueue mutations. Components never call the server.
+//!
+//! It sits between the pages (`ui`) and the browser wiring (`client`): the
+//! browser lends it a [`Device`] once the local store is open, so neither
+//! of those two modules needs the other's types.
+
+mod device;
+mod queries;
+mod status;
+
+pub use device::Device;
+use device::DeviceSlot;
+pub use status::{user_message, AccountState, SaveError, SyncStatus, SIGNED_OUT_MESSAGE};
+
+use crate::domain::{Conflict, ConvertRequest, Entity};
+use crate::sync::Replica;
+use leptos::prelude::*;
+use serde_json::{Map, Value};
+use std::rc::Rc;
+use uuid::Uuid;
+
+/// Shared, copyable access to the device's records, provided as context.
+#[derive(Clone, Copy)]
+pub struct Crm {
+    /// Bumped whenever the local view changes, so reads re-run.
+    revision: RwSignal<u64>,
+    pub status: RwSignal<SyncStatus>,
+    pub account: RwSignal<AccountState>,
+    #[cfg_attr(
+        not(feature = "hydrate"),
+        expect(dead_code, reason = "the server render never holds a device")
+    )]
+    device: DeviceSlot,
+}
+
+impl Crm {
+    pub fn new() -> Self {
+        Self {
+            revision: RwSignal::new(0),
+            status: RwSignal::new(SyncStatus::default()),
+            account: RwSignal::new(AccountState::Unknown),
+            #[cfg(feature = "hydrate")]
+            device: StoredValue::new_local(None),
+            #[cfg(not(feature = "hydrate"))]
+            device: (),
+        }
+    }
+    /// Re-reads counts after the view changed and wakes every reader.
+    pub fn changed(&self) {
+        let pending = self.read(0, Replica::pending_count);
+        self.status.update(|status| status.pending = pending);
+        self.note_stale_changes();
+        self.revision.update(|revision| *revision += 1);
+    }
+    /// Counts the changes waiting for more than a day, as time passes.
+    pub fn note_stale_changes(&self) {
+        let now = chrono::Utc::now();
+        let stale = untrack(|| self.read(0, |replica| replica.stale_count(now)));
+        if self.status.with_untracked(|status| status.stale) != stale {
+            self.status.update(|status| status.stale = stale);
+        }
+    }
+    /// Reads the view, tracking changes; `fallback` before the store is open.
+    fn read<R>(&self, fallback: R, read: impl FnOnce(&Replica) -> R) -> R {
+        self.revision.track();
+        let Some(device) = self.device() else {
+            return fallback;
+        };
+        let mut read = Some(read);
+        let mut answer = None;
+        device.with_replica(&mut |replica| {
+            if let Some(read) = read.take() {
+                answer = Some(read(replica));
+            }
+        });
+        answer.unwrap_or(fallback)
+    }
+    /// The one way to the browser's engine: `None` on the server and while
+    /// the local store is still opening.
+    fn device(&self) -> Option<Rc<dyn Device>> {
+        #[cfg(feature = "hydrate")]
+        return self.device.get_value();
+        #[cfg(not(feature = "hydrate"))]
+        None
+    }
+    /// The device for a write, or the sentence saying why there is none yet.
+    fn writable(&self) -> Result<Rc<dyn Device>, SaveError> {
+        self.device().ok_or_else(|| {
+            SaveError::Device("The page is still loading; try again in a moment.".into())
+        })
+    }
+    /// Shows a write everywhere: this tab's readers, other tabs, the server.
+    fn after_write(&self, device: &dyn Device) {
+        self.changed();
+        device.tell_other_tabs();
+        device.sync_now();
+    }
+    /// Converts a lead on this device and schedules a sync.
+    pub async fn convert(&self, lead_id: Uuid, request: ConvertRequest) -> Result<(), SaveError> {
+        let device = self.writable()?;
+        device.convert(lead_id, request).await?;
+        self.after_write(&*device);
+        Ok(())
+    }
+    /// Puts an overwritten value back (an ordinary, synced edit) and closes the conflict.
+    pub async fn restore(&self, conflict: &Conflict) -> Result<(), SaveError> {
+        let patch: Map<String, Value> = [(conflict.field.clone(), conflict.theirs.clone())]
+            .into_iter()
+            .collect();
+        self.save(conflict.entity, conflict.record_id, patch)
+            .await?;
+        self.dismiss(conflict).await
+    }
+    /// Keeps the current value and closes the conflict.
+    pub async fn dismiss(&self, conflict: &Conflict) -> Result<(), SaveError> {
+        let patch: Map<String, Value> = [("resolved".to_owned(), Value::Bool(true))]
+            .into_iter()
+            .collect();
+        self.save(Entity::Conflict, conflict.id, patch).await
+    }
+    /// Creates or edits a record on this device and schedules a sync.
+    pub async fn save(
+        &self,
+        entity: Entity,
+        id: Uuid,
+        patch: Map<String, Value>,
+    ) -> Result<(), SaveError> {
+        let device = self.writable()?;
+        device.upsert(entity, id, patch).await?;
+        self.after_write(&*device);
+        Ok(())
+    }
+    /// Deletes a record on this device and schedules a sync.
+    pub async fn delete(&self, entity: Entity, id: Uuid) -> Result<(), SaveError> {
+        let device = self.writable()?;
+        device.delete(entity, id).await?;
+        self.after_write(&*device);
+        Ok(())
+    }
+    /// Drops a refused change for good.
+    pub async fn discard_rejected(&self, mutation_id: u64) -> Result<(), SaveError> {
+        let device = self.writable()?;
+        device.discard_rejected(mutation_id).await?;
+        self.changed();
+        device.tell_other_tabs();
+        Ok(())
+    }
+    /// Asks the sync loop to run now (after a write, a click on "Retry", going online).
+    pub fn sync_now(&self) {
+        if let Some(device) = self.device() {
+            device.sync_now();
+        }
+    }
+    /// Hands the opened local store to the UI: the customers are readable.
+    #[cfg(feature = "hydrate")]
+    pub fn attach(&self, device: Rc<dyn Device>) {
+        self.device.set_value(Some(device));
+        self.status.update(|status| status.customers_loaded = true);
+        self.changed();
+    }
+    /// Takes the device away from the UI. Signing out starts here: from
+    /// then on no save, sync or reload of this page reaches the store.
+    #[cfg(feature = "hydrate")]
+    pub fn detach(&self) -> Option<Rc<dyn Device>> {
+        self.device.try_update_value(Option::take).flatten()
+    }
+    /// Every stored row is in memory now (see `Engine::load_rest`).
+    pub fn fully_loaded(&self) {
+        self.status.update(|status| status.loaded = true);
+        self.changed();
+    }
+}
+
+impl Default for Crm {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,175 @@
+//! The reads pages make: typed views of the records, the scopes of a
+//! timeline, a customer's contacts and the conflicts to show.
+
+use super::{AccountState, Crm};
+use crate::domain::{
+    Activity, Conflict, Contact, Customer, Entity, Lead, Opportunity, Record, RecordKey,
+    TimelineScope,
+};
+use crate::sync::RejectedMutation;
+use leptos::prelude::*;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+impl Crm {
+    /// Every live record of one entity, as a typed view.
+    pub fn list<T>(&self, entity: Entity, view: fn(&Record) -> T) -> Vec<T> {
+        self.read(Vec::new(), |replica| {
+            replica.records(entity).map(view).collect()
+        })
+    }
+    /// One live record as a typed view.
+    pub fn one<T>(&self, entity: Entity, id: Uuid, view: fn(&Record) -> T) -> Option<T> {
+        self.read(None, |replica| {
+            replica.get(RecordKey::new(entity, id)).map(view)
+        })
+    }
+    pub fn customers(&self) -> Vec<Customer> {
+        self.list(Entity::Customer, Customer::from_record)
+    }
+    pub fn customer(&self, id: Uuid) -> Option<Customer> {
+        self.one(Entity::Customer, id, Customer::from_record)
+    }
+    pub fn lead(&self, id: Uuid) -> Option<Lead> {
+        self.one(Entity::Lead, id, Lead::from_record)
+    }
+    /// Where a lead's records now belong: its customer once converted.
+    pub fn record_of_lead(&self, lead_id: Uuid) -> Option<(String, String)> {
+        let lead = self.lead(lead_id)?;
+        if let Some(customer) = lead
+            .customer_id
+            .filter(|_| lead.is_converted())
+            .and_then(|id| self.customer(id))
+        {
+            return Some((customer.name, format!("/customers/{}", customer.id)));
+        }
+        Some((lead.display_name(), format!("/leads/{}", lead.id)))
+    }
+    /// Leads converted into a customer: their history is the customer's too.
+    pub fn leads_of(&self, customer_id: Uuid) -> Vec<Lead> {
+        let mut leads = self.list(Entity::Lead, Lead::from_record);
+        leads.retain(|lead| lead.customer_id == Some(customer_id));
+        leads
+    }
+    /// Live opportunities whose customer or lead is still there; deleting
+    /// the parent takes them along on the server, and here at once.
+    pub fn opportunities(&self) -> Vec<Opportunity> {
+        self.read(Vec::new(), |replica| {
+            replica
+                .records(Entity::Opportunity)
+                .map(Opportunity::from_record)
+                .filter(|opportunity| {
+                    let live = |entity, id: Option<Uuid>| {
+                        id.is_some_and(|id| replica.get(RecordKey::new(entity, id)).is_some())
+                    };
+                    live(Entity::Customer, opportunity.customer_id)
+                        || live(Entity::Lead, opportunity.lead_id)
+                })
+                .collect()
+        })
+    }
+    /// The activities of one timeline, newest first.
+    pub fn timeline(&self, scope: &TimelineScope) -> Vec<Activity> {
+        scope.timeline(self.list(Entity::Activity, Activity::from_record))
+    }
+    /// What a customer's timeline and opportunity list gather: the customer,
+    /// its contacts, the leads converted into it and its opportunities.
+    pub fn customer_scope(&self, customer_id: Uuid) -> TimelineScope {
+        let leads: std::collections::HashSet<Uuid> = self
+            .leads_of(customer_id)
+            .iter()
+            .map(|lead| lead.id)
+            .collect();
+        TimelineScope {
+            customers: [customer_id].into(),
+            contacts: self.contacts_of(customer_id).iter().map(|c| c.id).collect(),
+            opportunities: self
+                .opportunities()
+                .iter()
+                .filter(|o| {
+                    o.customer_id == Some(customer_id)
+                        || o.lead_id.is_some_and(|lead| leads.contains(&lead))
+                })
+                .map(|o| o.id)
+                .collect(),
+            leads,
+        }
+    }
+    /// What a lead's timeline gathers: the lead and its opportunities.
+    pub fn lead_scope(&self, lead_id: Uuid) -> TimelineScope {
+        TimelineScope {
+            leads: [lead_id].into(),
+            opportunities: self
+                .opportunities()
+                .iter()
+                .filter(|o| o.lead_id == Some(lead_id))
+                .map(|o| o.id)
+                .collect(),
+            ..TimelineScope::default()
+        }
+    }
+    /// A customer's contacts, the default first, then oldest first.
+    pub fn contacts_of(&self, customer_id: Uuid) -> Vec<Contact> {
+        let mut contacts = self.read(Vec::new(), |replica| {
+            replica
+                .records(Entity::Contact)
+                .map(Contact::from_record)
+                .filter(|contact| contact.customer_id == Some(customer_id))
+                .collect::<Vec<_>>()
+        });
+        contacts
+            .sort_unstable_by_key(|contact| (!contact.is_default, contact.created_at, contact.id));
+        contacts
+    }
+    /// The default contact's name of each of these customers that has
+    /// contacts: the list asks for the rows it draws, never for all.
+    pub fn default_contact_names(&self, customers: &[Uuid]) -> HashMap<Uuid, String> {
+        // Until the contacts are read, a name would be a guess.
+        if !self.status.with_untracked(|status| status.loaded) {
+            return HashMap::new();
+        }
+        self.read(HashMap::new(), |replica| {
+            customers
+                .iter()
+                .filter_map(|&customer| {
+                    let contact = Contact::from_record(replica.default_contact(customer)?);
+                    Some((customer, contact.full_name()))
+                })
+                .collect()
+        })
+    }
+    /// A record's last known fields (deleted ones too, for a restore);
+    /// empty for a record this device never had.
+    pub fn fields_of(&self, entity: Entity, id: Uuid) -> Map<String, Value> {
+        self.read(Map::new(), |replica| {
+            replica
+                .last_known(RecordKey::new(entity, id))
+                .map(|record| record.fields.clone())
+                .unwrap_or_default()
+        })
+    }
+    /// Unresolved overwritten values of these records, newest first.
+    pub fn conflicts_of(&self, record_ids: &[Uuid]) -> Vec<Conflict> {
+        let mut conflicts: Vec<Conflict> = self.read(Vec::new(), |replica| {
+            replica
+                .records(Entity::Conflict)
+                .filter_map(Conflict::from_record)
+                .filter(|conflict| !conflict.resolved && record_ids.contains(&conflict.record_id))
+                .collect()
+        });
+        conflicts.sort_unstable_by_key(|conflict| std::cmp::Reverse((conflict.at, conflict.id)));
+        conflicts
+    }
+    /// Who is signed in here, to tell their own edits from a teammate's.
+    pub fn user_id(&self) -> Option<Uuid> {
+        self.account.with(|account| match account {
+            AccountState::SignedIn(account) => Some(account.user_id),
+            AccountState::Unknown | AccountState::SignedOut => None,
+        })
+    }
+    /// Changes the server refused, for the "needs attention" list.
+    pub fn rejected(&self) -> Vec<RejectedMutation> {
+        self.read(Vec::new(), |replica| replica.rejected().to_vec())
+    }
+}
