@@ -1,12 +1,9 @@
-import { expect, test } from "@playwright/test";
-import { addCustomer, fillCustomerForm, open, synced, uid } from "./helpers";
+import { expect } from "@playwright/test";
+import { addCustomer, fillCustomerForm, open, synced, test, uid } from "./helpers";
 
-test("journey 2 of issue 3: two people edit one customer, one of them offline", async ({ browser }) => {
+test("journey 2 of issue 3: two people edit one customer, one of them offline", async ({ twoDevices }) => {
   const tag = uid();
-  const aliceContext = await browser.newContext();
-  const bobContext = await browser.newContext();
-  const alice = await aliceContext.newPage();
-  const bob = await bobContext.newPage();
+  const [{ context: aliceContext, page: alice }, { context: bobContext, page: bob }] = twoDevices;
   await open(alice);
   await addCustomer(alice, { name: `Contested ${tag}`, email: `old-${tag}@x.test`, phone: "100" });
   await synced(alice);
@@ -48,16 +45,11 @@ test("journey 2 of issue 3: two people edit one customer, one of them offline", 
   await synced(alice);
   await expect(bob.getByRole("link", { name: `alice-${tag}@x.test` })).toBeVisible({ timeout: 20_000 });
   await expect(bob.getByTestId("conflict")).toHaveCount(0);
-  await aliceContext.close();
-  await bobContext.close();
 });
 
-test("an edit to a customer a colleague deleted meanwhile needs attention and can restore it", async ({ browser }) => {
+test("an edit to a customer a colleague deleted meanwhile needs attention and can restore it", async ({ twoDevices }) => {
   const tag = uid();
-  const aliceContext = await browser.newContext();
-  const bobContext = await browser.newContext();
-  const alice = await aliceContext.newPage();
-  const bob = await bobContext.newPage();
+  const [{ context: aliceContext, page: alice }, { context: bobContext, page: bob }] = twoDevices;
   await open(alice);
   await addCustomer(alice, { name: `Deleted meanwhile ${tag}`, phone: "100" });
   await synced(alice);
@@ -86,6 +78,4 @@ test("an edit to a customer a colleague deleted meanwhile needs attention and ca
 
   await open(alice, path);
   await expect(alice.getByRole("link", { name: "999", exact: true })).toBeVisible({ timeout: 20_000 });
-  await aliceContext.close();
-  await bobContext.close();
 });

@@ -1,8 +1,9 @@
-import { expect, test } from "@playwright/test";
-import { addContact, addCustomer, open, search, synced, uid } from "./helpers";
+import { expect } from "@playwright/test";
+import { addContact, addCustomer, open, search, synced, test, uid } from "./helpers";
 
-test("journey 4: contacts, with exactly one default", async ({ page }) => {
+test("journey 4: contacts, with exactly one default", async ({ twoDevices }) => {
   const tag = uid();
+  const [{ page }, { page: other }] = twoDevices;
   await open(page);
   await addCustomer(page, { name: `Wayne Enterprises ${tag}` });
   await expect(page.getByText("No contacts yet.")).toBeVisible();
@@ -45,10 +46,7 @@ test("journey 4: contacts, with exactly one default", async ({ page }) => {
   await synced(page);
 
   // And the server agrees: a fresh browser sees the same.
-  const fresh = await page.context().browser()!.newContext();
-  const other = await fresh.newPage();
   await open(other);
   await search(other).fill(tag);
   await expect(other.getByTestId("default-contact")).toHaveText("Lucius Fox");
-  await fresh.close();
 });

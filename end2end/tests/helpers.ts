@@ -1,4 +1,32 @@
-import { expect, type Page } from "@playwright/test";
+import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
+
+/** One browser of a team member: its own profile, so its own local store,
+ * service worker and network switch (`context.setOffline`). */
+export interface Device {
+  context: BrowserContext;
+  page: Page;
+}
+
+/**
+ * The specs' `test`, with `twoDevices` on top of Playwright's fixtures: two
+ * browsers signed in to the same team, each with one open (blank) page,
+ * closed when the test ends, also when it fails. Every journey about what one
+ * device sees of another's work starts from these, instead of making and
+ * closing contexts by hand.
+ */
+export const test = base.extend<{ twoDevices: [Device, Device] }>({
+  twoDevices: async ({ browser }, use) => {
+    const devices: Device[] = [];
+    for (let n = 0; n < 2; n++) {
+      const context = await browser.newContext();
+      devices.push({ context, page: await context.newPage() });
+    }
+    await use(devices as [Device, Device]);
+    for (const { context } of devices) await context.close();
+  },
+});
+
+export { expect };
 
 /** A short unique tag so tests sharing one database never see each other's rows. */
 export function uid(): string {

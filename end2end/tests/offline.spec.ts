@@ -1,12 +1,11 @@
-import { expect, test } from "@playwright/test";
-import { addContact, addCustomer, fillCustomerForm, open, search, synced, uid } from "./helpers";
+import { expect } from "@playwright/test";
+import { addContact, addCustomer, fillCustomerForm, open, search, synced, test, uid } from "./helpers";
 
 test("journey 5: work offline, then every change reaches the server and a second browser", async ({
-  browser,
+  twoDevices,
 }) => {
   const tag = uid();
-  const alice = await browser.newContext();
-  const page = await alice.newPage();
+  const [{ context: alice, page }, { page: other }] = twoDevices;
   await open(page);
   await addCustomer(page, { name: `Doomed ${tag}` });
   await page.getByRole("link", { name: "Customers" }).first().click();
@@ -41,8 +40,6 @@ test("journey 5: work offline, then every change reaches the server and a second
   await alice.setOffline(false);
   await synced(page);
 
-  const bob = await browser.newContext();
-  const other = await bob.newPage();
   await open(other);
   await search(other).fill(tag);
   const rows = other.getByTestId("customer-row");
@@ -51,22 +48,15 @@ test("journey 5: work offline, then every change reaches the server and a second
   await expect(rows.filter({ hasText: `Stays ${tag}` })).toContainText("Suspect");
   await expect(rows.filter({ hasText: `Stays ${tag}` })).toContainText("+1 555 0199");
   await expect(rows.filter({ hasText: `Doomed ${tag}` })).toHaveCount(0);
-  await alice.close();
-  await bob.close();
 });
 
-test("a second browser picks up changes on its next sync without reloading", async ({ browser }) => {
+test("a second browser picks up changes on its next sync without reloading", async ({ twoDevices }) => {
   const tag = uid();
-  const alice = await browser.newContext();
-  const bob = await browser.newContext();
-  const a = await alice.newPage();
-  const b = await bob.newPage();
+  const [{ page: a }, { page: b }] = twoDevices;
   await open(a);
   await open(b);
   await search(b).fill(tag);
   await addCustomer(a, { name: `Live ${tag}` });
   await synced(a);
   await expect(b.getByTestId("customer-row")).toHaveCount(1, { timeout: 20_000 });
-  await alice.close();
-  await bob.close();
 });

@@ -1,5 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { addContact, addCustomer, open, search, synced, uid } from "./helpers";
+import { expect, type Page } from "@playwright/test";
+import { addContact, addCustomer, open, search, synced, test, uid } from "./helpers";
 
 interface NewLead {
   person?: string;
@@ -146,13 +146,10 @@ test("journey 2: a lead matching an existing contact's email is attached instead
 });
 
 test("journey 2 offline: converting with no network shows at once, survives a reload, and two devices make one customer", async ({
-  browser,
+  twoDevices,
 }) => {
   const tag = uid();
-  const aliceContext = await browser.newContext();
-  const bobContext = await browser.newContext();
-  const alice = await aliceContext.newPage();
-  const bob = await bobContext.newPage();
+  const [{ context: aliceContext, page: alice }, { context: bobContext, page: bob }] = twoDevices;
   await open(alice);
   await addLead(alice, { person: `Otto ${tag}`, company: `Offco ${tag}` });
   await synced(alice);
@@ -188,8 +185,6 @@ test("journey 2 offline: converting with no network shows at once, survives a re
   }
   await open(bob, leadPath);
   await expect(bob.getByTestId("lead-status")).toHaveText("Converted");
-  await aliceContext.close();
-  await bobContext.close();
 });
 
 test("journey 3: opportunities show on the pipeline by stage with totals and move by menu or drag", async ({ page }) => {
@@ -267,11 +262,10 @@ test("journey 4: activities make the timeline, newest first, and open tasks fill
 });
 
 test("journey 5: leads, opportunities and activities made offline sync when the network returns", async ({
-  browser,
+  twoDevices,
 }) => {
   const tag = uid();
-  const context = await browser.newContext();
-  const page = await context.newPage();
+  const [{ context, page }, { page: other }] = twoDevices;
   await open(page);
   await synced(page);
   await context.setOffline(true);
@@ -284,10 +278,8 @@ test("journey 5: leads, opportunities and activities made offline sync when the 
   await context.setOffline(false);
   await synced(page);
 
-  const other = await (await browser.newContext()).newPage();
   await open(other, new URL(page.url()).pathname);
   await expect(other.getByTestId("lead-name")).toHaveText(`Offline ${tag} (Nonet ${tag})`);
   await expect(other.getByTestId("opportunity")).toContainText(`Offline deal ${tag}`);
   await expect(other.getByTestId("activity-subject")).toHaveText(`Offline meeting ${tag}`);
-  await context.close();
 });

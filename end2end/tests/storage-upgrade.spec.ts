@@ -1,5 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { addCustomer, open, search, synced, uid } from "./helpers";
+import { expect, type Page } from "@playwright/test";
+import { addCustomer, open, search, synced, test, uid } from "./helpers";
 
 /** A UUID version 7 for now, as the app makes them. */
 function uuidV7(): string {
@@ -35,11 +35,10 @@ async function syncIdentity(page: Page): Promise<{ clientId: string; nextMutatio
 }
 
 test("a device whose store was written by the previous version pulls again and keeps its queued change", async ({
-  browser,
+  twoDevices,
 }) => {
   const tag = uid();
-  const context = await browser.newContext();
-  const page = await context.newPage();
+  const [{ context, page }, { page: other }] = twoDevices;
   await open(page);
   await addCustomer(page, { name: `Before upgrade ${tag}` });
   await synced(page);
@@ -131,10 +130,8 @@ test("a device whose store was written by the previous version pulls again and k
 
   // And a second device sees the queued customer exactly once.
   await context.setOffline(false);
-  const other = await (await browser.newContext()).newPage();
   await open(other);
   await synced(other);
   await search(other).fill(`Queued before upgrade ${tag}`);
   await expect(other.getByRole("link", { name: `Queued before upgrade ${tag}` })).toHaveCount(1);
-  await context.close();
 });

@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { addCustomer, fillCustomerForm, open, search, synced, uid } from "./helpers";
+import { expect } from "@playwright/test";
+import { addCustomer, fillCustomerForm, open, search, synced, test, uid } from "./helpers";
 
 test("three tabs: an edit in one shows in the others within a second, offline too", async ({ browser }) => {
   const tag = uid();
@@ -40,10 +40,9 @@ test("three tabs: an edit in one shows in the others within a second, offline to
   await context.close();
 });
 
-test("closing the tab between a local write and its push loses nothing", async ({ browser }) => {
+test("closing the tab between a local write and its push loses nothing", async ({ twoDevices }) => {
   const tag = uid();
-  const context = await browser.newContext();
-  const page = await context.newPage();
+  const [{ context, page }, { page: elsewhere }] = twoDevices;
   await open(page);
   await context.setOffline(true);
   await addCustomer(page, { name: `Unpushed ${tag}` });
@@ -55,11 +54,7 @@ test("closing the tab between a local write and its push loses nothing", async (
   await open(next);
   // The closed tab never saw `pagehide`, so its sync lease has to run out first.
   await synced(next, 30_000);
-  const other = await browser.newContext();
-  const elsewhere = await other.newPage();
   await open(elsewhere);
   await search(elsewhere).fill(tag);
   await expect(elsewhere.getByTestId("customer-row")).toHaveCount(1);
-  await other.close();
-  await context.close();
 });
