@@ -47,7 +47,9 @@ test("journey 2 of issue 3: two people edit one customer, one of them offline", 
   await expect(bob.getByTestId("conflict")).toHaveCount(0);
 });
 
-test("an edit to a customer a colleague deleted meanwhile needs attention and can restore it", async ({ twoDevices }) => {
+test("an edit to a customer a colleague deleted meanwhile needs attention and can restore it", async ({
+  twoDevices,
+}) => {
   const tag = uid();
   const [{ context: aliceContext, page: alice }, { context: bobContext, page: bob }] = twoDevices;
   await open(alice);

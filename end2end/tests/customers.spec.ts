@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { addCustomer, fillCustomerForm, open, search, synced, uid } from "./helpers";
+import { addCustomer, colleague, customerUpsert, fillCustomerForm, open, search, synced, uid } from "./helpers";
 
 test("journey 1: add a customer with every field and find it in the list", async ({ page }) => {
   const tag = uid();
@@ -107,22 +107,10 @@ test("a long list draws only the rows in view and scrolls through every customer
   const tag = uid();
   await open(page);
   // 400 customers arrive from a colleague (another client of the same team).
-  const pushed = await page.evaluate(async (tag) => {
-    const mutations = Array.from({ length: 400 }, (_, n) => ({
-      id: n + 1,
-      entity: "customer",
-      op: "upsert",
-      record_id: crypto.randomUUID(),
-      base_version: 0,
-      fields: { name: `Bulk ${tag} ${String(n).padStart(3, "0")}`, kind: "company", status: "Prospect" },
-    }));
-    const reply = await fetch("/api/sync/push", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ client_id: crypto.randomUUID(), mutations }),
-    });
-    return reply.status;
-  }, tag);
+  const bulk = Array.from({ length: 400 }, (_, n) =>
+    customerUpsert({ name: `Bulk ${tag} ${String(n).padStart(3, "0")}` }),
+  );
+  const pushed = (await colleague(page.request).push(bulk)).status();
   expect(pushed).toBe(200);
   await page.reload();
   await synced(page);

@@ -1,4 +1,12 @@
-import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
+import { randomUUID } from "node:crypto";
+import {
+  test as base,
+  expect,
+  type APIRequestContext,
+  type APIResponse,
+  type BrowserContext,
+  type Page,
+} from "@playwright/test";
 
 /** One browser of a team member: its own profile, so its own local store,
  * service worker and network switch (`context.setOffline`). */
@@ -27,6 +35,53 @@ export const test = base.extend<{ twoDevices: [Device, Device] }>({
 });
 
 export { expect };
+
+/** One change as the sync API takes it, before a client numbers it. */
+export interface Change {
+  entity: string;
+  op: "upsert" | "delete";
+  record_id: string;
+  base_version: number;
+  fields?: Record<string, unknown>;
+}
+
+/** A new customer as another device would send it (a company prospect unless said otherwise). */
+export function customerUpsert(
+  fields: { name: string; kind?: "company" | "person"; status?: string },
+  recordId: string = randomUUID(),
+): Change {
+  return {
+    entity: "customer",
+    op: "upsert",
+    record_id: recordId,
+    base_version: 0,
+    fields: { kind: "company", status: "Prospect", ...fields },
+  };
+}
+
+/** A customer deleted by another device. */
+export function customerDelete(recordId: string): Change {
+  return { entity: "customer", op: "delete", record_id: recordId, base_version: 0 };
+}
+
+/**
+ * A colleague's device that is not a browser: it pushes changes straight to
+ * the sync API, under its own client id, so the browser under test gets them
+ * the way it gets anybody else's work, from a pull. `request` decides whose
+ * team it pushes to: the test's `request` (the test's team) or `page.request`
+ * (whoever that page signed in as). Each push is numbered after the last;
+ * the server's reply is returned for the test to check.
+ */
+export function colleague(request: APIRequestContext): { push(changes: Change[]): Promise<APIResponse> } {
+  const clientId = randomUUID();
+  let nextId = 1;
+  return {
+    push(changes) {
+      const mutations = changes.map((change) => ({ id: nextId++, ...change }));
+      return request.post("/api/sync/push", { data: { client_id: clientId, mutations } });
+    },
+  };
+}
 
 /** A short unique tag so tests sharing one database never see each other's rows. */
 export function uid(): string {

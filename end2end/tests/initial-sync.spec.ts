@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { signedOutContext, signIn, signUp } from "./accounts";
-import { uid } from "./helpers";
+import { colleague, customerUpsert, uid } from "./helpers";
 
 const CUSTOMERS = 7000;
 
@@ -13,27 +13,14 @@ test("a first sync of a large workspace shows its progress, and the customers be
   const page = await first.newPage();
   await signUp(page, email, `Big ${tag}`);
   // A team that already has 7,000 customers (more than one page of a pull).
-  const statuses = await page.evaluate(async (total) => {
-    const client = crypto.randomUUID();
-    const statuses: number[] = [];
-    for (let start = 0; start < total; start += 1000) {
-      const mutations = Array.from({ length: 1000 }, (_, n) => ({
-        id: start + n + 1,
-        entity: "customer",
-        op: "upsert",
-        record_id: crypto.randomUUID(),
-        base_version: 0,
-        fields: { name: `Big ${String(start + n).padStart(4, "0")}`, kind: "company", status: "Prospect" },
-      }));
-      const reply = await fetch("/api/sync/push", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ client_id: client, mutations }),
-      });
-      statuses.push(reply.status);
-    }
-    return statuses;
-  }, CUSTOMERS);
+  const team = colleague(page.request);
+  const statuses: number[] = [];
+  for (let start = 0; start < CUSTOMERS; start += 1000) {
+    const batch = Array.from({ length: 1000 }, (_, n) =>
+      customerUpsert({ name: `Big ${String(start + n).padStart(4, "0")}` }),
+    );
+    statuses.push((await team.push(batch)).status());
+  }
   expect(statuses).toEqual(Array(CUSTOMERS / 1000).fill(200));
   await first.close();
 

@@ -1,5 +1,15 @@
 import { expect, test, type Page } from "@playwright/test";
-import { addCustomer, controlledByServiceWorker, fillCustomerForm, open, search, synced, uid } from "./helpers";
+import {
+  addCustomer,
+  colleague,
+  controlledByServiceWorker,
+  customerUpsert,
+  fillCustomerForm,
+  open,
+  search,
+  synced,
+  uid,
+} from "./helpers";
 import { signedOutContext } from "./accounts";
 
 /** Which path the server rendered this document for; "/shell" when the service worker answered. */
@@ -17,21 +27,9 @@ test("after one online visit, reload and new tabs at any URL work with no networ
 
   // A colleague adds a customer this browser pulls but never opens.
   const neverOpened = crypto.randomUUID();
-  const reply = await request.post("/api/sync/push", {
-    data: {
-      client_id: crypto.randomUUID(),
-      mutations: [
-        {
-          id: 1,
-          entity: "customer",
-          op: "upsert",
-          record_id: neverOpened,
-          base_version: 0,
-          fields: { name: `Colleague ${tag}`, kind: "person", status: "Prospect" },
-        },
-      ],
-    },
-  });
+  const reply = await colleague(request).push([
+    customerUpsert({ name: `Colleague ${tag}`, kind: "person" }, neverOpened),
+  ]);
   expect((await reply.json()).results[0].status).toBe("applied");
   await page.getByRole("link", { name: "Customers" }).first().click();
   await search(page).fill(tag);

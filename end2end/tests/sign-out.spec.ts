@@ -1,5 +1,14 @@
 import { expect, test } from "@playwright/test";
-import { addCustomer, browserStorage, controlledByServiceWorker, gate, synced, uid } from "./helpers";
+import {
+  addCustomer,
+  browserStorage,
+  colleague,
+  controlledByServiceWorker,
+  customerUpsert,
+  gate,
+  synced,
+  uid,
+} from "./helpers";
 import { signUp, signedOutContext } from "./accounts";
 
 test("signing out during a slow sync leaves nothing of the user in IndexedDB, localStorage or Cache Storage", async ({
@@ -17,21 +26,7 @@ test("signing out during a slow sync leaves nothing of the user in IndexedDB, lo
   await expect(page.getByTestId("account-email")).toHaveText(email);
 
   // A colleague's change, for the next pull to bring.
-  const reply = await page.request.post("/api/sync/push", {
-    data: {
-      client_id: crypto.randomUUID(),
-      mutations: [
-        {
-          id: 1,
-          entity: "customer",
-          op: "upsert",
-          record_id: crypto.randomUUID(),
-          base_version: 0,
-          fields: { name: `Late ${tag}`, kind: "company", status: "Prospect" },
-        },
-      ],
-    },
-  });
+  const reply = await colleague(page.request).push([customerUpsert({ name: `Late ${tag}` })]);
   expect(reply.ok()).toBe(true);
 
   // The next pull is answered while signed in, but its answer arrives late.

@@ -1,22 +1,17 @@
 import { expect, test } from "@playwright/test";
-import { open, synced } from "./helpers";
+import { colleague, customerUpsert, synced } from "./helpers";
 
 test("sync status: last sync time, an error state with retry, and progress on a long first sync", async ({
   browser,
   request,
 }) => {
   // Enough rows for several pull pages.
-  const client = crypto.randomUUID();
+  const bulk = colleague(request);
   for (let batch = 0; batch < 3; batch++) {
-    const mutations = Array.from({ length: 1000 }, (_, i) => ({
-      id: batch * 1000 + i + 1,
-      entity: "customer",
-      op: "upsert",
-      record_id: crypto.randomUUID(),
-      base_version: 0,
-      fields: { name: `Bulk ${batch}-${i}`, kind: "company", status: "Suspect" },
-    }));
-    const reply = await request.post("/api/sync/push", { data: { client_id: client, mutations } });
+    const customers = Array.from({ length: 1000 }, (_, i) =>
+      customerUpsert({ name: `Bulk ${batch}-${i}`, status: "Suspect" }),
+    );
+    const reply = await bulk.push(customers);
     expect(reply.status()).toBe(200);
   }
 

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { addCustomer, fillCustomerForm, open, synced, uid } from "./helpers";
+import { addCustomer, colleague, customerDelete, fillCustomerForm, open, synced, uid } from "./helpers";
 
 test("journey 6: bad input is explained at the field, in the form and by the server", async ({ page, request }) => {
   const tag = uid();
@@ -33,21 +33,15 @@ test("journey 6: bad input is explained at the field, in the form and by the ser
   await expect(page.getByRole("link", { name: `tony-${tag}@stark.test` })).toBeVisible();
 
   // The server applies the same rules to anything pushed to it directly.
-  const reply = await request.post("/api/sync/push", {
-    data: {
-      client_id: "0194f1a2-0000-7000-8000-00000000e2e6",
-      mutations: [
-        {
-          id: Date.now(),
-          entity: "customer",
-          op: "upsert",
-          record_id: customerUrl.split("/").pop(),
-          base_version: 0,
-          fields: { name: "y".repeat(5000), email: "still not an email" },
-        },
-      ],
+  const reply = await colleague(request).push([
+    {
+      entity: "customer",
+      op: "upsert",
+      record_id: customerUrl.split("/").pop()!,
+      base_version: 0,
+      fields: { name: "y".repeat(5000), email: "still not an email" },
     },
-  });
+  ]);
   expect(reply.status()).toBe(200);
   const body = await reply.json();
   expect(body.results[0].status).toBe("rejected");
@@ -62,20 +56,15 @@ test("a value the server refuses shows in 'Needs attention' with its reason", as
   await open(page);
   await addCustomer(page, { name: `Gone ${tag}` });
   await synced(page);
-  const customerId = page.url().split("/").pop();
+  const customerId = page.url().split("/").pop()!;
 
   // A colleague deletes the customer while this browser is offline and adds a contact to it.
   await page.context().setOffline(true);
   await page.getByRole("button", { name: "Add contact" }).click();
   await page.getByTestId("contact-form").getByLabel("First name").fill("Orphan");
   await page.getByTestId("contact-form").getByRole("button", { name: "Add contact" }).click();
-  const colleague = await request.post("/api/sync/push", {
-    data: {
-      client_id: crypto.randomUUID(),
-      mutations: [{ id: 1, entity: "customer", op: "delete", record_id: customerId, base_version: 0 }],
-    },
-  });
-  expect((await colleague.json()).results[0].status).toBe("applied");
+  const deleted = await colleague(request).push([customerDelete(customerId)]);
+  expect((await deleted.json()).results[0].status).toBe("applied");
   await page.context().setOffline(false);
 
   const attention = page.getByTestId("rejected-changes");
