@@ -1,11 +1,34 @@
+import { randomUUID } from "node:crypto";
 import * as path from "node:path";
-import { expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { expect, request, type Browser, type BrowserContext, type Page } from "@playwright/test";
 
 /** The password of every account the journeys make. */
 export const E2E_PASSWORD = "end to end password";
 
 /** Where the global setup keeps the shared team's session. */
 export const TEAM_STATE = path.join(process.env.E2E_RUN_DIR ?? ".", "team-state.json");
+
+/** A signed-in session, as a context's `storageState` takes it. */
+export type Session = Awaited<ReturnType<BrowserContext["storageState"]>>;
+
+/**
+ * Signs up a new team through the API rather than the form (journeys about
+ * the form sign up through it) and returns its session, so browsers and
+ * requests can start signed in as it. `file` also saves it there.
+ */
+export async function signUpTeam(baseURL: string | undefined, workspace: string, file?: string): Promise<Session> {
+  // Signed out, whatever session the running test's browsers have.
+  const context = await request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
+  try {
+    const reply = await context.post("/api/auth/signup", {
+      data: { email: `team-${randomUUID()}@e2e.test`, password: E2E_PASSWORD, workspace_name: workspace },
+    });
+    if (!reply.ok()) throw new Error(`signing up ${workspace} failed: ${reply.status()} ${await reply.text()}`);
+    return await context.storageState({ path: file });
+  } finally {
+    await context.dispose();
+  }
+}
 
 /** A browser with no session and no local data: a new visitor. */
 export async function signedOutContext(browser: Browser): Promise<BrowserContext> {

@@ -1,5 +1,10 @@
-import { expect, test } from "@playwright/test";
-import { addCustomer, colleague, customerUpsert, fillCustomerForm, open, search, synced, uid } from "./helpers";
+import { expect } from "@playwright/test";
+import { addCustomer, colleague, customerUpsert, fillCustomerForm, open, search, synced, test, uid } from "./helpers";
+
+// Journey 2 counts every customer of the team, and the long list adds 400:
+// each test here gets a team of its own, so tests in other workers neither
+// change the counts nor get the bulk rows.
+test.use({ team: "own" });
 
 test("journey 1: add a customer with every field and find it in the list", async ({ page }) => {
   const tag = uid();

@@ -7,6 +7,7 @@ import {
   type BrowserContext,
   type Page,
 } from "@playwright/test";
+import { signUpTeam } from "./accounts";
 
 /** One browser of a team member: its own profile, so its own local store,
  * service worker and network switch (`context.setOffline`). */
@@ -16,13 +17,25 @@ export interface Device {
 }
 
 /**
- * The specs' `test`, with `twoDevices` on top of Playwright's fixtures: two
- * browsers signed in to the same team, each with one open (blank) page,
- * closed when the test ends, also when it fails. Every journey about what one
- * device sees of another's work starts from these, instead of making and
- * closing contexts by hand.
+ * The specs' `test`, with what sync journeys need on top of Playwright's
+ * fixtures:
+ *
+ * - `twoDevices`: two browsers signed in to the test's team, each with one
+ *   open (blank) page, closed when the test ends, also when it fails. Every
+ *   journey about what one device sees of another's work starts from these,
+ *   instead of making and closing contexts by hand.
+ * - `team`: which team the test's browsers (`page`, `twoDevices`,
+ *   `browser.newContext()`) and `request` are signed in as. "shared", the
+ *   default, is the team the global setup made. `test.use({ team: "own" })`
+ *   signs up a new team for each test of the file: for tests that count what
+ *   the whole team has, or fill it with bulk data, while other tests run at
+ *   the same time in another worker.
  */
-export const test = base.extend<{ twoDevices: [Device, Device] }>({
+export const test = base.extend<{ team: "shared" | "own"; twoDevices: [Device, Device] }>({
+  team: ["shared", { option: true }],
+  storageState: async ({ team, storageState, baseURL }, use) => {
+    await use(team === "own" ? await signUpTeam(baseURL, `Own team ${uid()}`) : storageState);
+  },
   twoDevices: async ({ browser }, use) => {
     const devices: Device[] = [];
     for (let n = 0; n < 2; n++) {
