@@ -1,5 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { addCustomer, open, search, synced, uid } from "./helpers";
+import { expect, type Page } from "@playwright/test";
+import { addCustomer, open, search, synced, test, uid } from "./helpers";
 import { E2E_PASSWORD, signIn, signUp, signedOutContext } from "./accounts";
 
 /** Values in the local store's records (chunks of records), read straight from IndexedDB. */
@@ -27,9 +27,9 @@ async function localRecordCount(page: Page): Promise<number> {
   );
 }
 
-test("sign up, invite a colleague into the same workspace; another workspace sees nothing", async ({ browser }) => {
+test("sign up, invite a colleague into the same workspace; another workspace sees nothing", async ({ newVisitor }) => {
   const tag = uid();
-  const alice = await (await signedOutContext(browser)).newPage();
+  const { page: alice } = await newVisitor();
   const policyViolations: string[] = [];
   alice.on("console", (message) => {
     if (/Content Security Policy/i.test(message.text())) policyViolations.push(message.text());
@@ -67,7 +67,7 @@ test("sign up, invite a colleague into the same workspace; another workspace see
   const link = await alice.getByTestId("invite-link").inputValue();
   expect(link).toMatch(/\/join\/[A-Za-z0-9_-]{43}$/);
 
-  const bob = await (await signedOutContext(browser)).newPage();
+  const { page: bob } = await newVisitor();
   await bob.goto(link);
   await expect(bob.getByTestId("join-heading")).toHaveText(`Join Team ${tag}`);
   const join = bob.getByTestId("join-form");
@@ -81,12 +81,12 @@ test("sign up, invite a colleague into the same workspace; another workspace see
   await expect(bob.getByRole("link", { name: hostile })).toBeVisible();
 
   // The link worked once.
-  const eve = await (await signedOutContext(browser)).newPage();
+  const { page: eve } = await newVisitor();
   await eve.goto(link);
   await expect(eve.getByTestId("join-heading")).toHaveText("This invitation cannot be used");
 
   // Another team sees none of it, in the app or by asking the server.
-  const mallory = await (await signedOutContext(browser)).newPage();
+  const { page: mallory } = await newVisitor();
   await signUp(mallory, `mallory-${tag}@example.test`, `Rivals ${tag}`);
   await synced(mallory);
   await search(mallory).fill(tag);
@@ -103,11 +103,10 @@ test("sign up, invite a colleague into the same workspace; another workspace see
   expect(policyViolations).toEqual([]);
 });
 
-test("a signed-in user works offline across a reload; signing out erases the local copy", async ({ browser }) => {
+test("a signed-in user works offline across a reload; signing out erases the local copy", async ({ newVisitor }) => {
   const tag = uid();
   const email = `olive-${tag}@example.test`;
-  const context = await signedOutContext(browser);
-  const page = await context.newPage();
+  const { context, page } = await newVisitor();
   await signUp(page, email, `Field team ${tag}`);
   await addCustomer(page, { name: `Online ${tag}` });
   await synced(page);
@@ -142,12 +141,12 @@ test("a signed-in user works offline across a reload; signing out erases the loc
   await expect(page.getByRole("link", { name: `Offline ${tag}` })).toBeVisible();
 });
 
-test("changing the password signs other devices out without losing their changes", async ({ browser }) => {
+test("changing the password signs other devices out without losing their changes", async ({ newVisitor }) => {
   const tag = uid();
   const email = `pat-${tag}@example.test`;
-  const laptop = await (await signedOutContext(browser)).newPage();
+  const { page: laptop } = await newVisitor();
   await signUp(laptop, email, `Pat ${tag}`);
-  const tablet = await (await signedOutContext(browser)).newPage();
+  const { page: tablet } = await newVisitor();
   await signIn(tablet, email);
 
   await laptop.getByTestId("account-link").click();

@@ -7,7 +7,7 @@ import {
   type BrowserContext,
   type Page,
 } from "@playwright/test";
-import { signUpTeam } from "./accounts";
+import { signedOutContext, signUpTeam } from "./accounts";
 
 /** One browser of a team member: its own profile, so its own local store,
  * service worker and network switch (`context.setOffline`). */
@@ -24,6 +24,10 @@ export interface Device {
  *   open (blank) page, closed when the test ends, also when it fails. Every
  *   journey about what one device sees of another's work starts from these,
  *   instead of making and closing contexts by hand.
+ * - `newVisitor()`: opens a browser with no session and no local data, for
+ *   journeys that sign up or sign in through the forms; closed when the test
+ *   ends too. (A browser left open keeps its app syncing in the background,
+ *   slowing every later test of the worker.)
  * - `team`: which team the test's browsers (`page`, `twoDevices`,
  *   `browser.newContext()`) and `request` are signed in as. "shared", the
  *   default, is the team the global setup made. `test.use({ team: "own" })`
@@ -31,7 +35,11 @@ export interface Device {
  *   the whole team has, or fill it with bulk data, while other tests run at
  *   the same time in another worker.
  */
-export const test = base.extend<{ team: "shared" | "own"; twoDevices: [Device, Device] }>({
+export const test = base.extend<{
+  team: "shared" | "own";
+  twoDevices: [Device, Device];
+  newVisitor: () => Promise<Device>;
+}>({
   team: ["shared", { option: true }],
   storageState: async ({ team, storageState, baseURL }, use) => {
     await use(team === "own" ? await signUpTeam(baseURL, `Own team ${uid()}`) : storageState);
@@ -44,6 +52,15 @@ export const test = base.extend<{ team: "shared" | "own"; twoDevices: [Device, D
     }
     await use(devices as [Device, Device]);
     for (const { context } of devices) await context.close();
+  },
+  newVisitor: async ({ browser }, use) => {
+    const contexts: BrowserContext[] = [];
+    await use(async () => {
+      const context = await signedOutContext(browser);
+      contexts.push(context);
+      return { context, page: await context.newPage() };
+    });
+    for (const context of contexts) await context.close();
   },
 });
 
