@@ -93,13 +93,11 @@ pub fn TimelineSection(
             empty_text="Nothing logged yet."
         >
             <ol class="timeline-list">
-                {move || {
-                    activities
-                        .get()
-                        .into_iter()
-                        .map(|activity| view! { <TimelineItem activity=activity parent=parent/> })
-                        .collect_view()
-                }}
+                // Keyed: a synced activity redraws its item, never the list,
+                // so a form open on another activity stays open.
+                <For each=move || activities.get() key=|activity| activity.id let:activity>
+                    <TimelineItem id=activity.id parent/>
+                </For>
             </ol>
         </RecordSection>
     }
@@ -122,56 +120,16 @@ fn when_text(activity: &Activity) -> String {
     }
 }
 
+/// One activity of a timeline: what happened or is due, or its edit form.
 #[component]
-fn TimelineItem(activity: Activity, parent: Parent) -> impl IntoView {
+fn TimelineItem(id: Uuid, parent: Parent) -> impl IntoView {
     let crm = expect_context::<Crm>();
     let editing = RwSignal::new(false);
-    let id = activity.id;
-    let overdue = activity.is_overdue(Utc::now());
-    let open = activity.done_at.is_none();
-    let when = when_text(&activity);
-    let contact = activity
-        .contact_id
-        .and_then(|id| crm.one(Entity::Contact, id, crate::domain::Contact::from_record))
-        .map(|contact| format!("with {}", contact.full_name()));
+    let activity = Memo::new(move |_| crm.one(Entity::Activity, id, Activity::from_record));
+    let kind = move || activity.with(|a| a.as_ref().map(|a| a.kind.clone()).unwrap_or_default());
+    let open = move || activity.with(|a| a.as_ref().is_some_and(|a| a.done_at.is_none()));
+    let overdue = move || activity.with(|a| a.as_ref().is_some_and(|a| a.is_overdue(Utc::now())));
     let (fields, choices) = activity_form(crm, parent);
-    let kind = activity.kind.clone();
-    let shown = {
-        let kind = kind.clone();
-        move || {
-            view! {
-                <span class=format!("kind-icon kind-{kind}")>{choice_label(&kind)}</span>
-                <div class="activity-main">
-                    <strong data-testid="activity-subject">{activity.subject.clone()}</strong>
-                    <span class="muted">{contact.clone()}</span>
-                    <p class="when" data-testid="activity-when">
-                        {when.clone()}
-                        {overdue.then(|| view! { " " <span class="badge overdue-badge">"Overdue"</span> })}
-                    </p>
-                    {(!activity.body.is_empty())
-                        .then(|| view! { <p class="activity-body">{activity.body.clone()}</p> })}
-                </div>
-                <div class="actions">
-                    {open.then(|| view! {
-                        <button class="link" on:click=move |_| mark_done(crm, id)>
-                            "Mark done"
-                        </button>
-                    })}
-                    <ItemEditButton entity=Entity::Activity id editing/>
-                    <button
-                        class="link danger"
-                        on:click=move |_| {
-                            spawn_local(async move {
-                                let _ = crm.delete(Entity::Activity, id).await;
-                            });
-                        }
-                    >
-                        "Delete"
-                    </button>
-                </div>
-            }
-        }
-    };
     view! {
         <li
             class="activity"
@@ -188,9 +146,55 @@ fn TimelineItem(activity: Activity, parent: Parent) -> impl IntoView {
                 choices
                 submit_label="Save activity"
             >
-                {shown.clone()}
+                {move || activity.get().map(|activity| view! { <ActivityDetails activity editing/> })}
             </EditInPlace>
         </li>
+    }
+}
+
+/// An activity as its timeline item shows it, with its actions.
+#[component]
+fn ActivityDetails(activity: Activity, editing: RwSignal<bool>) -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    let id = activity.id;
+    let overdue = activity.is_overdue(Utc::now());
+    let open = activity.done_at.is_none();
+    let when = when_text(&activity);
+    let contact = activity
+        .contact_id
+        .and_then(|id| crm.one(Entity::Contact, id, crate::domain::Contact::from_record))
+        .map(|contact| format!("with {}", contact.full_name()));
+    let kind = activity.kind.clone();
+    view! {
+        <span class=format!("kind-icon kind-{kind}")>{choice_label(&kind)}</span>
+        <div class="activity-main">
+            <strong data-testid="activity-subject">{activity.subject.clone()}</strong>
+            <span class="muted">{contact}</span>
+            <p class="when" data-testid="activity-when">
+                {when}
+                {overdue.then(|| view! { " " <span class="badge overdue-badge">"Overdue"</span> })}
+            </p>
+            {(!activity.body.is_empty())
+                .then(|| view! { <p class="activity-body">{activity.body.clone()}</p> })}
+        </div>
+        <div class="actions">
+            {open.then(|| view! {
+                <button class="link" on:click=move |_| mark_done(crm, id)>
+                    "Mark done"
+                </button>
+            })}
+            <ItemEditButton entity=Entity::Activity id editing/>
+            <button
+                class="link danger"
+                on:click=move |_| {
+                    spawn_local(async move {
+                        let _ = crm.delete(Entity::Activity, id).await;
+                    });
+                }
+            >
+                "Delete"
+            </button>
+        </div>
     }
 }
 

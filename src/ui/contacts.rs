@@ -45,13 +45,11 @@ pub fn ContactsSection(customer_id: Uuid) -> impl IntoView {
             empty_text="No contacts yet."
         >
             <ul class="contact-list">
-                {move || {
-                    contacts
-                        .get()
-                        .into_iter()
-                        .map(|contact| view! { <ContactItem contact=contact/> })
-                        .collect_view()
-                }}
+                // Keyed: a synced copy of a contact redraws its item, never
+                // the list, so a form open on another contact stays open.
+                <For each=move || contacts.get() key=|contact| contact.id let:contact>
+                    <ContactItem id=contact.id/>
+                </For>
             </ul>
         </RecordSection>
     }
@@ -67,10 +65,37 @@ fn make_default(crm: Crm, id: Uuid) {
     });
 }
 
+/// One contact: its details, or its edit form in place.
 #[component]
-fn ContactItem(contact: Contact) -> impl IntoView {
+fn ContactItem(id: Uuid) -> impl IntoView {
     let crm = expect_context::<Crm>();
     let editing = RwSignal::new(false);
+    let contact = Memo::new(move |_| crm.one(Entity::Contact, id, Contact::from_record));
+    let is_default = move || contact.with(|contact| contact.as_ref().is_some_and(|c| c.is_default));
+    view! {
+        <li
+            class="contact"
+            class:default=is_default
+            data-testid="contact"
+            data-default=move || is_default().to_string()
+        >
+            <EditInPlace
+                entity=Entity::Contact
+                id
+                editing
+                fields=CONTACT_FORM_FIELDS
+                submit_label="Save contact"
+            >
+                {move || contact.get().map(|contact| view! { <ContactDetails contact editing/> })}
+            </EditInPlace>
+        </li>
+    }
+}
+
+/// A contact as its list item shows it, with its actions.
+#[component]
+fn ContactDetails(contact: Contact, editing: RwSignal<bool>) -> impl IntoView {
+    let crm = expect_context::<Crm>();
     let id = contact.id;
     let is_default = contact.is_default;
     let details: Vec<(&str, String)> = [
@@ -81,46 +106,31 @@ fn ContactItem(contact: Contact) -> impl IntoView {
     .into_iter()
     .filter(|(_, value)| !value.is_empty())
     .collect();
-    let shown = move || {
-        view! {
-            <div class="contact-main">
-                <strong data-testid="contact-name">{contact.full_name()}</strong>
-                {is_default.then(|| view! { <span class="badge default-badge">"Default"</span> })}
-                <span class="muted">{contact.job_title.clone()}</span>
-            </div>
-            <div class="contact-details">
-                {details
-                    .iter()
-                    .map(|(label, value)| view! { <span>{*label} ": " {value.clone()}</span> })
-                    .collect_view()}
-            </div>
-            <div class="actions">
-                {(!is_default).then(|| view! {
-                    <button class="link" on:click=move |_| make_default(crm, id)>
-                        "Make default"
-                    </button>
-                })}
-                <ItemEditButton entity=Entity::Contact id editing/>
-                <DeleteButton
-                    entity=Entity::Contact
-                    id
-                    question="Delete this contact?".to_owned()
-                    inline=true
-                />
-            </div>
-        }
-    };
     view! {
-        <li class="contact" class:default=is_default data-testid="contact" data-default=is_default.to_string()>
-            <EditInPlace
+        <div class="contact-main">
+            <strong data-testid="contact-name">{contact.full_name()}</strong>
+            {is_default.then(|| view! { <span class="badge default-badge">"Default"</span> })}
+            <span class="muted">{contact.job_title.clone()}</span>
+        </div>
+        <div class="contact-details">
+            {details
+                .into_iter()
+                .map(|(label, value)| view! { <span>{label} ": " {value}</span> })
+                .collect_view()}
+        </div>
+        <div class="actions">
+            {(!is_default).then(|| view! {
+                <button class="link" on:click=move |_| make_default(crm, id)>
+                    "Make default"
+                </button>
+            })}
+            <ItemEditButton entity=Entity::Contact id editing/>
+            <DeleteButton
                 entity=Entity::Contact
                 id
-                editing
-                fields=CONTACT_FORM_FIELDS
-                submit_label="Save contact"
-            >
-                {shown.clone()}
-            </EditInPlace>
-        </li>
+                question="Delete this contact?".to_owned()
+                inline=true
+            />
+        </div>
     }
 }

@@ -130,6 +130,22 @@ pub fn choice_label(value: &str) -> String {
         .unwrap_or_default()
 }
 
+/// What the form sends: the fixed fields and every field typed into (when
+/// editing, only those changed), or the first value that is not valid.
+fn patch_of(
+    values: &[(&'static FieldSpec, RwSignal<String>, String)],
+    editing: bool,
+    mut patch: Map<String, Value>,
+) -> Result<Map<String, Value>, FieldError> {
+    for (spec, value, before) in values {
+        let now = value.get_untracked();
+        if !editing || now.trim() != before.trim() {
+            patch.insert(spec.name.to_owned(), wire_value(spec, &now)?);
+        }
+    }
+    Ok(patch)
+}
+
 struct Input {
     spec: &'static FieldSpec,
     value: RwSignal<String>,
@@ -195,21 +211,13 @@ pub fn RecordForm(
 
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
-        let mut patch = fixed.clone();
-        for (spec, value, before) in &values {
-            let now = value.get_untracked();
-            if !editing || now.trim() != before.trim() {
-                match wire_value(spec, &now) {
-                    Ok(value) => {
-                        patch.insert(spec.name.to_owned(), value);
-                    }
-                    Err(field_error) => {
-                        error.set(Some(field_error));
-                        return;
-                    }
-                }
+        let mut patch = match patch_of(&values, editing, fixed.clone()) {
+            Ok(patch) => patch,
+            Err(field_error) => {
+                error.set(Some(field_error));
+                return;
             }
-        }
+        };
         if let Some(prepare) = prepare {
             patch = prepare.run(patch);
         }
@@ -285,31 +293,38 @@ fn field_view(entity: Entity, input: Input, error: RwSignal<Option<FieldError>>)
     };
     let invalid = move || message().is_some().to_string();
     let wide = matches!(spec.kind, FieldKind::Notes);
-    let control = match (spec.kind, choices) {
-        (_, Some(options)) => view! {
-            <select
-                id=id.clone()
-                name=spec.name
-                aria-invalid=invalid
-                aria-describedby=error_id.clone()
-                prop:value=move || value.get()
-                on:change=move |event| value.set(event_target_value(&event))
-            >
-                <option value="" selected=move || value.get().is_empty()>"—"</option>
-                {options
-                    .into_iter()
-                    .map(|(option, label)| {
-                        let chosen = option.clone();
-                        view! {
-                            <option value=option selected=move || value.get() == chosen>
-                                {label}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
+    // A reference (a contact) may be left blank; a choice always has one.
+    let select = {
+        let (id, error_id) = (id.clone(), error_id.clone());
+        move |options: Vec<(String, String)>, blank: bool| {
+            view! {
+                <select
+                    id=id
+                    name=spec.name
+                    aria-invalid=invalid
+                    aria-describedby=error_id
+                    prop:value=move || value.get()
+                    on:change=move |event| value.set(event_target_value(&event))
+                >
+                    {blank.then(|| view! { <option value="" selected=move || value.get().is_empty()>"—"</option> })}
+                    {options
+                        .into_iter()
+                        .map(|(option, label)| {
+                            let chosen = option.clone();
+                            view! {
+                                <option value=option selected=move || value.get() == chosen>
+                                    {label}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            }
+            .into_any()
         }
-        .into_any(),
+    };
+    let control = match (spec.kind, choices) {
+        (_, Some(options)) => select(options, true),
         (FieldKind::Notes, None) => view! {
             <textarea
                 id=id.clone()
@@ -322,28 +337,13 @@ fn field_view(entity: Entity, input: Input, error: RwSignal<Option<FieldError>>)
             ></textarea>
         }
         .into_any(),
-        (FieldKind::Choice(options), None) => view! {
-            <select
-                id=id.clone()
-                name=spec.name
-                aria-invalid=invalid
-                aria-describedby=error_id.clone()
-                prop:value=move || value.get()
-                on:change=move |event| value.set(event_target_value(&event))
-            >
-                {options
-                    .iter()
-                    .map(|option| {
-                        view! {
-                            <option value=*option selected=move || value.get() == *option>
-                                {choice_label(option)}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-        }
-        .into_any(),
+        (FieldKind::Choice(options), None) => select(
+            options
+                .iter()
+                .map(|option| ((*option).to_owned(), choice_label(option)))
+                .collect(),
+            false,
+        ),
         (kind, None) => {
             let input_type = match kind {
                 FieldKind::Email => "email",

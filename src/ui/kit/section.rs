@@ -50,7 +50,9 @@ pub fn RecordSection(
                 </Show>
             </div>
             <Show when=move || adding.get()>
-                {move || add_form.run((new_id.get_untracked(), on_done))}
+                // Built untracked: a record arriving while the form is open
+                // (a sync, another tab) must not rebuild it over what is typed.
+                {move || untrack(|| add_form.run((new_id.get_untracked(), on_done)))}
             </Show>
             <Show
                 when=move || { count.get() > 0 }
