@@ -100,6 +100,37 @@ fn status_text(status: &SyncStatus) -> String {
     }
 }
 
+/// What a screen reader hears when the status line changes: online or
+/// offline, changes waiting, a failure, a sign-in needed. Sync times and a
+/// running sync's counts are left out, so a long sync is announced once
+/// rather than at every batch of records it receives.
+fn announcement(status: &SyncStatus) -> String {
+    if !status.loaded {
+        return status.error.clone().unwrap_or_default();
+    }
+    if status.signed_out_on_server {
+        return "Signed out. Sign in again to sync the changes on this device.".to_owned();
+    }
+    let waiting = plural(status.pending, "change", "changes");
+    if !status.online {
+        return if status.pending > 0 {
+            format!("Offline. {waiting} waiting.")
+        } else {
+            "Offline. All changes saved on this device.".to_owned()
+        };
+    }
+    if let Some(error) = &status.error {
+        return format!("Sync failed: {error}");
+    }
+    if status.pending > 0 {
+        format!("Online. {waiting} waiting.")
+    } else if status.syncing && status.pulled > 0 {
+        "Online. Syncing.".to_owned()
+    } else {
+        "Online. All changes synced.".to_owned()
+    }
+}
+
 fn percent(done: i64, total: i64) -> i64 {
     if total <= 0 {
         100
@@ -125,6 +156,7 @@ fn SyncIndicator() -> impl IntoView {
             "synced"
         }
     };
+    let announced = Memo::new(move |_| status.with(announcement));
     view! {
         <div
             class="sync-status"
@@ -132,8 +164,12 @@ fn SyncIndicator() -> impl IntoView {
             data-state=state
             data-pending=move || status.get().pending.to_string()
             data-loaded=move || status.get().loaded.to_string()
-            role="status"
         >
+            // The live region: only what `announcement` keeps, so the
+            // progress below can change many times a second in silence.
+            <span class="visually-hidden" role="status" data-testid="sync-announcement">
+                {move || announced.get()}
+            </span>
             <span class="dot" aria-hidden="true"></span>
             <strong data-testid="connection">
                 {move || if status.get().online { "Online" } else { "Offline" }}
@@ -420,5 +456,78 @@ pub fn NotFound() -> impl IntoView {
                 <A href="/">"Back to customers"</A>
             </p>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synced() -> SyncStatus {
+        SyncStatus {
+            loaded: true,
+            online: true,
+            ..SyncStatus::default()
+        }
+    }
+
+    #[test]
+    fn a_long_sync_is_announced_once_whatever_its_progress() {
+        let early = SyncStatus {
+            syncing: true,
+            pulled: 500,
+            pull_at: 500,
+            pull_head: Some(40_000),
+            ..synced()
+        };
+        let late = SyncStatus {
+            pulled: 39_000,
+            pull_at: 39_000,
+            ..early.clone()
+        };
+        assert_ne!(status_text(&early), status_text(&late));
+        assert_eq!(announcement(&early), "Online. Syncing.");
+        assert_eq!(announcement(&late), announcement(&early));
+    }
+
+    #[test]
+    fn going_offline_is_announced_with_the_changes_waiting() {
+        let offline = SyncStatus {
+            online: false,
+            pending: 3,
+            ..synced()
+        };
+        assert_eq!(announcement(&offline), "Offline. 3 changes waiting.");
+    }
+
+    #[test]
+    fn a_new_sync_time_is_not_announced_again() {
+        let first = SyncStatus {
+            last_synced: Some(chrono::DateTime::UNIX_EPOCH),
+            ..synced()
+        };
+        let later = SyncStatus {
+            last_synced: Some(chrono::Utc::now()),
+            ..synced()
+        };
+        assert_eq!(announcement(&first), "Online. All changes synced.");
+        assert_eq!(announcement(&later), announcement(&first));
+    }
+
+    #[test]
+    fn a_failure_and_a_lost_session_are_announced() {
+        let failed = SyncStatus {
+            error: Some("The server cannot be reached.".to_owned()),
+            ..synced()
+        };
+        assert_eq!(
+            announcement(&failed),
+            "Sync failed: The server cannot be reached."
+        );
+        let signed_out = SyncStatus {
+            signed_out_on_server: true,
+            ..failed
+        };
+        assert!(announcement(&signed_out).starts_with("Signed out."));
     }
 }
