@@ -137,6 +137,13 @@ fn AccountField(
             }
         });
     }
+    // A refused field takes the focus, so a screen reader reads its label
+    // and its error (aria-describedby) instead of nothing at all.
+    Effect::new(move |_| {
+        if let (Some(_), Some(input)) = (message(), input.get_untracked()) {
+            let _ = input.focus();
+        }
+    });
     view! {
         <div class="field" class:invalid=move || message().is_some()>
             <label for=id.clone()>{label}</label>
@@ -346,7 +353,7 @@ pub fn JoinPage() -> impl IntoView {
                         form
                         hint=password_hint()
                     />
-                    <p class="field-error">
+                    <p class="field-error" role="alert">
                         {move || {
                             form.field_error
                                 .get()
