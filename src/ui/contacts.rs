@@ -1,7 +1,8 @@
 //! A customer's contacts: list, add, edit, delete and choose the default.
 
 use super::form::{RecordForm, CONTACT_FORM_FIELDS};
-use super::kit::{DeleteButton, EditInPlace, ItemEditButton, RecordSection};
+use super::kit::{edit_button_id, DeleteButton, EditInPlace, ItemEditButton, RecordSection};
+use super::platform::focus_soon;
 use crate::crm::Crm;
 use crate::domain::{Contact, Entity};
 use leptos::prelude::*;
@@ -56,12 +57,16 @@ pub fn ContactsSection(customer_id: Uuid) -> impl IntoView {
 }
 
 /// Makes a contact its customer's default; the engine clears the old one.
+/// The "Make default" button goes with the change, so focus stays on the
+/// contact at its Edit button rather than falling to the page's start.
 fn make_default(crm: Crm, id: Uuid) {
     let patch: Map<String, Value> = [("is_default".to_owned(), Value::Bool(true))]
         .into_iter()
         .collect();
     spawn_local(async move {
-        let _ = crm.save(Entity::Contact, id, patch).await;
+        if crm.save(Entity::Contact, id, patch).await.is_ok() {
+            focus_soon(format!("#{}", edit_button_id(Entity::Contact, id)));
+        }
     });
 }
 

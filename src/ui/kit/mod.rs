@@ -26,4 +26,4 @@ pub use record_page::{
     Detail, Details, EditButton, NewRecordPage, RecordHeader, RecordPage, RecordPageSpec,
     RecordView,
 };
-pub use section::{EditInPlace, ItemEditButton, RecordSection};
+pub use section::{edit_button_id, EditInPlace, ItemEditButton, RecordSection};

@@ -65,7 +65,7 @@ pub fn RecordSection(
 }
 
 /// The id of an item's Edit button, where focus returns after editing.
-fn edit_button_id(entity: Entity, id: Uuid) -> String {
+pub fn edit_button_id(entity: Entity, id: Uuid) -> String {
     format!("edit-{entity}-{id}")
 }
 
