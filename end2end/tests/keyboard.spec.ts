@@ -64,6 +64,8 @@ test("a keyboard alone adds a customer and contacts, makes one the default, conv
   await page.keyboard.press("Space");
   await expect(contacts.filter({ hasText: "Alan" })).toHaveAttribute("data-default", "true");
   await expect(contacts.filter({ hasText: "Grace" })).toHaveAttribute("data-default", "false");
+  // The button went away with the change; focus stays on Alan, at his Edit.
+  await expect(contacts.filter({ hasText: "Alan" }).locator(":focus")).toHaveText("Edit");
 
   // A confirmation takes the focus, Escape closes it, focus returns to "Delete".
   await tabTo(page, "Delete", { backwards: true });
