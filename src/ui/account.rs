@@ -85,6 +85,23 @@ impl FormState {
         true
     }
 
+    /// Sends an account call that signs in (sign in, sign up, join): once
+    /// it answers, opens the app or shows why not.
+    fn sign_in_with(
+        self,
+        call: impl std::future::Future<Output = Result<Account, AppError>> + 'static,
+    ) {
+        if !self.begin() {
+            return;
+        }
+        spawn_local(async move {
+            match call.await {
+                Ok(account) => enter_app(account, self).await,
+                Err(error) => self.fail(error),
+            }
+        });
+    }
+
     fn fail(&self, error: AppError) {
         match error {
             AppError::Field(field) => self.field_error.set(Some(field)),
@@ -102,6 +119,58 @@ fn FormSummary(form: FormState) -> impl IntoView {
                 {move || form.summary.get()}
             </div>
         </Show>
+    }
+}
+
+/// An account form: its summary line, its fields and one button, which
+/// stays disabled until the app runs and while the form is being sent.
+#[component]
+fn AccountForm(
+    form: FormState,
+    testid: &'static str,
+    /// A heading inside the form, above its summary.
+    #[prop(optional)]
+    heading: Option<&'static str>,
+    submit_label: &'static str,
+    on_submit: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    let submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        on_submit.run(());
+    };
+    view! {
+        <form class="record-form" method="post" novalidate=true on:submit=submit data-testid=testid>
+            {heading.map(|heading| view! { <h2>{heading}</h2> })}
+            <FormSummary form/>
+            {children()}
+            <div class="form-actions">
+                <button type="submit" class="primary" disabled=move || !form.ready()>
+                    {submit_label}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// A password being chosen, with the rule for a good one beside it.
+#[component]
+fn NewPasswordField(
+    name: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    form: FormState,
+) -> impl IntoView {
+    view! {
+        <AccountField
+            name
+            label
+            kind="password"
+            autocomplete="new-password"
+            value
+            form
+            hint=password_hint()
+        />
     }
 }
 
@@ -194,18 +263,9 @@ pub fn LoginPage() -> impl IntoView {
             }
         }
     });
-    let submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        if !form.begin() {
-            return;
-        }
-        spawn_local(async move {
-            match api::login(email.get_untracked(), password.get_untracked()).await {
-                Ok(account) => enter_app(account, form).await,
-                Err(error) => form.fail(error),
-            }
-        });
-    };
+    let submit = Callback::new(move |_| {
+        form.sign_in_with(api::login(email.get_untracked(), password.get_untracked()));
+    });
     view! {
         <section class="auth-page">
             <h1>"Sign in"</h1>
@@ -214,8 +274,7 @@ pub fn LoginPage() -> impl IntoView {
                     "Your changes on this device are kept and sync once you sign in again."
                 </p>
             </Show>
-            <form class="record-form" method="post" novalidate=true on:submit=submit data-testid="login-form">
-                <FormSummary form/>
+            <AccountForm form testid="login-form" submit_label="Sign in" on_submit=submit>
                 <AccountField name="email" label="Email" kind="email" autocomplete="username" value=email form/>
                 <AccountField
                     name="password"
@@ -225,12 +284,7 @@ pub fn LoginPage() -> impl IntoView {
                     value=password
                     form
                 />
-                <div class="form-actions">
-                    <button type="submit" class="primary" disabled=move || !form.ready()>
-                        "Sign in"
-                    </button>
-                </div>
-            </form>
+            </AccountForm>
             <p>"New here? " <A href="/signup">"Create a workspace for your team"</A></p>
         </section>
     }
@@ -243,30 +297,18 @@ pub fn SignupPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let form = FormState::new();
-    let submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        if !form.begin() {
-            return;
-        }
-        spawn_local(async move {
-            let reply = api::signup(
-                email.get_untracked(),
-                password.get_untracked(),
-                workspace_name.get_untracked(),
-            )
-            .await;
-            match reply {
-                Ok(account) => enter_app(account, form).await,
-                Err(error) => form.fail(error),
-            }
-        });
-    };
+    let submit = Callback::new(move |_| {
+        form.sign_in_with(api::signup(
+            email.get_untracked(),
+            password.get_untracked(),
+            workspace_name.get_untracked(),
+        ));
+    });
     view! {
         <section class="auth-page">
             <h1>"Create a workspace"</h1>
             <p class="muted">"Your team's customers live in its workspace. Invite colleagues once you are in."</p>
-            <form class="record-form" method="post" novalidate=true on:submit=submit data-testid="signup-form">
-                <FormSummary form/>
+            <AccountForm form testid="signup-form" submit_label="Create workspace" on_submit=submit>
                 <AccountField
                     name="workspace_name"
                     label="Team or company name"
@@ -275,21 +317,8 @@ pub fn SignupPage() -> impl IntoView {
                     form
                 />
                 <AccountField name="email" label="Email" kind="email" autocomplete="username" value=email form/>
-                <AccountField
-                    name="password"
-                    label="Password"
-                    kind="password"
-                    autocomplete="new-password"
-                    value=password
-                    form
-                    hint=password_hint()
-                />
-                <div class="form-actions">
-                    <button type="submit" class="primary" disabled=move || !form.ready()>
-                        "Create workspace"
-                    </button>
-                </div>
-            </form>
+                <NewPasswordField name="password" label="Password" value=password form/>
+            </AccountForm>
             <p>"Already have an account? " <A href="/login">"Sign in"</A></p>
         </section>
     }
@@ -304,18 +333,13 @@ pub fn JoinPage() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let form = FormState::new();
-    let submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        if !form.begin() {
-            return;
-        }
-        spawn_local(async move {
-            match api::join(token(), email.get_untracked(), password.get_untracked()).await {
-                Ok(account) => enter_app(account, form).await,
-                Err(error) => form.fail(error),
-            }
-        });
-    };
+    let submit = Callback::new(move |_| {
+        form.sign_in_with(api::join(
+            token(),
+            email.get_untracked(),
+            password.get_untracked(),
+        ));
+    });
     let heading = move || match workspace.get() {
         Some(Ok(name)) => format!("Join {name}"),
         Some(Err(_)) => "This invitation cannot be used".to_owned(),
@@ -341,18 +365,9 @@ pub fn JoinPage() -> impl IntoView {
                     }
                 }
             >
-                <form class="record-form" method="post" novalidate=true on:submit=submit data-testid="join-form">
-                    <FormSummary form/>
+                <AccountForm form testid="join-form" submit_label="Join the workspace" on_submit=submit>
                     <AccountField name="email" label="Your email" kind="email" autocomplete="username" value=email form/>
-                    <AccountField
-                        name="password"
-                        label="Choose a password"
-                        kind="password"
-                        autocomplete="new-password"
-                        value=password
-                        form
-                        hint=password_hint()
-                    />
+                    <NewPasswordField name="password" label="Choose a password" value=password form/>
                     <p class="field-error" role="alert">
                         {move || {
                             form.field_error
@@ -361,12 +376,7 @@ pub fn JoinPage() -> impl IntoView {
                                 .map(|error| error.message)
                         }}
                     </p>
-                    <div class="form-actions">
-                        <button type="submit" class="primary" disabled=move || !form.ready()>
-                            "Join the workspace"
-                        </button>
-                    </div>
-                </form>
+                </AccountForm>
             </Show>
         </section>
     }
@@ -454,8 +464,7 @@ fn ChangePassword() -> impl IntoView {
     let new = RwSignal::new(String::new());
     let done = RwSignal::new(false);
     let form = FormState::new();
-    let submit = move |event: SubmitEvent| {
-        event.prevent_default();
+    let submit = Callback::new(move |_| {
         if !form.begin() {
             return;
         }
@@ -471,11 +480,15 @@ fn ChangePassword() -> impl IntoView {
                 Err(error) => form.fail(error),
             }
         });
-    };
+    });
     view! {
-        <form class="record-form" method="post" novalidate=true on:submit=submit data-testid="password-form">
-            <h2>"Change password"</h2>
-            <FormSummary form/>
+        <AccountForm
+            form
+            testid="password-form"
+            heading="Change password"
+            submit_label="Change password"
+            on_submit=submit
+        >
             <Show when=move || done.get()>
                 <p class="notice" role="status" data-testid="password-changed">
                     "Password changed. Your other devices must sign in again."
@@ -489,21 +502,8 @@ fn ChangePassword() -> impl IntoView {
                 value=current
                 form
             />
-            <AccountField
-                name="new_password"
-                label="New password"
-                kind="password"
-                autocomplete="new-password"
-                value=new
-                form
-                hint=password_hint()
-            />
-            <div class="form-actions">
-                <button type="submit" class="primary" disabled=move || !form.ready()>
-                    "Change password"
-                </button>
-            </div>
-        </form>
+            <NewPasswordField name="new_password" label="New password" value=new form/>
+        </AccountForm>
     }
 }
 

@@ -387,26 +387,18 @@ pub(crate) struct FixForm {
     preload(preload_fix_form)
 )]
 pub(crate) fn fix_form(form: FixForm) -> Result<AnyView, PageCodeMissing> {
-    let FixForm {
-        entity,
-        record_id,
-        fields,
-        initial,
-        fixed,
-        on_done,
-    } = form;
     // Built untracked, as a component body is: a `Suspend` awaits this, and
     // would redraw the form whenever anything it read changed.
     Ok(untrack(move || {
         view! {
             <RecordForm
-                entity=entity
-                record_id=record_id
-                fields=fields
-                initial=initial
-                fixed=fixed
+                entity=form.entity
+                record_id=form.record_id
+                fields=form.fields
+                initial=form.initial
+                fixed=form.fixed
                 submit_label="Resend"
-                on_done=on_done
+                on_done=form.on_done
             />
         }
         .into_any()
