@@ -10,6 +10,38 @@ use std::time::Duration;
 /// Where the data lives when `DATABASE_URL` is not set: one file, no server to start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/clientele.db";
 
+/// The `DATABASE_URL` schemes the server runs on, named when another is given.
+pub const SUPPORTED_SCHEMES: &[&str] = &["sqlite"];
+
+/// Refuses a `DATABASE_URL` whose scheme the server does not run on.
+///
+/// sqlx's SQLite options take anything without a `sqlite:` prefix for a
+/// file path: `postgres://user@host/db` became a SQLite file in a new
+/// folder `postgres:`, and the server ran on it without a word. Only the
+/// scheme is named in the error, never the rest (it may hold a password).
+pub fn check_scheme(url: &str) -> Result<(), ServerError> {
+    let scheme = url.split_once(':').map(|(scheme, _)| scheme);
+    match scheme {
+        Some(scheme) if SUPPORTED_SCHEMES.contains(&scheme) => Ok(()),
+        _ => {
+            let given = match scheme {
+                Some(scheme) if !scheme.is_empty() && !scheme.contains(['/', '@']) => {
+                    format!("the scheme \"{scheme}:\"")
+                }
+                _ => "a value without a scheme".to_owned(),
+            };
+            let supported: Vec<String> = SUPPORTED_SCHEMES
+                .iter()
+                .map(|scheme| format!("{scheme}://"))
+                .collect();
+            Err(ServerError::Startup(format!(
+                "DATABASE_URL has {given}, which this server does not support; supported: {} (for example {DEFAULT_DATABASE_URL})",
+                supported.join(", ")
+            )))
+        }
+    }
+}
+
 /// Opens (creating if needed) the database at `url` and brings its schema up to date.
 ///
 /// WAL lets pulls read while a push writes. `synchronous = FULL` syncs the
@@ -18,6 +50,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/clientele.db";
 /// with `NORMAL` an OS crash could roll back commits already answered.
 /// One push is one commit, so the extra sync costs a push, not a mutation.
 pub async fn open(url: &str) -> Result<SqlitePool, ServerError> {
+    check_scheme(url)?;
     open_with(SqliteConnectOptions::from_str(url)?).await
 }
 
@@ -47,4 +80,38 @@ pub async fn open_with(options: SqliteConnectOptions) -> Result<SqlitePool, Serv
         .map_err(|err| ServerError::Startup(format!("migrating the database failed: {err}")))?;
     super::repository::measure_rows(&pool).await?;
     Ok(pool)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_scheme;
+
+    #[test]
+    fn sqlite_urls_pass_the_scheme_check() {
+        for url in [
+            "sqlite://data/clientele.db",
+            "sqlite::memory:",
+            "sqlite:x.db",
+        ] {
+            assert!(check_scheme(url).is_ok(), "{url}");
+        }
+    }
+
+    #[test]
+    fn other_schemes_are_refused_naming_the_supported_ones_and_not_the_password() {
+        for url in [
+            "postgres://user:secret@host/db",
+            "mysql://user:secret@host/db",
+            "data/clientele.db",
+            "",
+        ] {
+            let message = check_scheme(url).expect_err(url).to_string();
+            assert!(message.contains("sqlite://"), "{message}");
+            assert!(!message.contains("secret"), "{message}");
+        }
+        let message = check_scheme("postgres://user@host/db")
+            .expect_err("postgres")
+            .to_string();
+        assert!(message.contains("\"postgres:\""), "{message}");
+    }
 }
