@@ -441,9 +441,11 @@ async fn a_wrong_email_fails_as_slowly_as_a_wrong_password() {
     known.sort();
     unknown.sort();
     // Both verify a real argon2id hash; without the stand-in hash an unknown
-    // email would answer in well under a tenth of the time.
+    // email would answer in well under a tenth of the time. The fastest of
+    // each is compared: it is the cost of the work itself, where a busy
+    // machine only ever adds time to the others.
     assert!(
-        unknown[2] * 2 >= known[2],
+        unknown[0] * 2 >= known[0],
         "unknown {unknown:?} vs known {known:?}"
     );
 }
