@@ -1,9 +1,5 @@
-import { expect } from "@playwright/test";
-import { colleague, customerUpsert, synced, test } from "./helpers";
-
-// 3,000 customers for a long first sync: in a team of their own, so every
-// other test's first sync stays short.
-test.use({ team: "own" });
+import { expect, test } from "@playwright/test";
+import { colleague, customerUpsert, synced } from "./helpers";
 
 test("sync status: last sync time, an error state with retry, and progress on a long first sync", async ({
   browser,
