@@ -8,8 +8,9 @@ mod common;
 use clientele::server::auth::{quota, AttemptLimits};
 use clientele::server::security::TrustedProxies;
 use common::http::{read, Client, TestServer, PASSWORD};
+use common::process::refused_start;
 use serde_json::{json, Value};
-use std::process::{Command, Stdio};
+
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -749,32 +750,13 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_what_attempts_count_agai
 #[test]
 fn a_bad_trusted_proxies_value_stops_the_server_at_start_up_naming_it() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_clientele"))
-        .env("TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal")
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/never.db", dir.path().display()),
-        )
-        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the server binary");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while server.try_wait().expect("server status").is_none() {
-        if Instant::now() > deadline {
-            let _ = server.kill();
-            panic!("the server started with TRUSTED_PROXIES it cannot read");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let output = server.wait_with_output().expect("server output");
-    assert!(!output.status.success());
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    let database_url = format!("sqlite://{}/never.db", dir.path().display());
+    let said = refused_start(
+        dir.path(),
+        &[
+            ("TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"),
+            ("DATABASE_URL", &database_url),
+        ],
     );
     assert!(
         said.contains("TRUSTED_PROXIES") && said.contains("\"proxy.internal\""),

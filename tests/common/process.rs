@@ -1,8 +1,9 @@
 //! The real server binary as a child process, for tests that kill it or
 //! measure its memory from the outside.
 
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A port nothing listens on now.
 pub fn free_port() -> u16 {
@@ -34,4 +35,36 @@ pub async fn wait_until_up(http: &reqwest::Client, base: &str) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("the server did not come up");
+}
+
+/// Runs the server binary in `dir` with `env` set, expecting it to stop at
+/// start-up; returns what it printed. Fails the test if it keeps running.
+pub fn refused_start(dir: &Path, env: &[(&str, &str)]) -> String {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_clientele"))
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server binary");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while server.try_wait().expect("server status").is_none() {
+        if Instant::now() > deadline {
+            let _ = server.kill();
+            panic!("the server started with a configuration it should refuse: {env:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = server.wait_with_output().expect("server output");
+    assert!(
+        !output.status.success(),
+        "a refused start exits with failure"
+    );
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
