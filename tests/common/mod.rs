@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different part of the fixtures
 
 pub mod http;
+pub mod postgres;
 pub mod process;
 pub mod records;
 
