@@ -21,6 +21,7 @@ mod common;
 use clientele::domain::{
     ConvertRequest, Entity, Record, RecordKey, CUSTOMER_KINDS, LEAD_CONVERTED, LEAD_STATUSES,
 };
+use clientele::server::repository::Db;
 use clientele::server::{db, pull, push, repository, DEFAULT_WORKSPACE};
 use clientele::sync::{
     Engine, EngineError, MemoryStore, Mutation, MutationResult, MutationStatus, Op, PullRequest,
@@ -30,7 +31,6 @@ use common::records::sync;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value};
-use sqlx::SqlitePool;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
@@ -184,7 +184,7 @@ struct Log {
 struct Net {
     ctx: Rc<Ctx>,
     /// The running server's pool; a restart swaps it.
-    pool: RefCell<SqlitePool>,
+    pool: RefCell<Db>,
     rng: Rc<RefCell<ChaCha8Rng>>,
     rates: Cell<Rates>,
     /// Pushes the network delays, delivered later than newer ones.
@@ -196,7 +196,7 @@ struct Net {
 }
 
 impl Net {
-    fn pool(&self) -> SqlitePool {
+    fn pool(&self) -> Db {
         self.pool.borrow().clone()
     }
 
@@ -1047,15 +1047,17 @@ impl World {
                 progress.last_mutation_id, phone.enqueued,
                 "{ctx} the server processed every mutation device {who} queued"
             );
-            let stored: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT mutation_id, result FROM mutation_results \
-                 WHERE workspace_id = ? AND client_id = ? ORDER BY mutation_id",
-            )
-            .bind(DEFAULT_WORKSPACE.0.to_string())
-            .bind(who.to_string())
-            .fetch_all(&pool)
-            .await
-            .unwrap_or_else(|err| panic!("{ctx} reading stored answers: {err}"));
+            let stored: Vec<(i64, String)> = crate::on_test_db!(&pool, |pool| {
+                sqlx::query_as(
+                    "SELECT mutation_id, result FROM mutation_results \
+                     WHERE workspace_id = $1 AND client_id = $2 ORDER BY mutation_id",
+                )
+                .bind(DEFAULT_WORKSPACE.0.to_string())
+                .bind(who.to_string())
+                .fetch_all(pool)
+                .await
+                .unwrap_or_else(|err| panic!("{ctx} reading stored answers: {err}"))
+            });
             let ids: Vec<u64> = stored
                 .iter()
                 .map(|(id, _)| u64::try_from(*id).expect("a positive mutation id"))
@@ -1438,14 +1440,14 @@ fn compare_views(
     );
 }
 
-async fn client_progress(pool: &SqlitePool, client_id: Uuid) -> repository::ClientProgress {
-    let mut conn = pool.acquire().await.expect("a connection");
-    repository::client_progress(&mut conn, DEFAULT_WORKSPACE, client_id)
+async fn client_progress(pool: &Db, client_id: Uuid) -> repository::ClientProgress {
+    let mut tx = pool.begin_read().await.expect("a transaction");
+    repository::client_progress(&mut tx, DEFAULT_WORKSPACE, client_id)
         .await
         .expect("the client's progress reads")
 }
 
-async fn head_version(pool: &SqlitePool) -> i64 {
+async fn head_version(pool: &Db) -> i64 {
     repository::head_version(pool, DEFAULT_WORKSPACE)
         .await
         .expect("the change counter reads")

@@ -11,15 +11,13 @@ fn an_unsupported_database_url_scheme_stops_the_server_naming_the_supported_ones
     let dir = tempfile::tempdir().expect("temp dir");
     let said = refused_start(
         dir.path(),
-        &[(
-            "DATABASE_URL",
-            "postgres://user:secret@db.invalid/clientele",
-        )],
+        &[("DATABASE_URL", "mysql://user:secret@db.invalid/clientele")],
     );
     assert!(
         said.contains("DATABASE_URL")
-            && said.contains("\"postgres:\"")
-            && said.contains("sqlite://"),
+            && said.contains("\"mysql:\"")
+            && said.contains("sqlite://")
+            && said.contains("postgres://"),
         "{said}"
     );
     assert!(

@@ -6,6 +6,7 @@ mod common;
 
 use clientele::server::auth::AttemptLimits;
 use clientele::server::db;
+use clientele::server::repository::Db;
 use clientele::server::security::TrustedProxies;
 use common::http::{serve_on, Client, PASSWORD};
 use serde_json::{json, Value};
@@ -16,19 +17,29 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 /// A server on a free port over `pool`, stopped by dropping the sender.
-async fn start(pool: SqlitePool) -> (String, oneshot::Sender<()>) {
+async fn start(pool: Db) -> (String, oneshot::Sender<()>) {
     serve_on(pool, TrustedProxies::default(), AttemptLimits::default()).await
 }
 
-async fn count(pool: &SqlitePool, sql: &str) -> i64 {
+/// The file under `db`: this suite caps a SQLite file's size, which has no
+/// PostgreSQL counterpart (a full volume there is the database's own
+/// affair), so it runs on SQLite only.
+fn file(db: &Db) -> &SqlitePool {
+    match db {
+        Db::Sqlite(pool) => pool,
+        Db::Postgres(_) => unreachable!("the disk-full test opens SQLite files only"),
+    }
+}
+
+async fn count(pool: &Db, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
-        .fetch_one(pool)
+        .fetch_one(file(pool))
         .await
         .expect("a count")
 }
 
 /// What a half-applied push would change.
-async fn footprint(pool: &SqlitePool) -> [i64; 3] {
+async fn footprint(pool: &Db) -> [i64; 3] {
     [
         count(pool, "SELECT count(*) FROM customers").await,
         count(pool, "SELECT max(change_counter) FROM workspaces").await,
@@ -123,7 +134,7 @@ async fn a_full_disk_fails_a_push_whole_keeps_pulls_going_and_the_retry_lands_la
     assert_eq!(reply["last_mutation_id"], 41);
     assert_eq!(footprint(&roomy).await, [41, 41, 41]);
     let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&roomy)
+        .fetch_one(file(&roomy))
         .await
         .expect("integrity");
     assert_eq!(integrity, "ok");

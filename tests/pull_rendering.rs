@@ -7,7 +7,7 @@ mod common;
 
 use clientele::domain::Entity;
 use clientele::server::pull::pull;
-use clientele::server::repository::{find, measure_rows};
+use clientele::server::repository::{find, measure_rows, Db};
 use clientele::server::seed::{seed, SeedSize};
 use clientele::server::DEFAULT_WORKSPACE;
 use clientele::sync::PulledRow;
@@ -86,13 +86,13 @@ async fn a_pulled_page_is_exactly_the_records_as_serde_writes_them() {
         SMALL.rows() + 3,
         "seeded rows, two customers, one conflict"
     );
-    let mut conn = pool.acquire().await.expect("connection");
+    let mut tx = pool.begin_read().await.expect("a transaction");
     let mut seen = std::collections::HashSet::new();
     let mut last_version = 0;
     for row in &rendered {
         let entity: Entity = serde_json::from_value(row["entity"].clone()).expect("an entity");
         let id: Uuid = serde_json::from_value(row["record"]["id"].clone()).expect("an id");
-        let stored = find(&mut conn, DEFAULT_WORKSPACE, entity, id)
+        let stored = find(&mut tx, DEFAULT_WORKSPACE, entity, id)
             .await
             .expect("query")
             .expect("the row exists");
@@ -111,16 +111,19 @@ async fn a_pulled_page_is_exactly_the_records_as_serde_writes_them() {
     assert_eq!(seen.len(), Entity::ALL.len(), "every entity was compared");
     // The size kept with each row, which pages are budgeted by, is the
     // size of the JSON the page carries for it: measured as rows are
-    // written, and by SQLite for rows written before sizes were kept.
-    assert_sizes_kept(&mut conn, page.rows.get()).await;
+    // written, and by the database for rows written before sizes were kept.
+    drop(tx);
+    assert_sizes_kept(&pool, page.rows.get()).await;
     for table in TABLES {
-        sqlx::query(&format!("UPDATE {table} SET wire_bytes = 0"))
-            .execute(&mut *conn)
-            .await
-            .expect("sizes forgotten");
+        crate::on_test_db!(&pool, |pool| {
+            sqlx::query(&format!("UPDATE {table} SET wire_bytes = 0"))
+                .execute(pool)
+                .await
+                .expect("sizes forgotten");
+        });
     }
     measure_rows(&pool).await.expect("measured");
-    assert_sizes_kept(&mut conn, page.rows.get()).await;
+    assert_sizes_kept(&pool, page.rows.get()).await;
     let decoded = page.decode().expect("decodes");
     assert!(decoded
         .rows
@@ -142,19 +145,21 @@ const TABLES: [&str; 6] = [
 ];
 
 /// Each row of `page` is as long as the size its table keeps for it.
-async fn assert_sizes_kept(conn: &mut sqlx::SqliteConnection, page: &str) {
+async fn assert_sizes_kept(pool: &Db, page: &str) {
     let rows: Vec<Box<serde_json::value::RawValue>> = serde_json::from_str(page).expect("an array");
     for text in rows {
         let row: Value = serde_json::from_str(text.get()).expect("a row");
         let id = row["record"]["id"].as_str().expect("an id");
         let mut kept = Vec::new();
         for table in TABLES {
-            let size: Option<i64> =
-                sqlx::query_scalar(&format!("SELECT wire_bytes FROM {table} WHERE id = ?"))
+            let sql = format!("SELECT wire_bytes FROM {table} WHERE id = $1");
+            let size: Option<i64> = crate::on_test_db!(pool, |pool| {
+                sqlx::query_scalar(&sql)
                     .bind(id)
-                    .fetch_optional(&mut *conn)
+                    .fetch_optional(pool)
                     .await
-                    .expect("a size");
+                    .expect("a size")
+            });
             kept.extend(size);
         }
         assert_eq!(kept, [text.get().len() as i64], "{text}");

@@ -9,6 +9,7 @@ mod common;
 
 use clientele::domain::{ConvertRequest, Customer, Entity, Lead, Record, RecordKey};
 use clientele::server::repository::live_referencing;
+use clientele::server::repository::Db;
 use clientele::server::{pull, push, ServerError, DEFAULT_WORKSPACE};
 use clientele::sync::{EngineError, Mutation, MutationResult, MutationStatus, Op, PushResponse};
 use common::records::{
@@ -17,7 +18,6 @@ use common::records::{
 };
 use common::{database, device, fields, reload, Network, TestEngine, MEMBER};
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
 use std::cell::Cell;
 use uuid::Uuid;
 
@@ -50,10 +50,10 @@ fn rejected_count(engine: &TestEngine) -> usize {
 }
 
 /// The live contacts the server keeps for one customer.
-async fn stored_contacts(pool: &SqlitePool, customer_id: Uuid) -> Vec<Record> {
-    let mut conn = pool.acquire().await.expect("connection");
+async fn stored_contacts(pool: &Db, customer_id: Uuid) -> Vec<Record> {
+    let mut tx = pool.begin_read().await.expect("a transaction");
     live_referencing(
-        &mut conn,
+        &mut tx,
         DEFAULT_WORKSPACE,
         Entity::Contact,
         "customer_id",
@@ -66,23 +66,20 @@ async fn stored_contacts(pool: &SqlitePool, customer_id: Uuid) -> Vec<Record> {
     .collect()
 }
 
-async fn count(pool: &SqlitePool, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(pool)
-        .await
-        .expect("count query")
+async fn count(pool: &Db, sql: &str) -> i64 {
+    common::query_i64(pool, sql, &[]).await
 }
 
-async fn live_customers(pool: &SqlitePool) -> i64 {
-    count(pool, "SELECT COUNT(*) FROM customers WHERE deleted = 0").await
+async fn live_customers(pool: &Db) -> i64 {
+    count(pool, "SELECT COUNT(*) FROM customers WHERE NOT deleted").await
 }
 
-async fn live_contacts(pool: &SqlitePool) -> i64 {
-    count(pool, "SELECT COUNT(*) FROM contacts WHERE deleted = 0").await
+async fn live_contacts(pool: &Db) -> i64 {
+    count(pool, "SELECT COUNT(*) FROM contacts WHERE NOT deleted").await
 }
 
 /// Of these records, the ones the server has not tombstoned.
-async fn not_tombstoned(pool: &SqlitePool, records: &[(Entity, Uuid)]) -> Vec<(Entity, Uuid)> {
+async fn not_tombstoned(pool: &Db, records: &[(Entity, Uuid)]) -> Vec<(Entity, Uuid)> {
     let mut live = Vec::new();
     for &(entity, id) in records {
         if !stored_record(pool, entity, id).await.deleted {
@@ -94,13 +91,13 @@ async fn not_tombstoned(pool: &SqlitePool, records: &[(Entity, Uuid)]) -> Vec<(E
 
 /// A client speaking the push protocol by hand, for what the engine refuses to send.
 struct RawClient<'a> {
-    pool: &'a SqlitePool,
+    pool: &'a Db,
     client_id: Uuid,
     next_id: Cell<u64>,
 }
 
 impl<'a> RawClient<'a> {
-    fn new(pool: &'a SqlitePool) -> Self {
+    fn new(pool: &'a Db) -> Self {
         Self {
             pool,
             client_id: Uuid::now_v7(),
@@ -194,7 +191,7 @@ fn assert_jane_converted_in_view(engine: &TestEngine, lead: Uuid, request: Conve
 
 /// Checks that the server holds Jane's lead converted into Initech, and
 /// nothing else: one customer, one contact.
-async fn assert_jane_converted_on_server(pool: &SqlitePool, lead: Uuid, request: ConvertRequest) {
+async fn assert_jane_converted_on_server(pool: &Db, lead: Uuid, request: ConvertRequest) {
     let contact_id = request.contact_id.expect("a contact is requested");
     assert_eq!(live_customers(pool).await, 1, "exactly one customer");
     assert_eq!(live_contacts(pool).await, 1, "exactly one contact");
@@ -959,7 +956,7 @@ async fn add_deal_and_notes(engine: &TestEngine, lead: Uuid) -> [(Entity, Uuid);
 /// device nor one that syncs afterwards shows a doomed record, and that
 /// nothing was refused.
 async fn assert_deleting_cascades(
-    pool: &SqlitePool,
+    pool: &Db,
     engine: &TestEngine,
     deleted: (Entity, Uuid),
     doomed: &[(Entity, Uuid)],
@@ -1126,14 +1123,17 @@ async fn opportunity_amounts_and_dates_round_trip_as_json_integers() {
         &stored_record(&pool, Entity::Opportunity, deal).await,
         "stored",
     );
-    let kinds: (String, String) = sqlx::query_as(
-        "SELECT typeof(amount), typeof(probability) FROM opportunities WHERE id = ?",
-    )
-    .bind(deal.to_string())
-    .fetch_one(&pool)
-    .await
-    .expect("column types");
-    assert_eq!(kinds, ("integer".into(), "integer".into()));
+    // SQLite keeps any type in any column; PostgreSQL's are BIGINT.
+    if let Db::Sqlite(sqlite) = &pool {
+        let kinds: (String, String) = sqlx::query_as(
+            "SELECT typeof(amount), typeof(probability) FROM opportunities WHERE id = $1",
+        )
+        .bind(deal.to_string())
+        .fetch_one(sqlite)
+        .await
+        .expect("column types");
+        assert_eq!(kinds, ("integer".into(), "integer".into()));
+    }
 
     // On the wire, as a pull reply's JSON.
     let page = pull::pull(&pool, DEFAULT_WORKSPACE, 0, None)

@@ -35,7 +35,9 @@ fn default_name(engine: &TestEngine, customer_id: Uuid) -> Vec<String> {
 }
 
 /// Two devices that both have customer "Acme" synced.
-async fn two_devices_sharing_a_customer(pool: &sqlx::SqlitePool) -> (TestEngine, TestEngine, Uuid) {
+async fn two_devices_sharing_a_customer(
+    pool: &clientele::server::repository::Db,
+) -> (TestEngine, TestEngine, Uuid) {
     let alice = device(pool).await;
     let bob = device(pool).await;
     let acme = add_customer(&alice, "Acme", "Prospect").await;

@@ -6,6 +6,7 @@ mod common;
 
 use clientele::domain::{Contact, Entity};
 use clientele::server::pull::PULL_PAGE_MAX_BYTES;
+use clientele::server::repository::Db;
 use clientele::server::repository::{changed_since, forget_answers_of_clients_idle_since};
 use clientele::server::{push, DEFAULT_WORKSPACE};
 use clientele::sync::{Mutation, MutationStatus, Op, PulledRow};
@@ -36,11 +37,12 @@ async fn alice_and_bob(server: &TestServer) -> (Client, Client) {
 }
 
 async fn last_mutation_id(server: &TestServer, client: Uuid) -> i64 {
-    sqlx::query_scalar("SELECT last_mutation_id FROM sync_clients WHERE client_id = ?")
-        .bind(client.to_string())
-        .fetch_one(&server.pool)
-        .await
-        .expect("the client is known")
+    common::query_i64(
+        &server.pool,
+        "SELECT last_mutation_id FROM sync_clients WHERE client_id = $1",
+        &[client.to_string()],
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -130,14 +132,16 @@ fn customer_mutation(id: u64, record_id: Uuid) -> Mutation {
     }
 }
 
-async fn answers_kept(pool: &sqlx::SqlitePool, client: Uuid) -> Vec<i64> {
-    sqlx::query_scalar(
-        "SELECT mutation_id FROM mutation_results WHERE client_id = ? ORDER BY mutation_id",
-    )
-    .bind(client.to_string())
-    .fetch_all(pool)
-    .await
-    .expect("answers")
+async fn answers_kept(pool: &Db, client: Uuid) -> Vec<i64> {
+    crate::on_test_db!(pool, |pool| {
+        sqlx::query_scalar(
+            "SELECT mutation_id FROM mutation_results WHERE client_id = $1 ORDER BY mutation_id",
+        )
+        .bind(client.to_string())
+        .fetch_all(pool)
+        .await
+        .expect("answers")
+    })
 }
 
 #[tokio::test]
@@ -169,10 +173,7 @@ async fn answers_a_client_has_shown_it_holds_are_pruned_and_a_late_copy_is_still
         .results
         .iter()
         .all(|result| result.status == MutationStatus::Applied));
-    let customers: i64 = sqlx::query_scalar("SELECT count(*) FROM customers")
-        .fetch_one(&pool)
-        .await
-        .expect("count");
+    let customers = common::query_i64(&pool, "SELECT count(*) FROM customers", &[]).await;
     assert_eq!(customers, 6, "nothing applied twice");
 }
 
@@ -268,7 +269,7 @@ async fn contacts_created_in_one_push_are_promoted_in_creation_order_not_by_id()
 
 /// Customers whose notes are control characters, the costliest text to
 /// send: each character becomes six bytes of JSON.
-async fn customers_with_hostile_notes(pool: &sqlx::SqlitePool, count: u64) {
+async fn customers_with_hostile_notes(pool: &Db, count: u64) {
     let notes: String = "\u{1}".repeat(20_000);
     let client = Uuid::now_v7();
     for batch in (1..=count).collect::<Vec<_>>().chunks(100) {

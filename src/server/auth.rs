@@ -11,7 +11,7 @@
 use super::error::ServerError;
 use super::limiter::BoundedLimiter;
 use super::repository::accounts::{self as repo, NewInvitation, NewUser, UserCreation};
-use super::repository::WorkspaceId;
+use super::repository::{Db, Tx, WorkspaceId};
 use super::security::rate_limit_key;
 use super::sessions::SessionTable;
 use crate::domain::{
@@ -28,7 +28,6 @@ use governor::Quota;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -157,7 +156,7 @@ impl AttemptLimiter {
 /// The accounts service the server functions call; cheap to clone.
 #[derive(Clone)]
 pub struct Accounts {
-    pool: SqlitePool,
+    pool: Db,
     sessions: SessionTable,
     limiter: Arc<AttemptLimiter>,
     /// Verified against when the email is unknown, to spend the same time.
@@ -216,7 +215,7 @@ fn email_taken() -> AuthError {
 impl Accounts {
     /// Prepares the service; hashes the stand-in password once.
     pub async fn new(
-        pool: SqlitePool,
+        pool: Db,
         sessions: SessionTable,
         limits: AttemptLimits,
     ) -> Result<Self, ServerError> {
@@ -368,7 +367,7 @@ impl Accounts {
         let hash = hash_password(password.to_owned()).await?;
         let now = Utc::now();
         let digest = token_digest(token);
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_write().await?;
         let workspace = repo::usable_invitation_workspace(&mut tx, &digest, now)
             .await?
             .ok_or_else(unusable_invitation)?;
@@ -435,10 +434,7 @@ fn unusable_invitation() -> FieldError {
 }
 
 /// Stores a new user, refusing an email that already has an account.
-async fn create_user(
-    tx: &mut sqlx::SqliteConnection,
-    new_user: &NewUser<'_>,
-) -> Result<(), AuthError> {
+async fn create_user(tx: &mut Tx, new_user: &NewUser<'_>) -> Result<(), AuthError> {
     match repo::create_user(tx, new_user).await? {
         UserCreation::Created => Ok(()),
         UserCreation::EmailTaken => Err(email_taken()),
@@ -449,7 +445,7 @@ async fn create_user(
 /// (`domain::check_sign_up`). Sign-up uses it behind the rate limit; the
 /// seed command uses it to make a benchmark account.
 pub async fn create_account(
-    pool: &SqlitePool,
+    pool: &Db,
     account: &NewAccount,
 ) -> Result<(Uuid, WorkspaceId), AuthError> {
     let NewAccount {
@@ -461,7 +457,7 @@ pub async fn create_account(
     let workspace = WorkspaceId(Uuid::now_v7());
     let user = Uuid::now_v7();
     let now = Utc::now();
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = pool.begin_write().await?;
     repo::create_workspace(&mut tx, workspace, workspace_name, now).await?;
     let new_user = NewUser {
         user,

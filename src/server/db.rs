@@ -1,8 +1,10 @@
-//! Opening the SQLite database: WAL, foreign keys, migrations.
+//! Opening the database, SQLite (WAL, foreign keys) or PostgreSQL, and
+//! bringing its schema up to date.
 
 use super::error::ServerError;
+use super::repository::{self, Db};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -11,7 +13,7 @@ use std::time::Duration;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/clientele.db";
 
 /// The `DATABASE_URL` schemes the server runs on, named when another is given.
-pub const SUPPORTED_SCHEMES: &[&str] = &["sqlite"];
+pub const SUPPORTED_SCHEMES: &[&str] = &["sqlite", "postgres", "postgresql"];
 
 /// Refuses a `DATABASE_URL` whose scheme the server does not run on.
 ///
@@ -42,21 +44,49 @@ pub fn check_scheme(url: &str) -> Result<(), ServerError> {
     }
 }
 
-/// Opens (creating if needed) the database at `url` and brings its schema up to date.
+/// Opens the database at `url` (`sqlite://` or `postgres://`) and brings
+/// its schema up to date.
+///
+/// A SQLite file is created if missing. A PostgreSQL database must exist;
+/// its tables are made by its own migrations (`migrations/postgres`).
 ///
 /// WAL lets pulls read while a push writes. `synchronous = FULL` syncs the
 /// WAL at every commit, so a push the server answered survives power loss:
 /// the browser drops a mutation from its outbox once it is answered, and
 /// with `NORMAL` an OS crash could roll back commits already answered.
 /// One push is one commit, so the extra sync costs a push, not a mutation.
-pub async fn open(url: &str) -> Result<SqlitePool, ServerError> {
+pub async fn open(url: &str) -> Result<Db, ServerError> {
     check_scheme(url)?;
-    open_with(SqliteConnectOptions::from_str(url)?).await
+    if url.starts_with("postgres") {
+        open_postgres(PgConnectOptions::from_str(url)?).await
+    } else {
+        open_with(SqliteConnectOptions::from_str(url)?).await
+    }
+}
+
+/// Connects to PostgreSQL and runs its migrations.
+///
+/// Several servers may start at once against one database: sqlx takes an
+/// advisory lock around the migrations, so one runs them and the others
+/// wait and find them applied.
+pub async fn open_postgres(options: PgConnectOptions) -> Result<Db, ServerError> {
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(options)
+        .await?;
+    sqlx::migrate!("./migrations/postgres")
+        .run(&pool)
+        .await
+        .map_err(|err| ServerError::Startup(format!("migrating the database failed: {err}")))?;
+    let db = Db::Postgres(pool);
+    repository::measure_rows(&db).await?;
+    Ok(db)
 }
 
 /// [`open`] with connection options of the caller's: a test caps the
 /// file's size with them (`max_page_count`) to see a full disk.
-pub async fn open_with(options: SqliteConnectOptions) -> Result<SqlitePool, ServerError> {
+pub async fn open_with(options: SqliteConnectOptions) -> Result<Db, ServerError> {
     let options = options
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -78,8 +108,9 @@ pub async fn open_with(options: SqliteConnectOptions) -> Result<SqlitePool, Serv
         .run(&pool)
         .await
         .map_err(|err| ServerError::Startup(format!("migrating the database failed: {err}")))?;
-    super::repository::measure_rows(&pool).await?;
-    Ok(pool)
+    let db = Db::Sqlite(pool);
+    repository::measure_rows(&db).await?;
+    Ok(db)
 }
 
 #[cfg(test)]
@@ -87,7 +118,7 @@ mod tests {
     use super::check_scheme;
 
     #[test]
-    fn sqlite_urls_pass_the_scheme_check() {
+    fn sqlite_and_postgres_urls_pass_the_scheme_check() {
         for url in [
             "sqlite://data/clientele.db",
             "sqlite::memory:",
@@ -100,18 +131,19 @@ mod tests {
     #[test]
     fn other_schemes_are_refused_naming_the_supported_ones_and_not_the_password() {
         for url in [
-            "postgres://user:secret@host/db",
             "mysql://user:secret@host/db",
+            "postgress://user:secret@host/db",
             "data/clientele.db",
             "",
         ] {
             let message = check_scheme(url).expect_err(url).to_string();
             assert!(message.contains("sqlite://"), "{message}");
+            assert!(message.contains("postgres://"), "{message}");
             assert!(!message.contains("secret"), "{message}");
         }
-        let message = check_scheme("postgres://user@host/db")
-            .expect_err("postgres")
+        let message = check_scheme("mysql://user@host/db")
+            .expect_err("mysql")
             .to_string();
-        assert!(message.contains("\"postgres:\""), "{message}");
+        assert!(message.contains("\"mysql:\""), "{message}");
     }
 }

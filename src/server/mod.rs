@@ -20,10 +20,10 @@ pub use error::ServerError;
 use leptos::config::Env;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use repository::WorkspaceId;
+use repository::{Db, WorkspaceId};
 use security::TrustedProxies;
 use sessions::SessionTable;
-use sqlx::SqlitePool;
+
 use std::net::SocketAddr;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_sessions::cookie::{time, SameSite};
@@ -41,7 +41,7 @@ pub const DEFAULT_WORKSPACE: WorkspaceId =
 /// What server functions need, handed to them through Leptos context.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    pub pool: SqlitePool,
+    pub pool: Db,
     pub accounts: Accounts,
     sessions: SessionTable,
     /// Set when users reach the app over HTTPS (directly or through a
@@ -62,7 +62,7 @@ const PULL_RENDERS_AT_ONCE: usize = 2;
 impl AppState {
     /// Prepares accounts and the session table on `pool`.
     pub async fn new(
-        pool: SqlitePool,
+        pool: Db,
         limits: AttemptLimits,
         served_over_tls: bool,
     ) -> Result<Self, ServerError> {

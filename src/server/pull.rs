@@ -1,9 +1,8 @@
 //! Serving pulls: every row changed after the client's cursor, a page at a time.
 
 use super::error::ServerError;
-use super::repository::{self as repo, WorkspaceId};
+use super::repository::{self as repo, Db, WorkspaceId};
 use crate::sync::{PullPage, PULL_LIMIT_DEFAULT, PULL_LIMIT_MAX};
-use sqlx::SqlitePool;
 
 /// The most JSON one pull page carries (a single larger row goes alone):
 /// without it, one member pulling rows of long notes made the server hold
@@ -18,7 +17,7 @@ pub const PULL_PAGE_MAX_BYTES: usize = 2 * 1024 * 1024;
 /// transaction, so a row with a lower version can never appear after a
 /// client has moved its cursor past it.
 pub async fn pull(
-    pool: &SqlitePool,
+    db: &Db,
     workspace: WorkspaceId,
     cursor: i64,
     limit: Option<u32>,
@@ -33,7 +32,7 @@ pub async fn pull(
         Some(0) => return Err(ServerError::BadRequest("limit must be at least 1".into())),
         Some(limit) => limit.min(PULL_LIMIT_MAX),
     };
-    let changes = repo::changed_since(pool, workspace, cursor, limit, PULL_PAGE_MAX_BYTES).await?;
+    let changes = repo::changed_since(db, workspace, cursor, limit, PULL_PAGE_MAX_BYTES).await?;
     Ok(PullPage {
         rows: changes.rows,
         cursor: changes.last_version.unwrap_or(cursor),

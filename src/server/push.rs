@@ -3,7 +3,7 @@
 use super::error::ServerError;
 use super::merge::merge;
 use super::record_cache::RecordCache;
-use super::repository::{self as repo, StoredRecord, Versions, WorkspaceId};
+use super::repository::{self as repo, Db, StoredRecord, Tx, Versions, WorkspaceId};
 use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
     customer_from_lead, is_converted, normalize_patch, unknown_field, ConvertRequest,
@@ -12,7 +12,6 @@ use crate::domain::{
 use crate::sync::{FieldConflict, Mutation, MutationResult, MutationStatus, Op, PushResponse};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 /// The most mutations one push may carry; the client sends at most 500.
@@ -36,20 +35,23 @@ pub const MAX_MUTATIONS_PER_PUSH: usize = 1000;
 /// before anything is read, so nobody can jam or take over a colleague's
 /// queue with an id seen elsewhere.
 pub async fn push(
-    pool: &SqlitePool,
+    db: &Db,
     workspace: WorkspaceId,
     pusher: Uuid,
     client_id: Uuid,
     mutations: &[Mutation],
 ) -> Result<PushResponse, ServerError> {
     check_batch(mutations)?;
-    // IMMEDIATE takes the write lock first, so two pushes wait for each
-    // other instead of failing to upgrade a read lock.
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    check_client_owner(&mut *tx, pusher, client_id).await?;
+    // Pushes to one workspace take turns: on SQLite the transaction holds
+    // the file's write lock from its start, on PostgreSQL reading the
+    // counter locks the workspace's row. The counter is read first, so
+    // everything after it (the client's progress, the records) is read
+    // while no other push, on this server or another, can change it.
+    let mut tx = db.begin_write().await?;
+    let versions = Versions::read(&mut tx, workspace).await?;
+    check_client_owner_in(&mut tx, pusher, client_id).await?;
     let progress = repo::client_progress(&mut tx, workspace, client_id).await?;
     let processed = progress.last_mutation_id;
-    let versions = Versions::read(&mut tx, workspace).await?;
     // Ids increase, so the mutations not answered before are a tail.
     let unanswered = &mutations[mutations.partition_point(|mutation| mutation.id <= processed)..];
     let records = RecordCache::preload(&mut tx, workspace, records_named(unanswered)).await?;
@@ -122,12 +124,25 @@ pub async fn push(
 }
 
 /// Refuses a client id that another account pushed with first.
-pub async fn check_client_owner<'c>(
-    conn: impl sqlx::SqliteExecutor<'c>,
+pub async fn check_client_owner(
+    db: &Db,
     account: Uuid,
     client_id: Uuid,
 ) -> Result<(), ServerError> {
-    match repo::client_owner(conn, client_id).await? {
+    owned_by(account, repo::client_owner_now(db, client_id).await?)
+}
+
+/// [`check_client_owner`] inside a push's transaction.
+async fn check_client_owner_in(
+    tx: &mut Tx,
+    account: Uuid,
+    client_id: Uuid,
+) -> Result<(), ServerError> {
+    owned_by(account, repo::client_owner(tx, client_id).await?)
+}
+
+fn owned_by(account: Uuid, owner: Option<Uuid>) -> Result<(), ServerError> {
+    match owner {
         Some(owner) if owner != account => Err(ServerError::Forbidden(
             "this client id belongs to another account; sign out and in again to get a new one"
                 .into(),
@@ -244,7 +259,7 @@ fn records_named(mutations: &[Mutation]) -> Vec<(Entity, Uuid)> {
 }
 
 async fn apply(
-    tx: &mut SqliteConnection,
+    tx: &mut Tx,
     state: &mut PushState,
     mutation: &Mutation,
 ) -> Result<MutationResult, ServerError> {
@@ -270,7 +285,7 @@ fn not_found(mutation: &Mutation) -> MutationResult {
 }
 
 async fn upsert(
-    tx: &mut SqliteConnection,
+    tx: &mut Tx,
     state: &mut PushState,
     mutation: &Mutation,
     existing: Option<StoredRecord>,
@@ -342,7 +357,7 @@ async fn upsert(
 }
 
 async fn delete(
-    tx: &mut SqliteConnection,
+    tx: &mut Tx,
     state: &mut PushState,
     mutation: &Mutation,
     existing: Option<StoredRecord>,
@@ -384,7 +399,7 @@ async fn delete(
 /// opportunities and activities (those of the leads converted into it
 /// too); a lead or an opportunity its own opportunities and activities.
 async fn cascade(
-    tx: &mut SqliteConnection,
+    tx: &mut Tx,
     workspace: WorkspaceId,
     entity: Entity,
     id: Uuid,
@@ -450,7 +465,7 @@ async fn cascade(
 /// current version and changes nothing, so a retry or a second device
 /// never makes a second customer.
 async fn convert(
-    tx: &mut SqliteConnection,
+    tx: &mut Tx,
     state: &mut PushState,
     mutation: &Mutation,
     existing: Option<StoredRecord>,
@@ -531,7 +546,7 @@ async fn convert(
 
 /// Writes a new record the server derived (conversion).
 async fn create(
-    tx: &mut SqliteConnection,
+    tx: &mut Tx,
     state: &mut PushState,
     entity: Entity,
     id: Uuid,
@@ -570,7 +585,7 @@ fn deleted_by_someone_else(mutation: &Mutation, stored: &StoredRecord) -> Mutati
 /// The first reference in a change that names no live record of this
 /// workspace, as the error the form shows at that field.
 async fn first_missing_reference(
-    tx: &mut SqliteConnection,
+    tx: &mut Tx,
     state: &mut PushState,
     entity: Entity,
     fields: &serde_json::Map<String, Value>,
@@ -608,7 +623,7 @@ fn is_new_record(stored: &StoredRecord) -> bool {
 /// so every device pulls it and can offer to restore it. It names the
 /// member who overwrote the value, never their device's client id.
 async fn keep_overwritten_value(
-    tx: &mut SqliteConnection,
+    tx: &mut Tx,
     state: &mut PushState,
     mutation: &Mutation,
     conflict: &FieldConflict,
@@ -642,7 +657,7 @@ async fn keep_overwritten_value(
 }
 
 async fn tombstone(
-    tx: &mut SqliteConnection,
+    tx: &mut Tx,
     state: &mut PushState,
     entity: Entity,
     mut stored: StoredRecord,
@@ -659,7 +674,7 @@ async fn tombstone(
 /// Re-establishes "exactly one default contact" for a customer, writing each
 /// contact whose flag changes as a new version so every client pulls it.
 async fn restore_default_contact(
-    tx: &mut SqliteConnection,
+    tx: &mut Tx,
     state: &mut PushState,
     customer: Uuid,
 ) -> Result<(), ServerError> {

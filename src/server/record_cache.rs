@@ -7,9 +7,8 @@
 //! so each entry always equals the row the transaction would read.
 
 use super::error::ServerError;
-use super::repository::{self as repo, StoredRecord, WorkspaceId};
+use super::repository::{self as repo, StoredRecord, Tx, WorkspaceId};
 use crate::domain::Entity;
-use sqlx::SqliteConnection;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -34,7 +33,7 @@ impl RecordCache {
     /// remembers the ids that name no record, so neither costs a statement
     /// later in the push.
     pub async fn preload(
-        conn: &mut SqliteConnection,
+        conn: &mut Tx,
         workspace: WorkspaceId,
         wanted: impl IntoIterator<Item = Key>,
     ) -> Result<Self, ServerError> {
@@ -61,7 +60,7 @@ impl RecordCache {
     /// read or written it, else from the database (and remembered).
     pub async fn find(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut Tx,
         entity: Entity,
         id: Uuid,
     ) -> Result<Option<StoredRecord>, ServerError> {
@@ -78,7 +77,7 @@ impl RecordCache {
     /// Writes a whole record to the database and to the cache.
     pub async fn save(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut Tx,
         entity: Entity,
         stored: StoredRecord,
     ) -> Result<(), ServerError> {

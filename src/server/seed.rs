@@ -6,7 +6,7 @@
 //! seeded workspace pulls and syncs exactly like one filled by users.
 
 use super::error::ServerError;
-use super::repository::{self as repo, StoredRecord, WorkspaceId};
+use super::repository::{self as repo, Db, StoredRecord, WorkspaceId};
 use crate::domain::{
     Entity, Record, ACTIVITY_KINDS, CUSTOMER_STATUSES, LEAD_STATUSES, OPPORTUNITY_STAGES,
 };
@@ -15,7 +15,6 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value};
-use sqlx::SqlitePool;
 use uuid::Uuid;
 
 /// How many records of each kind to make.
@@ -257,7 +256,7 @@ fn record(id: Uuid, at: DateTime<Utc>, fields: Map<String, Value>) -> Record {
 
 /// Writes rows in version order, a transaction every few thousand.
 struct Writer<'a> {
-    pool: &'a SqlitePool,
+    db: &'a Db,
     workspace: WorkspaceId,
     pending: Vec<(Entity, Record)>,
     written: usize,
@@ -277,7 +276,7 @@ impl Writer<'_> {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.db.begin_write().await?;
         let count = i64::try_from(self.pending.len())
             .map_err(|_| ServerError::BadRequest("too many rows".into()))?;
         let last = repo::reserve_versions(&mut tx, self.workspace, count).await?;
@@ -319,7 +318,7 @@ macro_rules! fields {
 /// Fills a workspace with `size` generated records from `seed`, telling
 /// `on_progress` the rows written so far; returns how many were written.
 pub async fn seed(
-    pool: &SqlitePool,
+    db: &Db,
     workspace: WorkspaceId,
     size: SeedSize,
     seed: u64,
@@ -327,7 +326,7 @@ pub async fn seed(
 ) -> Result<usize, ServerError> {
     let mut generator = Generator::new(seed);
     let mut writer = Writer {
-        pool,
+        db,
         workspace,
         pending: Vec::with_capacity(ROWS_PER_TRANSACTION),
         written: 0,

@@ -2,18 +2,18 @@
 //! cookie jars, for tests that speak the wire contract.
 
 use clientele::server::auth::AttemptLimits;
+use clientele::server::repository::Db;
 use clientele::server::security::TrustedProxies;
 use clientele::server::{router, serve, AppState};
 use leptos::prelude::LeptosOptions;
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
 /// A server on a free port with its own database.
 pub struct TestServer {
     pub base: String,
-    pub pool: SqlitePool,
+    pub pool: Db,
     /// Serving until the test server is dropped.
     _running: oneshot::Sender<()>,
     _dir: TempDir,
@@ -68,7 +68,7 @@ impl TestServer {
 /// Serves the whole app over `pool` on a free port of 127.0.0.1; returns
 /// its base address and a handle that stops it when dropped.
 pub async fn serve_on(
-    pool: SqlitePool,
+    pool: Db,
     proxies: TrustedProxies,
     limits: AttemptLimits,
 ) -> (String, oneshot::Sender<()>) {

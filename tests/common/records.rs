@@ -4,10 +4,10 @@
 
 use super::{fields, Network, TestEngine};
 use clientele::domain::{Contact, Entity, Record};
+use clientele::server::repository::Db;
 use clientele::server::repository::{find, head_version, StoredRecord};
 use clientele::server::DEFAULT_WORKSPACE;
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
 use uuid::Uuid;
 
 /// Syncs a device on a network that works.
@@ -64,15 +64,15 @@ pub fn shown_contacts(engine: &TestEngine, customer_id: Uuid) -> Vec<Contact> {
 }
 
 /// One record as the server stores it, tombstones included.
-pub async fn stored(pool: &SqlitePool, entity: Entity, id: Uuid) -> Option<StoredRecord> {
-    let mut conn = pool.acquire().await.expect("connection");
-    find(&mut conn, DEFAULT_WORKSPACE, entity, id)
+pub async fn stored(pool: &Db, entity: Entity, id: Uuid) -> Option<StoredRecord> {
+    let mut tx = pool.begin_read().await.expect("a transaction");
+    find(&mut tx, DEFAULT_WORKSPACE, entity, id)
         .await
         .expect("query")
 }
 
 /// One record the server must have, tombstones included.
-pub async fn stored_record(pool: &SqlitePool, entity: Entity, id: Uuid) -> Record {
+pub async fn stored_record(pool: &Db, entity: Entity, id: Uuid) -> Record {
     stored(pool, entity, id)
         .await
         .unwrap_or_else(|| panic!("the server has {entity} {id}"))
@@ -81,7 +81,7 @@ pub async fn stored_record(pool: &SqlitePool, entity: Entity, id: Uuid) -> Recor
 
 /// The workspace's change counter: it moves with every write the server
 /// makes, so an unchanged counter shows that nothing was written.
-pub async fn counter(pool: &SqlitePool) -> i64 {
+pub async fn counter(pool: &Db) -> i64 {
     head_version(pool, DEFAULT_WORKSPACE)
         .await
         .expect("counter")

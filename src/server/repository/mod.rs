@@ -1,7 +1,8 @@
 //! The only place that writes SQL: records and sync here, users,
 //! workspaces and invitations in [`accounts`]. Keeping every statement
-//! behind these functions is what lets another database backend replace
-//! them without touching the rules that call them.
+//! behind these functions is what lets the same rules run on SQLite and
+//! on PostgreSQL: each function is written once for both, and the SQL
+//! that differs lives in [`backend::Dialect`].
 //!
 //! Every function on records takes the workspace id and every statement
 //! filters on it: there is no path that reads or writes a row without its
@@ -9,15 +10,16 @@
 //! is a migration and one line in `domain::schema`, never a new query.
 
 pub mod accounts;
+pub mod backend;
 
 use super::error::ServerError;
 use crate::domain::{Entity, FieldKind, Record};
 use crate::sync::{json_len, FieldConflict, MutationResult, PulledRow};
+use backend::{on_db, on_tx, ReadRow};
+pub use backend::{Db, Dialect, Tx};
 use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -43,8 +45,10 @@ fn table(entity: Entity) -> &'static str {
     }
 }
 
-fn timestamp(row: &SqliteRow, column: &str) -> Result<DateTime<Utc>, ServerError> {
-    let text: String = row.try_get(column)?;
+fn timestamp(row: &impl ReadRow, column: &str) -> Result<DateTime<Utc>, ServerError> {
+    let text = row
+        .text(column)?
+        .ok_or_else(|| ServerError::Corrupt(format!("{column} is null")))?;
     DateTime::parse_from_rfc3339(&text)
         .map(|time| time.with_timezone(&Utc))
         .map_err(|err| ServerError::Corrupt(format!("{column} {text:?}: {err}")))
@@ -52,28 +56,24 @@ fn timestamp(row: &SqliteRow, column: &str) -> Result<DateTime<Utc>, ServerError
 
 /// A row as the wire and the client see it, without the per-field versions
 /// that only a write merging into it needs.
-fn read_record(entity: Entity, row: &SqliteRow) -> Result<Record, ServerError> {
-    let id: String = row.try_get("id")?;
+fn read_record(entity: Entity, row: &impl ReadRow) -> Result<Record, ServerError> {
+    let id = row
+        .text("id")?
+        .ok_or_else(|| ServerError::Corrupt("id is null".into()))?;
     let mut fields = Map::new();
     for spec in entity.fields() {
         let value = match spec.kind {
-            FieldKind::Flag => {
-                Value::Bool(row.try_get::<Option<bool>, _>(spec.name)?.unwrap_or(false))
-            }
-            kind if kind.is_number() => row
-                .try_get::<Option<i64>, _>(spec.name)?
-                .map_or(Value::Null, Value::from),
-            _ => row
-                .try_get::<Option<String>, _>(spec.name)?
-                .map_or(Value::Null, Value::String),
+            FieldKind::Flag => Value::Bool(row.flag(spec.name)?.unwrap_or(false)),
+            kind if kind.is_number() => row.int(spec.name)?.map_or(Value::Null, Value::from),
+            _ => row.text(spec.name)?.map_or(Value::Null, Value::String),
         };
         fields.insert(spec.name.to_owned(), value);
     }
     Ok(Record {
         id: Uuid::parse_str(&id)
             .map_err(|err| ServerError::Corrupt(format!("id {id:?}: {err}")))?,
-        version: row.try_get("version")?,
-        deleted: row.try_get("deleted")?,
+        version: row.int("version")?.unwrap_or(0),
+        deleted: row.flag("deleted")?.unwrap_or(false),
         created_at: timestamp(row, "created_at")?,
         updated_at: timestamp(row, "updated_at")?,
         fields,
@@ -81,8 +81,8 @@ fn read_record(entity: Entity, row: &SqliteRow) -> Result<Record, ServerError> {
 }
 
 /// A row with its per-field versions, for a write that merges into it.
-fn read_stored(entity: Entity, row: &SqliteRow) -> Result<StoredRecord, ServerError> {
-    let field_versions: String = row.try_get("field_versions")?;
+fn read_stored(entity: Entity, row: &impl ReadRow) -> Result<StoredRecord, ServerError> {
+    let field_versions = row.text("field_versions")?.unwrap_or_default();
     Ok(StoredRecord {
         record: read_record(entity, row)?,
         field_versions: serde_json::from_str(&field_versions)
@@ -92,28 +92,30 @@ fn read_stored(entity: Entity, row: &SqliteRow) -> Result<StoredRecord, ServerEr
 
 /// One record of this workspace, tombstones included.
 pub async fn find(
-    conn: &mut SqliteConnection,
+    tx: &mut Tx,
     workspace: WorkspaceId,
     entity: Entity,
     id: Uuid,
 ) -> Result<Option<StoredRecord>, ServerError> {
     let sql = format!(
-        "SELECT * FROM {} WHERE workspace_id = ? AND id = ?",
+        "SELECT * FROM {} WHERE workspace_id = $1 AND id = $2",
         table(entity)
     );
-    let row = sqlx::query(&sql)
-        .bind(workspace.0.to_string())
-        .bind(id.to_string())
-        .fetch_optional(conn)
-        .await?;
-    row.map(|row| read_stored(entity, &row)).transpose()
+    on_tx!(tx, |conn| {
+        let row = sqlx::query(&sql)
+            .bind(workspace.0.to_string())
+            .bind(id.to_string())
+            .fetch_optional(conn)
+            .await?;
+        row.map(|row| read_stored(entity, &row)).transpose()
+    })
 }
 
 /// The records of this workspace among `ids`, tombstones included, in one
 /// statement: a push reads every record it names at once instead of one
 /// round trip each. Ids that name no record are simply absent.
 pub async fn find_many(
-    conn: &mut SqliteConnection,
+    tx: &mut Tx,
     workspace: WorkspaceId,
     entity: Entity,
     ids: &[Uuid],
@@ -125,16 +127,20 @@ pub async fn find_many(
     // number of ids, so it is prepared once and never nears the
     // parameter limit.
     let sql = format!(
-        "SELECT * FROM {} WHERE workspace_id = ? AND id IN (SELECT value FROM json_each(?))",
-        table(entity)
+        "SELECT * FROM {} WHERE workspace_id = $1 AND id IN ({})",
+        table(entity),
+        tx.dialect().json_text_array(2)
     );
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    let rows = sqlx::query(&sql)
-        .bind(workspace.0.to_string())
-        .bind(serde_json::to_string(&ids).map_err(|err| ServerError::Corrupt(err.to_string()))?)
-        .fetch_all(conn)
-        .await?;
-    rows.iter().map(|row| read_stored(entity, row)).collect()
+    let ids = serde_json::to_string(&ids).map_err(|err| ServerError::Corrupt(err.to_string()))?;
+    on_tx!(tx, |conn| {
+        let rows = sqlx::query(&sql)
+            .bind(workspace.0.to_string())
+            .bind(ids)
+            .fetch_all(conn)
+            .await?;
+        rows.iter().map(|row| read_stored(entity, row)).collect()
+    })
 }
 
 /// Writes a whole record, creating it if new.
@@ -144,7 +150,7 @@ pub async fn find_many(
 /// its first version as `created_version`, which orders records created
 /// at one instant (one push stamps them all with one time).
 pub async fn save(
-    conn: &mut SqliteConnection,
+    tx: &mut Tx,
     workspace: WorkspaceId,
     entity: Entity,
     stored: &StoredRecord,
@@ -152,7 +158,7 @@ pub async fn save(
     let names: Vec<&str> = entity.fields().iter().map(|spec| spec.name).collect();
     // Numbered: the version is bound once and used twice.
     let placeholders = (9..9 + names.len())
-        .map(|n| format!("?{n}"))
+        .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
         .join(", ");
     let updates: Vec<String> = [
@@ -168,35 +174,40 @@ pub async fn save(
     .collect();
     let sql = format!(
         "INSERT INTO {table} (id, workspace_id, version, created_version, deleted, created_at, updated_at, field_versions, wire_bytes, {columns}) \
-         VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, {placeholders}) \
+         VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, {placeholders}) \
          ON CONFLICT (workspace_id, id) DO UPDATE SET {updates}",
         table = table(entity),
         columns = names.join(", "),
         updates = updates.join(", "),
     );
     let record = &stored.record;
-    let mut query = sqlx::query(&sql)
-        .bind(record.id.to_string())
-        .bind(workspace.0.to_string())
-        .bind(record.version)
-        .bind(record.deleted)
-        .bind(record.created_at.to_rfc3339())
-        .bind(record.updated_at.to_rfc3339())
-        .bind(
-            serde_json::to_string(&stored.field_versions)
-                .map_err(|err| ServerError::Corrupt(err.to_string()))?,
-        )
-        .bind(wire_bytes(entity, record)?);
-    for spec in entity.fields() {
-        query = match stored_value(spec.kind, record.fields.get(spec.name)) {
-            Value::Bool(flag) => query.bind(flag),
-            Value::Number(number) => query.bind(number.as_i64()),
-            Value::String(text) => query.bind(text),
-            _ => query.bind(None::<String>),
-        };
-    }
-    query.execute(conn).await?;
-    Ok(())
+    let field_versions = serde_json::to_string(&stored.field_versions)
+        .map_err(|err| ServerError::Corrupt(err.to_string()))?;
+    let wire_bytes = wire_bytes(entity, record)?;
+    on_tx!(tx, |conn| {
+        let mut query = sqlx::query(&sql)
+            .bind(record.id.to_string())
+            .bind(workspace.0.to_string())
+            .bind(record.version)
+            .bind(record.deleted)
+            .bind(record.created_at.to_rfc3339())
+            .bind(record.updated_at.to_rfc3339())
+            .bind(field_versions)
+            .bind(wire_bytes);
+        for spec in entity.fields() {
+            // A null is bound with its column's type: PostgreSQL refuses
+            // a text NULL for a BIGINT column.
+            query = match stored_value(spec.kind, record.fields.get(spec.name)) {
+                Value::Bool(flag) => query.bind(flag),
+                Value::Number(number) => query.bind(number.as_i64()),
+                Value::String(text) => query.bind(text),
+                _ if spec.kind.is_number() => query.bind(None::<i64>),
+                _ => query.bind(None::<String>),
+            };
+        }
+        query.execute(conn).await?;
+        Ok(())
+    })
 }
 
 /// A field's value as its column keeps it, and as a pull sends it back: a
@@ -243,7 +254,7 @@ fn wire_bytes(entity: Entity, record: &Record) -> Result<i64, ServerError> {
 /// first (in creation order where they were created at one instant): what
 /// a delete cascades to, and the order contacts are promoted to default in.
 pub async fn live_referencing(
-    conn: &mut SqliteConnection,
+    tx: &mut Tx,
     workspace: WorkspaceId,
     entity: Entity,
     column: &str,
@@ -259,26 +270,32 @@ pub async fn live_referencing(
     // SQLite allows 32,766 parameters; stay far below it.
     for chunk in parents.chunks(500) {
         let sql = format!(
-            "SELECT * FROM {} WHERE workspace_id = ? AND deleted = 0 AND {column} IN ({}) \
+            "SELECT * FROM {} WHERE workspace_id = $1 AND NOT deleted AND {column} IN ({}) \
              ORDER BY created_at, created_version, id",
             table(entity),
-            vec!["?"; chunk.len()].join(", ")
+            (2..2 + chunk.len())
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
-        let mut query = sqlx::query(&sql).bind(workspace.0.to_string());
-        for parent in chunk {
-            query = query.bind(parent.to_string());
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            found.push(read_stored(entity, &row)?);
-        }
+        on_tx!(&mut *tx, |conn| {
+            let mut query = sqlx::query(&sql).bind(workspace.0.to_string());
+            for parent in chunk {
+                query = query.bind(parent.to_string());
+            }
+            for row in query.fetch_all(conn).await? {
+                found.push(read_stored(entity, &row)?);
+            }
+        });
     }
     Ok(found)
 }
 
 /// Change numbers for one write transaction, handed out without a
 /// statement each. The transaction holds SQLite's write lock from its first
-/// statement (`BEGIN IMMEDIATE`), so no other writer can take numbers until
-/// it ends; [`Versions::store`] writes the counter back before the commit,
+/// statement (`BEGIN IMMEDIATE`), or on PostgreSQL the workspace's row lock
+/// from [`Versions::read`], so no other writer can take numbers until it
+/// ends; [`Versions::store`] writes the counter back before the commit,
 /// and a rollback discards both the numbers and the writes that used them.
 pub struct Versions {
     workspace: WorkspaceId,
@@ -287,15 +304,17 @@ pub struct Versions {
 }
 
 impl Versions {
-    /// Reads the workspace's counter inside the write transaction.
-    pub async fn read(
-        conn: &mut SqliteConnection,
-        workspace: WorkspaceId,
-    ) -> Result<Self, ServerError> {
-        let last: i64 = sqlx::query_scalar("SELECT change_counter FROM workspaces WHERE id = ?")
-            .bind(workspace.0.to_string())
-            .fetch_one(conn)
-            .await?;
+    /// Reads the workspace's counter inside the write transaction, and on
+    /// PostgreSQL locks the workspace until the transaction ends (see
+    /// [`Dialect::read_counter_for_update`]).
+    pub async fn read(tx: &mut Tx, workspace: WorkspaceId) -> Result<Self, ServerError> {
+        let sql = tx.dialect().read_counter_for_update();
+        let last: i64 = on_tx!(tx, |conn| {
+            sqlx::query_scalar(sql)
+                .bind(workspace.0.to_string())
+                .fetch_one(conn)
+                .await?
+        });
         Ok(Self {
             workspace,
             read: last,
@@ -320,13 +339,15 @@ impl Versions {
     }
 
     /// Writes the counter back; must run before the transaction commits.
-    pub async fn store(self, conn: &mut SqliteConnection) -> Result<(), ServerError> {
+    pub async fn store(self, tx: &mut Tx) -> Result<(), ServerError> {
         if self.last != self.read {
-            sqlx::query("UPDATE workspaces SET change_counter = ? WHERE id = ?")
-                .bind(self.last)
-                .bind(self.workspace.0.to_string())
-                .execute(conn)
-                .await?;
+            on_tx!(tx, |conn| {
+                sqlx::query("UPDATE workspaces SET change_counter = $1 WHERE id = $2")
+                    .bind(self.last)
+                    .bind(self.workspace.0.to_string())
+                    .execute(conn)
+                    .await?;
+            });
         }
         Ok(())
     }
@@ -335,66 +356,90 @@ impl Versions {
 /// Opens a savepoint inside a push's write transaction, so one mutation's
 /// writes can be undone without the rest of the push. One at a time:
 /// [`release_savepoint`] closes it before the next is opened.
-pub async fn begin_savepoint(conn: &mut SqliteConnection) -> Result<(), ServerError> {
-    sqlx::query("SAVEPOINT mutation").execute(conn).await?;
+pub async fn begin_savepoint(tx: &mut Tx) -> Result<(), ServerError> {
+    on_tx!(tx, |conn| {
+        sqlx::query("SAVEPOINT mutation").execute(conn).await?;
+    });
     Ok(())
 }
 
 /// Undoes every write since [`begin_savepoint`]; the savepoint stays open
 /// until [`release_savepoint`].
-pub async fn roll_back_to_savepoint(conn: &mut SqliteConnection) -> Result<(), ServerError> {
-    sqlx::query("ROLLBACK TO mutation").execute(conn).await?;
+pub async fn roll_back_to_savepoint(tx: &mut Tx) -> Result<(), ServerError> {
+    on_tx!(tx, |conn| {
+        sqlx::query("ROLLBACK TO mutation").execute(conn).await?;
+    });
     Ok(())
 }
 
 /// Closes the savepoint, keeping what was written since it (nothing, after
 /// a rollback to it) as part of the enclosing transaction.
-pub async fn release_savepoint(conn: &mut SqliteConnection) -> Result<(), ServerError> {
-    sqlx::query("RELEASE mutation").execute(conn).await?;
+pub async fn release_savepoint(tx: &mut Tx) -> Result<(), ServerError> {
+    on_tx!(tx, |conn| {
+        sqlx::query("RELEASE mutation").execute(conn).await?;
+    });
     Ok(())
 }
 
 /// The workspace's latest change number, which every row's version is at
 /// most.
-pub async fn head_version(pool: &SqlitePool, workspace: WorkspaceId) -> Result<i64, ServerError> {
-    let head: Option<i64> =
-        sqlx::query_scalar("SELECT change_counter FROM workspaces WHERE id = ?")
+pub async fn head_version(db: &Db, workspace: WorkspaceId) -> Result<i64, ServerError> {
+    let head: Option<i64> = on_db!(db, |pool| {
+        sqlx::query_scalar("SELECT change_counter FROM workspaces WHERE id = $1")
             .bind(workspace.0.to_string())
             .fetch_optional(pool)
-            .await?;
+            .await?
+    });
     Ok(head.unwrap_or(0))
 }
 
 /// Takes `count` change numbers at once for a bulk write; returns the last
 /// of them, so the block is `last - count + 1 ..= last`.
 pub async fn reserve_versions(
-    conn: &mut SqliteConnection,
+    tx: &mut Tx,
     workspace: WorkspaceId,
     count: i64,
 ) -> Result<i64, ServerError> {
-    let last: i64 = sqlx::query_scalar(
-        "UPDATE workspaces SET change_counter = change_counter + ? WHERE id = ? RETURNING change_counter",
-    )
-    .bind(count)
-    .bind(workspace.0.to_string())
-    .fetch_one(conn)
-    .await?;
+    let last: i64 = on_tx!(tx, |conn| {
+        sqlx::query_scalar(
+            "UPDATE workspaces SET change_counter = change_counter + $1 WHERE id = $2 RETURNING change_counter",
+        )
+        .bind(count)
+        .bind(workspace.0.to_string())
+        .fetch_one(conn)
+        .await?
+    });
     Ok(last)
 }
 
 /// The account a sync client id belongs to: the first that pushed with it.
 /// `None` while no account has (a new device, or one from before owners
 /// were kept).
-pub async fn client_owner<'c>(
-    conn: impl sqlx::SqliteExecutor<'c>,
-    client_id: Uuid,
-) -> Result<Option<Uuid>, ServerError> {
-    let owner: Option<String> = sqlx::query_scalar(
-        "SELECT user_id FROM sync_clients WHERE client_id = ? AND user_id IS NOT NULL LIMIT 1",
-    )
-    .bind(client_id.to_string())
-    .fetch_optional(conn)
-    .await?;
+pub async fn client_owner(tx: &mut Tx, client_id: Uuid) -> Result<Option<Uuid>, ServerError> {
+    let owner: Option<String> = on_tx!(tx, |conn| {
+        sqlx::query_scalar(CLIENT_OWNER)
+            .bind(client_id.to_string())
+            .fetch_optional(conn)
+            .await?
+    });
+    parse_owner(owner)
+}
+
+/// [`client_owner`] outside a transaction, before a pull.
+pub async fn client_owner_now(db: &Db, client_id: Uuid) -> Result<Option<Uuid>, ServerError> {
+    let owner: Option<String> = on_db!(db, |pool| {
+        sqlx::query_scalar(CLIENT_OWNER)
+            .bind(client_id.to_string())
+            .fetch_optional(pool)
+            .await?
+    });
+    parse_owner(owner)
+}
+
+const CLIENT_OWNER: &str =
+    "SELECT user_id FROM sync_clients WHERE client_id = $1 AND user_id IS NOT NULL LIMIT 1";
+
+fn parse_owner(owner: Option<String>) -> Result<Option<Uuid>, ServerError> {
     owner
         .map(|owner| {
             Uuid::parse_str(&owner)
@@ -415,18 +460,20 @@ pub struct ClientProgress {
 
 /// Where a client's pushes stand, read inside the push's transaction.
 pub async fn client_progress(
-    conn: &mut SqliteConnection,
+    tx: &mut Tx,
     workspace: WorkspaceId,
     client_id: Uuid,
 ) -> Result<ClientProgress, ServerError> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT last_mutation_id, answers_pruned_through FROM sync_clients \
-         WHERE workspace_id = ? AND client_id = ?",
-    )
-    .bind(workspace.0.to_string())
-    .bind(client_id.to_string())
-    .fetch_optional(conn)
-    .await?;
+    let row: Option<(i64, i64)> = on_tx!(tx, |conn| {
+        sqlx::query_as(
+            "SELECT last_mutation_id, answers_pruned_through FROM sync_clients \
+             WHERE workspace_id = $1 AND client_id = $2",
+        )
+        .bind(workspace.0.to_string())
+        .bind(client_id.to_string())
+        .fetch_optional(conn)
+        .await?
+    });
     let count = |id: i64| u64::try_from(id).unwrap_or(0);
     Ok(
         row.map_or_else(ClientProgress::default, |(last, pruned)| ClientProgress {
@@ -440,29 +487,34 @@ pub async fn client_progress(
 /// from the oldest mutation it has no answer for, so it holds the answers
 /// to every mutation before it and will never ask for them again.
 pub async fn forget_answers_before(
-    conn: &mut SqliteConnection,
+    tx: &mut Tx,
     workspace: WorkspaceId,
     client_id: Uuid,
     first_unanswered: u64,
 ) -> Result<(), ServerError> {
     let below = to_sql_id(first_unanswered)?;
-    sqlx::query(
-        "DELETE FROM mutation_results WHERE workspace_id = ? AND client_id = ? AND mutation_id < ?",
-    )
-    .bind(workspace.0.to_string())
-    .bind(client_id.to_string())
-    .bind(below)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "UPDATE sync_clients SET answers_pruned_through = max(answers_pruned_through, ? - 1) \
-         WHERE workspace_id = ? AND client_id = ?",
-    )
-    .bind(below)
-    .bind(workspace.0.to_string())
-    .bind(client_id.to_string())
-    .execute(conn)
-    .await?;
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "DELETE FROM mutation_results WHERE workspace_id = $1 AND client_id = $2 AND mutation_id < $3",
+        )
+        .bind(workspace.0.to_string())
+        .bind(client_id.to_string())
+        .bind(below)
+        .execute(&mut *conn)
+        .await?;
+        // A CASE rather than SQLite's two-argument max(), which
+        // PostgreSQL spells greatest().
+        sqlx::query(
+            "UPDATE sync_clients SET answers_pruned_through = CASE \
+             WHEN answers_pruned_through > $1 - 1 THEN answers_pruned_through ELSE $1 - 1 END \
+             WHERE workspace_id = $2 AND client_id = $3",
+        )
+        .bind(below)
+        .bind(workspace.0.to_string())
+        .bind(client_id.to_string())
+        .execute(conn)
+        .await?;
+    });
     Ok(())
 }
 
@@ -470,44 +522,50 @@ pub async fn forget_answers_before(
 /// `idle_since`, so a device that went away for good costs no storage.
 /// Returns how many answers were deleted.
 pub async fn forget_answers_of_clients_idle_since(
-    pool: &SqlitePool,
+    db: &Db,
     idle_since: DateTime<Utc>,
 ) -> Result<u64, ServerError> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let deleted = sqlx::query(
-        "DELETE FROM mutation_results WHERE EXISTS (SELECT 1 FROM sync_clients AS client \
-         WHERE client.workspace_id = mutation_results.workspace_id \
-         AND client.client_id = mutation_results.client_id AND client.updated_at < ?)",
-    )
-    .bind(idle_since.to_rfc3339())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    sqlx::query(
-        "UPDATE sync_clients SET answers_pruned_through = last_mutation_id WHERE updated_at < ?",
-    )
-    .bind(idle_since.to_rfc3339())
-    .execute(&mut *tx)
-    .await?;
+    let mut tx = db.begin_write().await?;
+    let deleted = on_tx!(&mut tx, |conn| {
+        let deleted = sqlx::query(
+            "DELETE FROM mutation_results WHERE EXISTS (SELECT 1 FROM sync_clients AS client \
+             WHERE client.workspace_id = mutation_results.workspace_id \
+             AND client.client_id = mutation_results.client_id AND client.updated_at < $1)",
+        )
+        .bind(idle_since.to_rfc3339())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        sqlx::query(
+            "UPDATE sync_clients SET answers_pruned_through = last_mutation_id WHERE updated_at < $1",
+        )
+        .bind(idle_since.to_rfc3339())
+        .execute(conn)
+        .await?;
+        deleted
+    });
     tx.commit().await?;
     Ok(deleted)
 }
 
 /// The answer first given to a mutation, for a retried push.
 pub async fn stored_result(
-    conn: &mut SqliteConnection,
+    tx: &mut Tx,
     workspace: WorkspaceId,
     client_id: Uuid,
     mutation_id: u64,
 ) -> Result<Option<MutationResult>, ServerError> {
-    let text: Option<String> = sqlx::query_scalar(
-        "SELECT result FROM mutation_results WHERE workspace_id = ? AND client_id = ? AND mutation_id = ?",
-    )
-    .bind(workspace.0.to_string())
-    .bind(client_id.to_string())
-    .bind(to_sql_id(mutation_id)?)
-    .fetch_optional(conn)
-    .await?;
+    let mutation_id = to_sql_id(mutation_id)?;
+    let text: Option<String> = on_tx!(tx, |conn| {
+        sqlx::query_scalar(
+            "SELECT result FROM mutation_results WHERE workspace_id = $1 AND client_id = $2 AND mutation_id = $3",
+        )
+        .bind(workspace.0.to_string())
+        .bind(client_id.to_string())
+        .bind(mutation_id)
+        .fetch_optional(conn)
+        .await?
+    });
     text.map(|text| {
         serde_json::from_str(&text)
             .map_err(|err| ServerError::Corrupt(format!("mutation result: {err}")))
@@ -519,29 +577,42 @@ pub async fn stored_result(
 /// as their effects, so a retried push gets the same answers and a crash
 /// keeps both or neither. Written a few hundred to a statement.
 pub async fn record_results(
-    conn: &mut SqliteConnection,
+    tx: &mut Tx,
     workspace: WorkspaceId,
     client_id: Uuid,
     results: &[MutationResult],
 ) -> Result<(), ServerError> {
     // Four parameters a row; SQLite allows 32,766 a statement.
     for chunk in results.chunks(250) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|row| {
+                let n = row * 4;
+                format!("(${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4)
+            })
+            .collect();
         let sql = format!(
             "INSERT INTO mutation_results (workspace_id, client_id, mutation_id, result) VALUES {}",
-            vec!["(?, ?, ?, ?)"; chunk.len()].join(", ")
+            rows.join(", ")
         );
-        let mut query = sqlx::query(&sql);
+        let mut values = Vec::with_capacity(chunk.len());
         for result in chunk {
-            query = query
-                .bind(workspace.0.to_string())
-                .bind(client_id.to_string())
-                .bind(to_sql_id(result.id)?)
-                .bind(
-                    serde_json::to_string(result)
-                        .map_err(|err| ServerError::Corrupt(err.to_string()))?,
-                );
+            values.push((
+                to_sql_id(result.id)?,
+                serde_json::to_string(result)
+                    .map_err(|err| ServerError::Corrupt(err.to_string()))?,
+            ));
         }
-        query.execute(&mut *conn).await?;
+        on_tx!(&mut *tx, |conn| {
+            let mut query = sqlx::query(&sql);
+            for (id, result) in &values {
+                query = query
+                    .bind(workspace.0.to_string())
+                    .bind(client_id.to_string())
+                    .bind(*id)
+                    .bind(result.as_str());
+            }
+            query.execute(conn).await?;
+        });
     }
     Ok(())
 }
@@ -550,47 +621,55 @@ pub async fn record_results(
 /// transaction as the mutations up to it; the client id becomes the
 /// pusher's if no account owned it yet.
 pub async fn record_last_mutation(
-    conn: &mut SqliteConnection,
+    tx: &mut Tx,
     workspace: WorkspaceId,
     client_id: Uuid,
     pusher: Uuid,
     mutation_id: u64,
     now: DateTime<Utc>,
 ) -> Result<(), ServerError> {
-    sqlx::query(
-        "INSERT INTO sync_clients (workspace_id, client_id, user_id, last_mutation_id, updated_at) \
-         VALUES (?, ?, ?, ?, ?) \
-         ON CONFLICT (workspace_id, client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id, \
-         updated_at = excluded.updated_at, user_id = coalesce(sync_clients.user_id, excluded.user_id)",
-    )
-    .bind(workspace.0.to_string())
-    .bind(client_id.to_string())
-    .bind(pusher.to_string())
-    .bind(to_sql_id(mutation_id)?)
-    .bind(now.to_rfc3339())
-    .execute(conn)
-    .await?;
+    let mutation_id = to_sql_id(mutation_id)?;
+    on_tx!(tx, |conn| {
+        sqlx::query(
+            "INSERT INTO sync_clients (workspace_id, client_id, user_id, last_mutation_id, updated_at) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (workspace_id, client_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id, \
+             updated_at = excluded.updated_at, user_id = coalesce(sync_clients.user_id, excluded.user_id)",
+        )
+        .bind(workspace.0.to_string())
+        .bind(client_id.to_string())
+        .bind(pusher.to_string())
+        .bind(mutation_id)
+        .bind(now.to_rfc3339())
+        .execute(conn)
+        .await?;
+    });
     Ok(())
 }
 
 /// Overwritten values kept for one record, oldest first, resolved or not.
 pub async fn conflicts_of(
-    pool: &SqlitePool,
+    db: &Db,
     workspace: WorkspaceId,
     entity: Entity,
     record_id: Uuid,
 ) -> Result<Vec<FieldConflict>, ServerError> {
-    let rows = sqlx::query(
-        "SELECT * FROM conflicts WHERE workspace_id = ? AND record_entity = ? AND record_id = ? ORDER BY version",
-    )
-    .bind(workspace.0.to_string())
-    .bind(entity.as_str())
-    .bind(record_id.to_string())
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let conflict = read_record(Entity::Conflict, row)?;
+    let conflicts: Vec<Record> = on_db!(db, |pool| {
+        let rows = sqlx::query(
+            "SELECT * FROM conflicts WHERE workspace_id = $1 AND record_entity = $2 AND record_id = $3 ORDER BY version",
+        )
+        .bind(workspace.0.to_string())
+        .bind(entity.as_str())
+        .bind(record_id.to_string())
+        .fetch_all(pool)
+        .await?;
+        rows.iter()
+            .map(|row| read_record(Entity::Conflict, row))
+            .collect::<Result<_, _>>()?
+    });
+    conflicts
+        .into_iter()
+        .map(|conflict| {
             let json = |field: &str| -> Result<Value, ServerError> {
                 serde_json::from_str(conflict.text(field).unwrap_or("null"))
                     .map_err(|err| ServerError::Corrupt(format!("conflict {field}: {err}")))
@@ -606,14 +685,17 @@ pub async fn conflicts_of(
 
 /// Measures the pull JSON of rows written before sizes were kept (their
 /// `wire_bytes` is 0); rows written since are measured as they are saved.
-pub async fn measure_rows(pool: &SqlitePool) -> Result<(), ServerError> {
+pub async fn measure_rows(db: &Db) -> Result<(), ServerError> {
+    let dialect = db.dialect();
     for entity in Entity::ALL {
         let sql = format!(
-            "UPDATE {table} SET wire_bytes = length(CAST({json} AS BLOB)) WHERE wire_bytes = 0",
+            "UPDATE {table} SET wire_bytes = {length} WHERE wire_bytes = 0",
             table = table(entity),
-            json = row_json(entity),
+            length = dialect.byte_length(&dialect.row_json(entity)),
         );
-        sqlx::query(&sql).execute(pool).await?;
+        on_db!(db, |pool| {
+            sqlx::query(&sql).execute(pool).await?;
+        });
     }
     Ok(())
 }
@@ -628,28 +710,30 @@ pub struct Changes {
 
 /// Rows of every entity changed after `cursor`, in version order, at most
 /// `limit` rows and at most `max_bytes` of JSON (but always one row),
-/// rendered to their wire JSON by SQLite itself.
+/// rendered to their wire JSON by the database itself.
 ///
 /// The rows of a page can sit in any of the entity tables. One statement
 /// finds where the page ends from the version indexes alone; a second
-/// renders exactly the page: SQLite merges the tables' rows in version
+/// renders exactly the page: the database merges the tables' rows in version
 /// order, writes each as JSON and joins them into one array. A page thus
 /// crosses from the database as one value, instead of thousands of rows of
 /// columns each decoded into Rust values only to be encoded again.
 pub async fn changed_since(
-    pool: &SqlitePool,
+    db: &Db,
     workspace: WorkspaceId,
     cursor: i64,
     limit: u32,
     max_bytes: usize,
 ) -> Result<Changes, ServerError> {
-    let (waiting, on_page, last): (i64, i64, Option<i64>) = sqlx::query_as(page_end_sql())
-        .bind(workspace.0.to_string())
-        .bind(cursor)
-        .bind(i64::from(limit))
-        .bind(i64::try_from(max_bytes).unwrap_or(i64::MAX))
-        .fetch_one(pool)
-        .await?;
+    let (waiting, on_page, last): (i64, i64, Option<i64>) = on_db!(db, |pool| {
+        sqlx::query_as(page_end_sql())
+            .bind(workspace.0.to_string())
+            .bind(cursor)
+            .bind(i64::from(limit))
+            .bind(i64::try_from(max_bytes).unwrap_or(i64::MAX))
+            .fetch_one(pool)
+            .await?
+    });
     let Some(last) = last else {
         return Ok(Changes {
             rows: RawValue::from_string("[]".to_owned())
@@ -658,12 +742,15 @@ pub async fn changed_since(
             more: false,
         });
     };
-    let page: String = sqlx::query_scalar(page_sql())
-        .bind(workspace.0.to_string())
-        .bind(cursor)
-        .bind(last)
-        .fetch_one(pool)
-        .await?;
+    let sql = page_sql(db.dialect());
+    let page: String = on_db!(db, |pool| {
+        sqlx::query_scalar(sql)
+            .bind(workspace.0.to_string())
+            .bind(cursor)
+            .bind(last)
+            .fetch_one(pool)
+            .await?
+    });
     Ok(Changes {
         rows: RawValue::from_string(page)
             .map_err(|err| ServerError::Corrupt(format!("a page of rows: {err}")))?,
@@ -679,53 +766,61 @@ pub async fn changed_since(
 /// The waiting rows are found from the version indexes alone; only they
 /// are then read for their size (`wire_bytes`), and the page ends at the
 /// last row whose running total fits the budget. The first row always
-/// goes, however large, so an oversized row travels alone.
+/// goes, however large, so an oversized row travels alone. The same
+/// statement on both backends (PostgreSQL wants every subquery named).
 fn page_end_sql() -> &'static str {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SQL.get_or_init(|| {
         let versions = every_table(|entity| {
             format!(
-                "SELECT * FROM (SELECT version FROM {} \
-                 WHERE workspace_id = ?1 AND version > ?2 ORDER BY version LIMIT ?3 + 1)",
-                table(entity)
+                "SELECT * FROM (SELECT version FROM {table} \
+                 WHERE workspace_id = $1 AND version > $2 ORDER BY version LIMIT $3 + 1) AS {table}",
+                table = table(entity)
             )
         });
         let sizes = every_table(|entity| {
             format!(
-                "SELECT version, wire_bytes FROM {} WHERE workspace_id = ?1 \
-                 AND version > ?2 AND version <= (SELECT max(version) FROM waiting)",
+                "SELECT version, wire_bytes FROM {} WHERE workspace_id = $1 \
+                 AND version > $2 AND version <= (SELECT max(version) FROM waiting)",
                 table(entity)
             )
         });
         format!(
-            "WITH waiting AS MATERIALIZED ({versions} ORDER BY version LIMIT ?3 + 1), \
+            "WITH waiting AS MATERIALIZED ({versions} ORDER BY version LIMIT $3 + 1), \
              running AS (SELECT version, row_number() OVER page AS n, sum(wire_bytes) OVER page AS total \
-               FROM ({sizes}) WINDOW page AS (ORDER BY version ROWS UNBOUNDED PRECEDING)) \
+               FROM ({sizes}) AS sizes WINDOW page AS (ORDER BY version ROWS UNBOUNDED PRECEDING)) \
              SELECT (SELECT count(*) FROM waiting), count(*), max(version) FROM running \
-             WHERE n <= ?3 AND (total <= ?4 OR n = 1)"
+             WHERE n <= $3 AND (total <= $4 OR n = 1)"
         )
     })
 }
 
 /// The statement that renders a page. Parameters: workspace, cursor, and
 /// the version the page ends at.
-fn page_sql() -> &'static str {
-    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SQL.get_or_init(|| {
+fn page_sql(dialect: Dialect) -> &'static str {
+    static SQLITE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = match dialect {
+        Dialect::Sqlite => &SQLITE,
+        Dialect::Postgres => &POSTGRES,
+    };
+    sql.get_or_init(|| {
         let rows = every_table(|entity| {
             format!(
-                "SELECT version, {json} AS row FROM {table} \
-                 WHERE workspace_id = ?1 AND version > ?2 AND version <= ?3",
-                json = row_json(entity),
+                "SELECT version, {json} AS body FROM {table} \
+                 WHERE workspace_id = $1 AND version > $2 AND version <= $3",
+                json = dialect.row_json(entity),
                 table = table(entity),
             )
         });
         // Each row is JSON text already: joining them needs no parsing.
-        // SQLite runs the ordered compound as a co-routine that feeds the
-        // aggregate row by row, so the join keeps version order without a
-        // second sort; `tests/pull_rendering.rs` checks that order across
-        // interleaved entities.
-        format!("SELECT '[' || group_concat(row, ',') || ']' FROM ({rows} ORDER BY version)")
+        // The join keeps version order (see `Dialect::json_array_of`);
+        // `tests/pull_rendering.rs` checks that order across interleaved
+        // entities.
+        format!(
+            "SELECT {} FROM ({rows} ORDER BY version) AS page",
+            dialect.json_array_of("body", "version")
+        )
     })
 }
 
@@ -736,38 +831,6 @@ fn every_table(select: impl Fn(Entity) -> String) -> String {
         .map(select)
         .collect::<Vec<_>>()
         .join(" UNION ALL ")
-}
-
-/// The SQL expression for one row of `entity` as the wire JSON of a
-/// [`crate::sync::PulledRow`]: the text `serde_json` makes of the record
-/// [`read_record`] reads (a test holds the two to the same output).
-fn row_json(entity: Entity) -> String {
-    let flag = |column: &str| format!("json(CASE WHEN {column} THEN 'true' ELSE 'false' END)");
-    // Stored as `to_rfc3339` writes UTC ("+00:00"); serde writes "Z".
-    let utc = |column: &str| {
-        format!(
-            "CASE WHEN {column} LIKE '%+00:00' \
-             THEN substr({column}, 1, length({column}) - 6) || 'Z' ELSE {column} END"
-        )
-    };
-    let mut members = vec![
-        "'id', id".to_owned(),
-        "'version', version".to_owned(),
-        format!("'deleted', {}", flag("deleted")),
-        format!("'created_at', {}", utc("created_at")),
-        format!("'updated_at', {}", utc("updated_at")),
-    ];
-    for spec in entity.fields() {
-        let name = spec.name;
-        members.push(match spec.kind {
-            FieldKind::Flag => format!("'{name}', {}", flag(name)),
-            _ => format!("'{name}', {name}"),
-        });
-    }
-    format!(
-        "json_object('entity', '{entity}', 'record', json_object({}))",
-        members.join(", ")
-    )
 }
 
 fn to_sql_id(mutation_id: u64) -> Result<i64, ServerError> {
