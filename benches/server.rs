@@ -11,22 +11,27 @@ use serde_json::{json, Value};
 use std::time::Instant;
 use uuid::Uuid;
 
-const USAGE: &str = "usage: server --url http://127.0.0.1:PORT [--quick]";
+const USAGE: &str =
+    "usage: server --url http://127.0.0.1:PORT [--second-url http://127.0.0.1:PORT2] [--quick]";
 const PUSH_BATCH: usize = 1_000;
 
 struct Options {
     url: String,
+    /// Another server on the same database: pushes then also go to both at once.
+    second_url: Option<String>,
     push_batches: usize,
     runs: usize,
 }
 
 fn options() -> Result<Options, String> {
     let mut url = None;
+    let mut second_url = None;
     let mut quick = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--url" => url = args.next(),
+            "--second-url" => second_url = args.next(),
             "--quick" => quick = true,
             // cargo bench passes --bench to every bench binary.
             "--bench" => {}
@@ -35,6 +40,7 @@ fn options() -> Result<Options, String> {
     }
     Ok(Options {
         url: url.ok_or_else(|| USAGE.to_owned())?,
+        second_url,
         push_batches: if quick { 3 } else { 20 },
         runs: if quick { 1 } else { 3 },
     })
@@ -150,6 +156,26 @@ async fn run(options: Options) -> Result<(), String> {
         median(rates),
         options.push_batches
     );
+    if let Some(second) = &options.second_url {
+        let second = second.trim_end_matches('/');
+        // The session made on the first server is valid on the second.
+        let mut rates = Vec::new();
+        for serial in 0..options.push_batches {
+            let started = Instant::now();
+            let (one, other) = futures::join!(
+                push_batch(&http, base, 1_000_000 + 2 * serial),
+                push_batch(&http, second, 1_000_001 + 2 * serial)
+            );
+            one?;
+            other?;
+            rates.push((2 * PUSH_BATCH) as f64 / started.elapsed().as_secs_f64());
+        }
+        println!(
+            "push, two servers at once: {:.0} mutations/s (median of {} pairs of batches of {PUSH_BATCH}, one to each)",
+            median(rates),
+            options.push_batches
+        );
+    }
     Ok(())
 }
 

@@ -52,7 +52,10 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: path.join(root, "target/site"),
       LEPTOS_ENV: "PROD",
-      DATABASE_URL: `sqlite://${path.join(process.env.E2E_RUN_DIR, "e2e.db")}`,
+      // scripts/test runs the journeys a second time on a throwaway
+      // PostgreSQL (scripts/postgres) by setting E2E_DATABASE_URL.
+      DATABASE_URL:
+        process.env.E2E_DATABASE_URL ?? `sqlite://${path.join(process.env.E2E_RUN_DIR, "e2e.db")}`,
       RUST_LOG: "warn",
     },
   },
