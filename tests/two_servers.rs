@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, PgConnection};
 use std::collections::HashSet;
+use std::process::Child;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -38,18 +39,49 @@ fn batch(client: Uuid, first: u64) -> (Value, Vec<Uuid>) {
     (json!({"client_id": client, "mutations": mutations}), ids)
 }
 
-/// Sends one push; `None` when no answer came (the server died).
-async fn push(http: &reqwest::Client, base: &str, body: &Value) -> Option<Value> {
+/// A server process, killed when the test ends however it ends.
+struct Server(Child);
+
+impl Server {
+    fn start(database_url: &str, port: u16) -> Self {
+        Self(start(database_url, port))
+    }
+
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Why a push got no answer to keep.
+#[derive(Debug)]
+enum Unanswered {
+    /// No server there, or it died before answering.
+    Unreachable,
+    /// A server answered with an error: two pushes got in each other's way.
+    Refused(String),
+}
+
+/// Sends one push.
+async fn push(http: &reqwest::Client, base: &str, body: &Value) -> Result<Value, Unanswered> {
     let response = http
         .post(format!("{base}/api/sync/push"))
         .json(body)
         .send()
         .await
-        .ok()?;
-    if !response.status().is_success() {
-        return None;
+        .map_err(|_| Unanswered::Unreachable)?;
+    let status = response.status();
+    let text = response.text().await.map_err(|_| Unanswered::Unreachable)?;
+    if !status.is_success() {
+        return Err(Unanswered::Refused(format!("{status}: {text}")));
     }
-    response.json().await.ok()
+    serde_json::from_str(&text).map_err(|_| Unanswered::Unreachable)
 }
 
 /// Every row a server sends from cursor 0, page after page.
@@ -90,9 +122,9 @@ async fn two_servers_on_one_postgres_apply_every_acknowledged_push_once_even_whe
         .cookie_store(true)
         .build()
         .expect("client");
-    let mut first = start(&database_url, ports[0]);
+    let mut first = Server::start(&database_url, ports[0]);
     wait_until_up(&http, &bases[0]).await;
-    let mut second = start(&database_url, ports[1]);
+    let second = Server::start(&database_url, ports[1]);
     wait_until_up(&http, &bases[1]).await;
     let signed_up = http
         .post(format!("{}/api/auth/signup", bases[0]))
@@ -138,8 +170,14 @@ async fn two_servers_on_one_postgres_apply_every_acknowledged_push_once_even_whe
                     if target == 0 && first_down.load(Ordering::SeqCst) {
                         target = 1;
                     }
-                    if let Some(reply) = push(&http, &bases[target], &body).await {
-                        break reply;
+                    match push(&http, &bases[target], &body).await {
+                        Ok(reply) => break reply,
+                        // Pushes to one workspace take turns: however they
+                        // meet on the two servers, none fails for it.
+                        Err(Unanswered::Refused(error)) => {
+                            panic!("a push of device {n} was refused: {error}")
+                        }
+                        Err(Unanswered::Unreachable) => {}
                     }
                     tries += 1;
                     assert!(tries < 100, "a push of device {n} was never answered");
@@ -167,10 +205,9 @@ async fn two_servers_on_one_postgres_apply_every_acknowledged_push_once_even_whe
     while answered.load(Ordering::SeqCst) < batches / 3 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    first.kill().expect("SIGKILL");
+    first.kill();
     let at_kill = answered.load(Ordering::SeqCst);
     assert!(at_kill < batches, "the kill came before the end");
-    first.wait().expect("reaped");
     first_down.store(true, Ordering::SeqCst);
 
     let mut acknowledged = HashSet::new();
@@ -209,7 +246,7 @@ async fn two_servers_on_one_postgres_apply_every_acknowledged_push_once_even_whe
     assert_eq!(last_ids, vec![(BATCHES * BATCH) as i64; CLIENTS]);
 
     // Back up, the first server sends exactly what the second sends.
-    first = start(&database_url, ports[0]);
+    first = Server::start(&database_url, ports[0]);
     wait_until_up(&http, &bases[0]).await;
     let from_first = pull_all(&http, &bases[0], clients[0]).await;
     let from_second = pull_all(&http, &bases[1], clients[1]).await;
@@ -230,9 +267,5 @@ async fn two_servers_on_one_postgres_apply_every_acknowledged_push_once_even_whe
         versions.windows(2).all(|pair| pair[0] < pair[1]),
         "rows come once each, in version order"
     );
-
-    for server in [&mut first, &mut second] {
-        let _ = server.kill();
-        let _ = server.wait();
-    }
+    drop((first, second));
 }
