@@ -9,7 +9,7 @@
 //! difference is a method of [`Dialect`], here and nowhere else.
 
 use crate::domain::{Entity, FieldKind};
-use crate::server::ServerError;
+use crate::server::error::ServerError;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{PgPool, Postgres, Row, Sqlite, SqlitePool, Transaction};
