@@ -56,7 +56,6 @@ pub async fn push(
     let unanswered = &mutations[mutations.partition_point(|mutation| mutation.id <= processed)..];
     let records = RecordCache::preload(&mut tx, workspace, records_named(unanswered)).await?;
     let mut state = PushState {
-        workspace,
         pusher,
         versions,
         records,
@@ -80,17 +79,14 @@ pub async fn push(
             // Only a conversion can be refused after it wrote (its customer,
             // then a contact it cannot use); upserts and deletes decide
             // before their first write, so they need no savepoint.
-            repo::begin_savepoint(&mut tx).await?;
+            state.records.begin_savepoint(&mut tx).await?;
             let mark = state.versions.mark();
-            state.records.begin_savepoint();
             let result = apply(&mut tx, &mut state, mutation).await?;
             if result.status == MutationStatus::Rejected {
-                repo::roll_back_to_savepoint(&mut tx).await?;
+                state.records.roll_back_savepoint(&mut tx).await?;
                 state.versions.rewind(mark);
-                state.records.roll_back_savepoint();
             }
-            repo::release_savepoint(&mut tx).await?;
-            state.records.release_savepoint();
+            state.records.release_savepoint(&mut tx).await?;
             result
         } else {
             apply(&mut tx, &mut state, mutation).await?
@@ -98,6 +94,7 @@ pub async fn push(
         last_mutation_id = mutation.id;
         results.push(result);
     }
+    state.records.flush(&mut tx).await?;
     repo::record_results(&mut tx, workspace, client_id, &results[answered..]).await?;
     if last_mutation_id > processed {
         repo::record_last_mutation(
@@ -219,11 +216,10 @@ fn check_batch(mutations: &[Mutation]) -> Result<(), ServerError> {
     Ok(())
 }
 
-/// What every mutation of one push shares: the workspace, who pushes, the
-/// change numbers taken so far, the records read or written so far and the
-/// time the push is stamped with.
+/// What every mutation of one push shares: who pushes, the change numbers
+/// taken so far, the records read or written so far (in the workspace the
+/// cache reads) and the time the push is stamped with.
 struct PushState {
-    workspace: WorkspaceId,
     pusher: Uuid,
     versions: Versions,
     records: RecordCache,
@@ -340,9 +336,9 @@ async fn upsert(
     for field in &merged.changed {
         stored.field_versions.insert(field.clone(), version);
     }
-    state.records.save(tx, mutation.entity, stored).await?;
+    state.records.save(mutation.entity, stored);
     for conflict in &merged.conflicts {
-        keep_overwritten_value(tx, state, mutation, conflict).await?;
+        keep_overwritten_value(state, mutation, conflict);
     }
     let mut touched: Vec<Uuid> = previous_customer.into_iter().chain(customer).collect();
     touched.dedup();
@@ -382,10 +378,10 @@ async fn delete(
         ));
     }
     let customer = stored.record.reference("customer_id");
-    let version = tombstone(tx, state, mutation.entity, stored).await?;
-    let doomed = cascade(tx, state.workspace, mutation.entity, mutation.record_id).await?;
+    let version = tombstone(state, mutation.entity, stored);
+    let doomed = cascade(tx, &mut state.records, mutation.entity, mutation.record_id).await?;
     for (entity, child) in doomed {
-        tombstone(tx, state, entity, child).await?;
+        tombstone(state, entity, child);
     }
     if mutation.entity == Entity::Contact {
         if let Some(customer) = customer {
@@ -400,7 +396,7 @@ async fn delete(
 /// too); a lead or an opportunity its own opportunities and activities.
 async fn cascade(
     tx: &mut Tx,
-    workspace: WorkspaceId,
+    records: &mut RecordCache,
     entity: Entity,
     id: Uuid,
 ) -> Result<Vec<(Entity, StoredRecord)>, ServerError> {
@@ -409,8 +405,12 @@ async fn cascade(
     let mut doomed: Vec<(Entity, StoredRecord)> = Vec::new();
     let (contacts, leads) = match entity {
         Entity::Customer => (
-            repo::live_referencing(tx, workspace, Entity::Contact, "customer_id", &[id]).await?,
-            repo::live_referencing(tx, workspace, Entity::Lead, "customer_id", &[id]).await?,
+            records
+                .live_referencing(tx, Entity::Contact, "customer_id", &[id])
+                .await?,
+            records
+                .live_referencing(tx, Entity::Lead, "customer_id", &[id])
+                .await?,
         ),
         _ => (Vec::new(), Vec::new()),
     };
@@ -418,16 +418,18 @@ async fn cascade(
     let mut opportunities = Vec::new();
     match entity {
         Entity::Customer => {
-            opportunities =
-                repo::live_referencing(tx, workspace, Entity::Opportunity, "customer_id", &[id])
-                    .await?;
+            opportunities = records
+                .live_referencing(tx, Entity::Opportunity, "customer_id", &[id])
+                .await?;
         }
         Entity::Lead => lead_ids.push(id),
         Entity::Opportunity => {}
         Entity::Contact | Entity::Activity | Entity::Conflict => return Ok(doomed),
     }
     opportunities.extend(
-        repo::live_referencing(tx, workspace, Entity::Opportunity, "lead_id", &lead_ids).await?,
+        records
+            .live_referencing(tx, Entity::Opportunity, "lead_id", &lead_ids)
+            .await?,
     );
     let mut opportunity_ids = ids(&opportunities);
     if entity == Entity::Opportunity {
@@ -445,8 +447,9 @@ async fn cascade(
         ("lead_id", lead_ids),
         ("opportunity_id", opportunity_ids),
     ] {
-        for activity in
-            repo::live_referencing(tx, workspace, Entity::Activity, column, &parents).await?
+        for activity in records
+            .live_referencing(tx, Entity::Activity, column, &parents)
+            .await?
         {
             if !activities.iter().any(|a| a.record.id == activity.record.id) {
                 activities.push(activity);
@@ -504,7 +507,7 @@ async fn convert(
         Some(_) => {}
         None => {
             let fields = customer_from_lead(&lead.record.fields);
-            create(tx, state, Entity::Customer, request.customer_id, &fields).await?;
+            create(state, Entity::Customer, request.customer_id, &fields);
         }
     }
     if let Some(contact_id) = request.contact_id {
@@ -527,7 +530,7 @@ async fn convert(
                         "The lead names no person to make a contact of",
                     );
                 };
-                create(tx, state, Entity::Contact, contact_id, &fields).await?;
+                create(state, Entity::Contact, contact_id, &fields);
                 restore_default_contact(tx, state, request.customer_id).await?;
             }
         }
@@ -540,18 +543,17 @@ async fn convert(
     for field in patch.keys() {
         lead.field_versions.insert(field.clone(), version);
     }
-    state.records.save(tx, Entity::Lead, lead).await?;
+    state.records.save(Entity::Lead, lead);
     Ok(MutationResult::applied(mutation.id, version, Vec::new()))
 }
 
 /// Writes a new record the server derived (conversion).
-async fn create(
-    tx: &mut Tx,
+fn create(
     state: &mut PushState,
     entity: Entity,
     id: Uuid,
     fields: &serde_json::Map<String, Value>,
-) -> Result<(), ServerError> {
+) {
     let version = state.versions.take();
     let mut record = Record::new_local(id, state.now);
     record.apply_patch(fields);
@@ -564,7 +566,7 @@ async fn create(
         record,
         field_versions,
     };
-    state.records.save(tx, entity, stored).await
+    state.records.save(entity, stored);
 }
 
 /// Deletes win: an edit to a tombstone is not applied, and the client hears why.
@@ -622,12 +624,7 @@ fn is_new_record(stored: &StoredRecord) -> bool {
 /// Records an overwritten value as a conflict row, versioned like any write
 /// so every device pulls it and can offer to restore it. It names the
 /// member who overwrote the value, never their device's client id.
-async fn keep_overwritten_value(
-    tx: &mut Tx,
-    state: &mut PushState,
-    mutation: &Mutation,
-    conflict: &FieldConflict,
-) -> Result<(), ServerError> {
+fn keep_overwritten_value(state: &mut PushState, mutation: &Mutation, conflict: &FieldConflict) {
     let version = state.versions.take();
     let mut record = Record::new_local(Uuid::now_v7(), state.now);
     record.version = version;
@@ -653,22 +650,18 @@ async fn keep_overwritten_value(
         record,
         field_versions,
     };
-    state.records.save(tx, Entity::Conflict, stored).await
+    state.records.save(Entity::Conflict, stored);
 }
 
-async fn tombstone(
-    tx: &mut Tx,
-    state: &mut PushState,
-    entity: Entity,
-    mut stored: StoredRecord,
-) -> Result<i64, ServerError> {
+/// Marks a record deleted as a new version; returns that version.
+fn tombstone(state: &mut PushState, entity: Entity, mut stored: StoredRecord) -> i64 {
     let version = state.versions.take();
     stored.record.deleted = true;
     stored.record.version = version;
     stored.record.updated_at = state.now;
     stored.field_versions.insert("deleted".into(), version);
-    state.records.save(tx, entity, stored).await?;
-    Ok(version)
+    state.records.save(entity, stored);
+    version
 }
 
 /// Re-establishes "exactly one default contact" for a customer, writing each
@@ -678,14 +671,10 @@ async fn restore_default_contact(
     state: &mut PushState,
     customer: Uuid,
 ) -> Result<(), ServerError> {
-    let contacts = repo::live_referencing(
-        tx,
-        state.workspace,
-        Entity::Contact,
-        "customer_id",
-        &[customer],
-    )
-    .await?;
+    let contacts = state
+        .records
+        .live_referencing(tx, Entity::Contact, "customer_id", &[customer])
+        .await?;
     // `live_referencing` lists them in creation order.
     let candidates: Vec<DefaultCandidate> = contacts
         .iter()
@@ -716,7 +705,7 @@ async fn restore_default_contact(
         contact.record.version = version;
         contact.record.updated_at = state.now;
         contact.field_versions.insert("is_default".into(), version);
-        state.records.save(tx, Entity::Contact, contact).await?;
+        state.records.save(Entity::Contact, contact);
     }
     Ok(())
 }

@@ -1,28 +1,34 @@
-//! The records one push reads, kept in memory for the length of the push.
+//! The records one push reads and writes, kept in memory for the length of
+//! the push.
 //!
 //! A push of a thousand mutations used to read each record it touched with
-//! a statement of its own, every one a round trip to the connection's
-//! worker thread. The cache reads all the records a push names up front,
-//! one statement per entity, and every write of the push goes through it,
-//! so each entry always equals the row the transaction would read.
+//! a statement of its own, and write each with another: on PostgreSQL
+//! every one a round trip over the network. The cache reads all the
+//! records a push names up front, one statement per entity, and holds the
+//! push's writes until something needs the tables to have them, then
+//! writes them a few hundred to a statement.
 
 use super::error::ServerError;
 use super::repository::{self as repo, StoredRecord, Tx, WorkspaceId};
 use crate::domain::Entity;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 type Key = (Entity, Uuid);
 
-/// The rows a push has read or written, as the open transaction sees them.
+/// The rows a push has read or written, as the open transaction sees them
+/// once the cache is flushed.
 ///
-/// An entry of `None` is a record known not to exist. Writes reach the
-/// database at once, so statements that search the tables (a cascade, the
-/// contacts of a customer) see them too; the cache only spares the reads
-/// by id.
+/// An entry of `None` is a record known not to exist. A write goes to
+/// memory and is marked unwritten; [`Self::flush`] writes every unwritten
+/// record, and the statements that search the tables (a cascade, the
+/// contacts of a customer) go through the cache, which flushes first, so
+/// they see every write. The cache only spares round trips.
 pub struct RecordCache {
     workspace: WorkspaceId,
     known: HashMap<Key, Option<StoredRecord>>,
+    /// Written in memory and not yet to the database.
+    unwritten: HashSet<Key>,
     /// While a savepoint is open: each write's key and the entry it
     /// replaced (`None` when the key was not cached), oldest first.
     undo: Option<Vec<(Key, Option<Option<StoredRecord>>)>>,
@@ -52,6 +58,7 @@ impl RecordCache {
         Ok(Self {
             workspace,
             known,
+            unwritten: HashSet::new(),
             undo: None,
         })
     }
@@ -74,40 +81,76 @@ impl RecordCache {
         Ok(found)
     }
 
-    /// Writes a whole record to the database and to the cache.
-    pub async fn save(
-        &mut self,
-        conn: &mut Tx,
-        entity: Entity,
-        stored: StoredRecord,
-    ) -> Result<(), ServerError> {
-        repo::save(conn, self.workspace, entity, &stored).await?;
+    /// Keeps a whole record as the push's latest write of it; it reaches
+    /// the database at the next [`Self::flush`].
+    pub fn save(&mut self, entity: Entity, stored: StoredRecord) {
         let key = (entity, stored.record.id);
         let replaced = self.known.insert(key, Some(stored));
+        self.unwritten.insert(key);
         if let Some(undo) = &mut self.undo {
             undo.push((key, replaced));
         }
+    }
+
+    /// Writes every record saved since the last flush, one statement per
+    /// entity and few hundred rows.
+    pub async fn flush(&mut self, conn: &mut Tx) -> Result<(), ServerError> {
+        let mut by_entity: HashMap<Entity, Vec<&StoredRecord>> = HashMap::new();
+        for key in &self.unwritten {
+            if let Some(Some(stored)) = self.known.get(key) {
+                by_entity.entry(key.0).or_default().push(stored);
+            }
+        }
+        for (entity, records) in by_entity {
+            repo::save_all(conn, self.workspace, entity, &records).await?;
+        }
+        self.unwritten.clear();
         Ok(())
     }
 
-    /// Starts keeping what each write replaces, alongside `SAVEPOINT`.
-    pub fn begin_savepoint(&mut self) {
-        self.undo = Some(Vec::new());
+    /// [`repo::live_referencing`], after writing what the push saved, so
+    /// the search sees it.
+    pub async fn live_referencing(
+        &mut self,
+        conn: &mut Tx,
+        entity: Entity,
+        column: &str,
+        parents: &[Uuid],
+    ) -> Result<Vec<StoredRecord>, ServerError> {
+        self.flush(conn).await?;
+        repo::live_referencing(conn, self.workspace, entity, column, parents).await
     }
 
-    /// Puts back every entry written since [`Self::begin_savepoint`],
-    /// alongside `ROLLBACK TO`, so the cache again equals the database.
-    pub fn roll_back_savepoint(&mut self) {
+    /// Opens a savepoint, with everything saved so far written before it,
+    /// and starts keeping what each later write replaces.
+    pub async fn begin_savepoint(&mut self, conn: &mut Tx) -> Result<(), ServerError> {
+        self.flush(conn).await?;
+        repo::begin_savepoint(conn).await?;
+        self.undo = Some(Vec::new());
+        Ok(())
+    }
+
+    /// Undoes every write since [`Self::begin_savepoint`], in the database
+    /// and here, so the cache again equals the database.
+    pub async fn roll_back_savepoint(&mut self, conn: &mut Tx) -> Result<(), ServerError> {
+        repo::roll_back_to_savepoint(conn).await?;
+        // Everything unwritten was saved after the savepoint: the flush
+        // before it left nothing unwritten.
+        self.unwritten.clear();
         for (key, replaced) in self.undo.take().into_iter().flatten().rev() {
             match replaced {
                 Some(entry) => self.known.insert(key, entry),
                 None => self.known.remove(&key),
             };
         }
+        Ok(())
     }
 
-    /// Keeps the writes since [`Self::begin_savepoint`], alongside `RELEASE`.
-    pub fn release_savepoint(&mut self) {
+    /// Closes the savepoint, keeping the writes since it (none, after a
+    /// rollback) as part of the push.
+    pub async fn release_savepoint(&mut self, conn: &mut Tx) -> Result<(), ServerError> {
+        repo::release_savepoint(conn).await?;
         self.undo = None;
+        Ok(())
     }
 }

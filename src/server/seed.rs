@@ -281,6 +281,7 @@ impl Writer<'_> {
             .map_err(|_| ServerError::BadRequest("too many rows".into()))?;
         let last = repo::reserve_versions(&mut tx, self.workspace, count).await?;
         let mut version = last - count;
+        let mut by_entity: Vec<(Entity, Vec<StoredRecord>)> = Vec::new();
         for (entity, mut record) in self.pending.drain(..) {
             version += 1;
             record.version = version;
@@ -289,17 +290,19 @@ impl Writer<'_> {
                 .keys()
                 .map(|field| (field.clone(), version))
                 .collect();
-            repo::save(
-                &mut tx,
-                self.workspace,
-                entity,
-                &StoredRecord {
-                    record,
-                    field_versions,
-                },
-            )
-            .await?;
+            let stored = StoredRecord {
+                record,
+                field_versions,
+            };
+            match by_entity.iter_mut().find(|(known, _)| *known == entity) {
+                Some((_, records)) => records.push(stored),
+                None => by_entity.push((entity, vec![stored])),
+            }
             self.written += 1;
+        }
+        for (entity, records) in &by_entity {
+            let records: Vec<&StoredRecord> = records.iter().collect();
+            repo::save_all(&mut tx, self.workspace, *entity, &records).await?;
         }
         tx.commit().await?;
         (self.on_progress)(self.written);

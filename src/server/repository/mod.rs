@@ -143,24 +143,28 @@ pub async fn find_many(
     })
 }
 
-/// Writes a whole record, creating it if new.
+/// Writes whole records of one entity, creating those that are new, a few
+/// hundred to a statement.
+///
+/// One statement for many rows is what makes a push fast on PostgreSQL,
+/// where every statement is a round trip over the network; on SQLite it
+/// spares the per-statement work. `records` must not name one id twice
+/// (PostgreSQL refuses to update a row twice in one statement).
 ///
 /// A record is keyed by workspace and id together, so an id in use in
 /// another workspace is simply a different record there. A new row keeps
 /// its first version as `created_version`, which orders records created
 /// at one instant (one push stamps them all with one time).
-pub async fn save(
+pub async fn save_all(
     tx: &mut Tx,
     workspace: WorkspaceId,
     entity: Entity,
-    stored: &StoredRecord,
+    records: &[&StoredRecord],
 ) -> Result<(), ServerError> {
     let names: Vec<&str> = entity.fields().iter().map(|spec| spec.name).collect();
-    // Numbered: the version is bound once and used twice.
-    let placeholders = (9..9 + names.len())
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let per_row = FIXED_COLUMNS + names.len();
+    // SQLite allows 32,766 parameters a statement, PostgreSQL 65,535.
+    let rows_per_statement = (30_000 / per_row).clamp(1, 500);
     let updates: Vec<String> = [
         "version",
         "deleted",
@@ -172,43 +176,73 @@ pub async fn save(
     .chain(names.iter())
     .map(|name| format!("{name} = excluded.{name}"))
     .collect();
-    let sql = format!(
-        "INSERT INTO {table} (id, workspace_id, version, created_version, deleted, created_at, updated_at, field_versions, wire_bytes, {columns}) \
-         VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, {placeholders}) \
-         ON CONFLICT (workspace_id, id) DO UPDATE SET {updates}",
-        table = table(entity),
-        columns = names.join(", "),
-        updates = updates.join(", "),
-    );
-    let record = &stored.record;
-    let field_versions = serde_json::to_string(&stored.field_versions)
-        .map_err(|err| ServerError::Corrupt(err.to_string()))?;
-    let wire_bytes = wire_bytes(entity, record)?;
-    on_tx!(tx, |conn| {
-        let mut query = sqlx::query(&sql)
-            .bind(record.id.to_string())
-            .bind(workspace.0.to_string())
-            .bind(record.version)
-            .bind(record.deleted)
-            .bind(record.created_at.to_rfc3339())
-            .bind(record.updated_at.to_rfc3339())
-            .bind(field_versions)
-            .bind(wire_bytes);
-        for spec in entity.fields() {
-            // A null is bound with its column's type: PostgreSQL refuses
-            // a text NULL for a BIGINT column.
-            query = match stored_value(spec.kind, record.fields.get(spec.name)) {
-                Value::Bool(flag) => query.bind(flag),
-                Value::Number(number) => query.bind(number.as_i64()),
-                Value::String(text) => query.bind(text),
-                _ if spec.kind.is_number() => query.bind(None::<i64>),
-                _ => query.bind(None::<String>),
-            };
+    for chunk in records.chunks(rows_per_statement) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|row| {
+                let first = row * per_row;
+                // Numbered: the version is bound once and used twice.
+                let mut params = vec![
+                    format!("${}", first + 1),
+                    format!("${}", first + 2),
+                    format!("${}", first + 3),
+                    format!("${}", first + 3),
+                ];
+                params.extend((first + 4..=first + per_row).map(|n| format!("${n}")));
+                format!("({})", params.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO {table} (id, workspace_id, version, created_version, deleted, created_at, updated_at, field_versions, wire_bytes, {columns}) \
+             VALUES {rows} ON CONFLICT (workspace_id, id) DO UPDATE SET {updates}",
+            table = table(entity),
+            columns = names.join(", "),
+            rows = rows.join(", "),
+            updates = updates.join(", "),
+        );
+        let mut values = Vec::with_capacity(chunk.len());
+        for stored in chunk {
+            let field_versions = serde_json::to_string(&stored.field_versions)
+                .map_err(|err| ServerError::Corrupt(err.to_string()))?;
+            values.push((
+                &stored.record,
+                field_versions,
+                wire_bytes(entity, &stored.record)?,
+            ));
         }
-        query.execute(conn).await?;
-        Ok(())
-    })
+        on_tx!(&mut *tx, |conn| {
+            let mut query = sqlx::query(&sql);
+            for (record, field_versions, wire_bytes) in &values {
+                query = query
+                    .bind(record.id.to_string())
+                    .bind(workspace.0.to_string())
+                    .bind(record.version)
+                    .bind(record.deleted)
+                    .bind(record.created_at.to_rfc3339())
+                    .bind(record.updated_at.to_rfc3339())
+                    .bind(field_versions.as_str())
+                    .bind(*wire_bytes);
+                for spec in entity.fields() {
+                    // A null is bound with its column's type: PostgreSQL
+                    // refuses a text NULL for a BIGINT column.
+                    query = match stored_value(spec.kind, record.fields.get(spec.name)) {
+                        Value::Bool(flag) => query.bind(flag),
+                        Value::Number(number) => query.bind(number.as_i64()),
+                        Value::String(text) => query.bind(text),
+                        _ if spec.kind.is_number() => query.bind(None::<i64>),
+                        _ => query.bind(None::<String>),
+                    };
+                }
+            }
+            query.execute(conn).await?;
+        });
+    }
+    Ok(())
 }
+
+/// The parameters of a row before its fields: id, workspace, version (also
+/// its created version), deleted, created and updated times, field
+/// versions and wire bytes.
+const FIXED_COLUMNS: usize = 8;
 
 /// A field's value as its column keeps it, and as a pull sends it back: a
 /// flag is never null, a number is an integer or null, anything else is
