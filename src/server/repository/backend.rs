@@ -168,11 +168,19 @@ impl Dialect {
         }
     }
 
-    /// The rows of a JSON array of text given as parameter `$n`, for `IN (...)`.
-    pub fn json_text_array(self, n: usize) -> String {
+    /// The condition that `column` is one of the texts of the JSON array
+    /// given as parameter `$n`.
+    ///
+    /// On PostgreSQL the array is unpacked once, before the scan
+    /// (`ARRAY(...)` is an init plan), so the lookup walks the index: as
+    /// `IN (SELECT ...)` the planner guessed a hundred ids, chose to scan
+    /// the workspace's rows, and took seconds on a large workspace.
+    pub fn in_json_text_array(self, column: &str, n: usize) -> String {
         match self {
-            Dialect::Sqlite => format!("SELECT value FROM json_each(${n})"),
-            Dialect::Postgres => format!("SELECT json_array_elements_text(${n}::json)"),
+            Dialect::Sqlite => format!("{column} IN (SELECT value FROM json_each(${n}))"),
+            Dialect::Postgres => {
+                format!("{column} = ANY(ARRAY(SELECT json_array_elements_text(${n}::json)))")
+            }
         }
     }
 

@@ -127,9 +127,9 @@ pub async fn find_many(
     // number of ids, so it is prepared once and never nears the
     // parameter limit.
     let sql = format!(
-        "SELECT * FROM {} WHERE workspace_id = $1 AND id IN ({})",
+        "SELECT * FROM {} WHERE workspace_id = $1 AND {}",
         table(entity),
-        tx.dialect().json_text_array(2)
+        tx.dialect().in_json_text_array("id", 2)
     );
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
     let ids = serde_json::to_string(&ids).map_err(|err| ServerError::Corrupt(err.to_string()))?;
