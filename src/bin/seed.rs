@@ -37,7 +37,7 @@ async fn main() -> ExitCode {
     let pool = match db::open(&url).await {
         Ok(pool) => pool,
         Err(error) => {
-            eprintln!("cannot open {url}: {error}");
+            eprintln!("cannot open {}: {error}", db::without_password(&url));
             return ExitCode::FAILURE;
         }
     };
@@ -57,8 +57,9 @@ async fn main() -> ExitCode {
     };
     let total = size.rows();
     let started = Instant::now();
+    let shown = db::without_password(&url);
     let progress = |written: usize| {
-        eprint!("\rseeding {url}: {written} of {total} rows");
+        eprint!("\rseeding {shown}: {written} of {total} rows");
         let _ = std::io::stderr().flush();
     };
     match seed(&pool, workspace, size, seed_value, &progress).await {

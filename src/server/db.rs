@@ -44,6 +44,24 @@ pub fn check_scheme(url: &str) -> Result<(), ServerError> {
     }
 }
 
+/// `url` as it may be printed: without its password, which a log or a
+/// terminal must never show.
+pub fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                // Fails only for URLs that cannot hold a password at all.
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.to_string()
+        }
+        Err(_) => url.split_once("://").map_or_else(
+            || "a DATABASE_URL".to_owned(),
+            |(scheme, _)| format!("{scheme}://..."),
+        ),
+    }
+}
+
 /// Opens the database at `url` (`sqlite://` or `postgres://`) and brings
 /// its schema up to date.
 ///
@@ -115,7 +133,24 @@ pub async fn open_with(options: SqliteConnectOptions) -> Result<Db, ServerError>
 
 #[cfg(test)]
 mod tests {
-    use super::check_scheme;
+    use super::{check_scheme, without_password};
+
+    #[test]
+    fn a_printed_database_url_hides_its_password_and_keeps_the_rest() {
+        assert_eq!(
+            without_password("postgres://sales:s3cret@db.example:5432/clientele"),
+            "postgres://sales:***@db.example:5432/clientele"
+        );
+        assert_eq!(
+            without_password("postgres://sales@db.example/clientele"),
+            "postgres://sales@db.example/clientele"
+        );
+        assert_eq!(
+            without_password("sqlite://data/clientele.db"),
+            "sqlite://data/clientele.db"
+        );
+        assert!(!without_password("postgres://a:b@[bad/x").contains('b'));
+    }
 
     #[test]
     fn sqlite_and_postgres_urls_pass_the_scheme_check() {
