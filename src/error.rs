@@ -20,12 +20,21 @@ pub enum AppError {
     /// No valid session: 401. The browser keeps its data and asks to sign in.
     #[error("you are signed out; sign in again to sync")]
     NotSignedIn,
+    /// The account was removed from its workspace: 401. Unlike
+    /// `NotSignedIn`, the browser erases its local copy and says why.
+    #[error("you were removed from this workspace; ask an admin to invite you again")]
+    Removed,
     /// Unknown email or wrong password, deliberately not saying which: 401.
     #[error("the email or password is wrong")]
     SignInFailed,
-    /// The request came from another site: 403.
+    /// The request came from another site, or the account's role may not
+    /// do this: 403.
     #[error("{0}")]
     Forbidden(String),
+    /// The change would break a rule of the workspace's current state
+    /// (its last admin would be lost): 409.
+    #[error("{0}")]
+    Conflict(String),
     /// Too many sign-in attempts: 429, with Retry-After.
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     TooManyAttempts { retry_after_secs: u64 },
@@ -42,8 +51,9 @@ impl AppError {
     pub fn http_status(&self) -> u16 {
         match self {
             AppError::BadRequest(_) | AppError::Field(_) => 400,
-            AppError::NotSignedIn | AppError::SignInFailed => 401,
+            AppError::NotSignedIn | AppError::Removed | AppError::SignInFailed => 401,
             AppError::Forbidden(_) => 403,
+            AppError::Conflict(_) => 409,
             AppError::TooManyAttempts { .. } => 429,
             AppError::Internal | AppError::Transport(_) => 500,
         }

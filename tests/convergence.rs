@@ -244,6 +244,7 @@ impl Net {
             &pool,
             DEFAULT_WORKSPACE,
             common::MEMBER,
+            clientele::domain::Role::Member,
             request.client_id,
             &request.mutations,
         )

@@ -118,9 +118,16 @@ async fn eight_members_pulling_rows_of_escaped_notes_keep_the_server_small() {
                                       "status": "Prospect", "notes": notes})),
             })
             .collect();
-        push::push(&pool, workspace, user, writer, &mutations)
-            .await
-            .expect("seeding push");
+        push::push(
+            &pool,
+            workspace,
+            user,
+            clientele::domain::Role::Admin,
+            writer,
+            &mutations,
+        )
+        .await
+        .expect("seeding push");
     }
     pool.close().await;
     let (resident_before, _) = memory_mb(server.id());

@@ -124,6 +124,7 @@ impl<'a> RawClient<'a> {
             self.pool,
             DEFAULT_WORKSPACE,
             MEMBER,
+            clientele::domain::Role::Member,
             self.client_id,
             mutations,
         )

@@ -4,7 +4,7 @@
 
 mod common;
 
-use clientele::domain::{Contact, Entity};
+use clientele::domain::{Contact, Entity, Role};
 use clientele::server::pull::PULL_PAGE_MAX_BYTES;
 use clientele::server::repository::Db;
 use clientele::server::repository::{changed_since, forget_answers_of_clients_idle_since};
@@ -154,20 +154,41 @@ async fn answers_a_client_has_shown_it_holds_are_pruned_and_a_late_copy_is_still
     let second: Vec<Mutation> = (4..=6)
         .map(|id| customer_mutation(id, Uuid::now_v7()))
         .collect();
-    push::push(&pool, DEFAULT_WORKSPACE, MEMBER, client, &first)
-        .await
-        .expect("first push");
+    push::push(
+        &pool,
+        DEFAULT_WORKSPACE,
+        MEMBER,
+        Role::Member,
+        client,
+        &first,
+    )
+    .await
+    .expect("first push");
     assert_eq!(answers_kept(&pool, client).await, [1, 2, 3]);
     // Pushing from 4 says the client holds the answers up to 3.
-    push::push(&pool, DEFAULT_WORKSPACE, MEMBER, client, &second)
-        .await
-        .expect("second push");
+    push::push(
+        &pool,
+        DEFAULT_WORKSPACE,
+        MEMBER,
+        Role::Member,
+        client,
+        &second,
+    )
+    .await
+    .expect("second push");
     assert_eq!(answers_kept(&pool, client).await, [4, 5, 6]);
 
     // A copy of the first push the network held back arrives late.
-    let late = push::push(&pool, DEFAULT_WORKSPACE, MEMBER, client, &first)
-        .await
-        .expect("late copy");
+    let late = push::push(
+        &pool,
+        DEFAULT_WORKSPACE,
+        MEMBER,
+        Role::Member,
+        client,
+        &first,
+    )
+    .await
+    .expect("late copy");
     assert_eq!(late.last_mutation_id, 6);
     assert!(late
         .results
@@ -237,9 +258,16 @@ async fn contacts_created_in_one_push_are_promoted_in_creation_order_not_by_id()
         contact(4, third, "Third"),
     ];
     let client = Uuid::now_v7();
-    push::push(&pool, DEFAULT_WORKSPACE, MEMBER, client, &mutations)
-        .await
-        .expect("push");
+    push::push(
+        &pool,
+        DEFAULT_WORKSPACE,
+        MEMBER,
+        Role::Member,
+        client,
+        &mutations,
+    )
+    .await
+    .expect("push");
     let delete_default = Mutation {
         id: 5,
         entity: Entity::Contact,
@@ -248,9 +276,16 @@ async fn contacts_created_in_one_push_are_promoted_in_creation_order_not_by_id()
         base_version: 0,
         fields: Default::default(),
     };
-    push::push(&pool, DEFAULT_WORKSPACE, MEMBER, client, &[delete_default])
-        .await
-        .expect("delete");
+    push::push(
+        &pool,
+        DEFAULT_WORKSPACE,
+        MEMBER,
+        Role::Member,
+        client,
+        &[delete_default],
+    )
+    .await
+    .expect("delete");
     let page = clientele::server::pull::pull(&pool, DEFAULT_WORKSPACE, 0, None)
         .await
         .expect("pull")
@@ -283,9 +318,16 @@ async fn customers_with_hostile_notes(pool: &Db, count: u64) {
                 mutation
             })
             .collect();
-        push::push(pool, DEFAULT_WORKSPACE, MEMBER, client, &mutations)
-            .await
-            .expect("seeding push");
+        push::push(
+            pool,
+            DEFAULT_WORKSPACE,
+            MEMBER,
+            Role::Member,
+            client,
+            &mutations,
+        )
+        .await
+        .expect("seeding push");
     }
 }
 

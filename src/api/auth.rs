@@ -2,7 +2,7 @@
 //! invitations and passwords. Sign-up, sign-in and joining set the session
 //! cookie; everything else needs it.
 
-use crate::domain::{Account, Invitation};
+use crate::domain::{Account, Invitation, Role};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -54,8 +54,10 @@ pub async fn logout() -> Result<(), AppError> {
         .map_err(ssr::respond)
 }
 
-/// Who this session belongs to; 401 when signed out. Lets a browser whose
-/// local account record was lost pick up a session it still has.
+/// Who this session belongs to, with their current role and display name;
+/// 401 when signed out (`Removed` once removed from the workspace). Lets a
+/// browser whose local account record was lost pick up a session it still
+/// has, and learn a role changed since.
 #[server(prefix = "/api", endpoint = "auth/me", input = Json, output = Json)]
 pub async fn me() -> Result<Account, AppError> {
     let state = ssr::state()?;
@@ -63,12 +65,18 @@ pub async fn me() -> Result<Account, AppError> {
     state.accounts.account(&user).await.map_err(ssr::respond)
 }
 
-/// A single-use invitation to the caller's workspace.
+/// A single-use invitation to the caller's workspace, granting `role`
+/// (`member` when absent, as callers from before roles sent `{}`); admins
+/// only, 403 otherwise.
 #[server(prefix = "/api", endpoint = "auth/invite", input = Json, output = Json)]
-pub async fn invite() -> Result<Invitation, AppError> {
+pub async fn invite(role: Option<Role>) -> Result<Invitation, AppError> {
     let state = ssr::state()?;
     let user = ssr::signed_in(&state).await?;
-    state.accounts.invite(&user).await.map_err(ssr::respond)
+    state
+        .accounts
+        .invite(&user, role.unwrap_or_default())
+        .await
+        .map_err(ssr::respond)
 }
 
 /// The workspace an invitation leads to, for the join page to name it.

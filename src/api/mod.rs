@@ -1,12 +1,13 @@
 //! The network surface: thin server functions over `server`.
 //!
 //! Paths and argument names are the wire contract of DESIGN.md sections 4
-//! and 6; bodies are JSON both ways. The browser's generated client side of
+//! and 6 (`team/display_name` is this server's extension of section 6); bodies are JSON both ways. The browser's generated client side of
 //! these functions is what the sync engine's transport and the account
 //! pages call. Every data function starts by resolving the session: no
 //! session, no data (401), and the workspace comes only from the session.
 
 pub mod auth;
+pub mod team;
 
 use crate::error::AppError;
 use crate::sync::{Mutation, PullPage, PushResponse};
@@ -23,6 +24,7 @@ pub async fn push(client_id: Uuid, mutations: Vec<Mutation>) -> Result<PushRespo
         &state.pool,
         user.workspace(),
         user.user_id,
+        user.role,
         client_id,
         &mutations,
     )
@@ -60,7 +62,7 @@ pub async fn sync_head() -> Result<i64, AppError> {
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::error::AppError;
-    use crate::server::auth::SignedIn;
+    use crate::server::auth::Member;
     use crate::server::security::client_address;
     use crate::server::{AppState, ServerError};
     use axum::extract::ConnectInfo;
@@ -113,8 +115,8 @@ mod ssr {
         }
     }
 
-    /// The signed-in user, or 401.
-    pub async fn signed_in(state: &AppState) -> Result<SignedIn, AppError> {
+    /// The signed-in member with their current role, or 401.
+    pub async fn signed_in(state: &AppState) -> Result<Member, AppError> {
         let session = session().await?;
         state.accounts.signed_in(&session).await.map_err(respond)
     }

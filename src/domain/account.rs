@@ -3,6 +3,7 @@
 //! same input with the same words.
 
 use super::schema::{is_plausible_email, FieldError, EMAIL_MAX, NAME_MAX};
+use super::team::Role;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -21,6 +22,14 @@ pub struct Account {
     pub email: String,
     pub workspace_id: Uuid,
     pub workspace_name: String,
+    /// What this member may do; the browser hides what the role may not.
+    /// Absent from accounts stored before roles existed (read as member
+    /// until the next `auth/me`).
+    #[serde(default)]
+    pub role: Role,
+    /// The name the member set, else their email.
+    #[serde(default)]
+    pub display_name: String,
 }
 
 /// A fresh invitation to the inviter's workspace; the token is shown once.

@@ -16,6 +16,7 @@ mod record;
 mod schema;
 mod search;
 mod storage;
+mod team;
 
 pub use account::{
     check_email, check_invitation_token, check_new_password, check_password_length,
@@ -42,3 +43,7 @@ pub use schema::{
     OPPORTUNITY_STAGES,
 };
 pub use storage::StorageUse;
+pub use team::{
+    check_display_name, keeps_an_admin, PendingInvitation, Role, Team, TeamChange, TeamMember,
+    DISPLAY_NAME_MAX,
+};

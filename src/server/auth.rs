@@ -10,20 +10,20 @@
 
 use super::error::ServerError;
 use super::limiter::BoundedLimiter;
-use super::repository::accounts::{self as repo, NewInvitation, NewUser, UserCreation};
+use super::repository::accounts::{self as repo, Membership, NewInvitation, NewUser, UserCreation};
 use super::repository::{Db, Tx, WorkspaceId};
 use super::security::rate_limit_key;
 use super::sessions::SessionTable;
 use crate::domain::{
     check_email, check_invitation_token, check_new_password, check_password_length,
-    check_sign_in_email, check_sign_up, Account, FieldError, Invitation, NewAccount,
+    check_sign_in_email, check_sign_up, Account, FieldError, Invitation, NewAccount, Role,
 };
 use crate::error::AppError;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, SaltString};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use base64::Engine as _;
-use chrono::{Duration as Days, Utc};
+use chrono::{DateTime, Duration as Days, Utc};
 use governor::Quota;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -43,6 +43,9 @@ const SESSION_USER: &str = "user";
 const SESSION_REPLACED: &str = "replaced";
 /// How long an invitation link stays usable.
 const INVITATION_DAYS: i64 = 7;
+/// How stale `last_seen` may get before a request writes it again: at
+/// most one write a minute per account, not one per request.
+const LAST_SEEN_EVERY_SECS: i64 = 60;
 
 /// Why an account action was refused; mapped once to what the user reads.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +62,10 @@ pub enum AuthError {
     /// No valid session: never signed in, signed out, or the password changed.
     #[error("not signed in")]
     NotSignedIn,
+    /// The account was removed from its workspace: its sessions and its
+    /// password no longer work, and the browser should erase its copy.
+    #[error("removed from the workspace")]
+    Removed,
     #[error(transparent)]
     Server(#[from] ServerError),
 }
@@ -94,6 +101,23 @@ impl SignedIn {
     /// The only workspace this session may read or write.
     pub fn workspace(&self) -> WorkspaceId {
         WorkspaceId(self.workspace_id)
+    }
+}
+
+/// A valid session's account as of this request: who it is, where, and
+/// the role they hold now (read afresh on every request, so a role change
+/// applies to the very next one; it is not part of the session).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: Uuid,
+    pub role: Role,
+    workspace: WorkspaceId,
+}
+
+impl Member {
+    /// The only workspace this member may read or write.
+    pub fn workspace(&self) -> WorkspaceId {
+        self.workspace
     }
 }
 
@@ -258,12 +282,17 @@ impl Accounts {
         check_password_length("password", password)?;
         self.limiter.check(Some(&email), address)?;
         let (user, hash) = match repo::user_by_email(&self.pool, &email).await? {
-            Some(found) => (Some(found.user), Arc::from(found.password_hash)),
+            Some(found) => (
+                Some((found.user, found.removed)),
+                Arc::from(found.password_hash),
+            ),
             None => (None, Arc::clone(&self.stand_in_hash)),
         };
         let matches = password_matches(password.to_owned(), hash).await?;
         match user {
-            Some(user) if matches => self.start_session(session, user).await,
+            // Said only to whoever knows the password.
+            Some((_, true)) if matches => Err(AuthError::Removed),
+            Some((user, false)) if matches => self.start_session(session, user).await,
             _ => Err(AuthError::WrongCredentials),
         }
     }
@@ -274,36 +303,57 @@ impl Accounts {
         Ok(())
     }
 
-    /// The session's user, if it is still valid. Every data request starts here.
-    pub async fn signed_in(&self, session: &Session) -> Result<SignedIn, AuthError> {
+    /// The session's member, if the session is still valid. Every data
+    /// request starts here. A removed member's sessions answer `Removed`,
+    /// on every server at once: the check reads the database each time.
+    /// Marks the member seen, at most once a minute.
+    pub async fn signed_in(&self, session: &Session) -> Result<Member, AuthError> {
         let Some(claimed) = session.get::<SignedIn>(SESSION_USER).await? else {
             return Err(AuthError::NotSignedIn);
         };
-        let still_valid = self.current_claim(claimed.user_id).await? == Some(claimed);
+        let Some(membership) = repo::membership(&self.pool, claimed.user_id).await? else {
+            return Err(AuthError::NotSignedIn);
+        };
+        if membership.removed {
+            return Err(AuthError::Removed);
+        }
         // A stale session is refused but left to expire: deleting it would
         // make the session layer send a cookie removal, which can reach the
         // browser after, and erase, the cookie of the sign-in that follows.
-        if still_valid {
-            Ok(claimed)
-        } else {
-            Err(AuthError::NotSignedIn)
+        if claim_of(claimed.user_id, &membership) != claimed {
+            return Err(AuthError::NotSignedIn);
         }
+        let now = Utc::now();
+        if seen_long_ago(membership.last_seen, now) {
+            repo::touch_last_seen(&self.pool, claimed.user_id, now).await?;
+        }
+        Ok(Member {
+            user_id: claimed.user_id,
+            role: membership.role,
+            workspace: membership.workspace,
+        })
     }
 
-    /// The account behind a valid session.
-    pub async fn account(&self, user: &SignedIn) -> Result<Account, AuthError> {
-        repo::member_account(&self.pool, user.user_id, user.workspace())
+    /// The account behind a valid session, with its current role.
+    pub async fn account(&self, user: &Member) -> Result<Account, AuthError> {
+        self.account_in(user.user_id, user.workspace()).await
+    }
+
+    async fn account_in(&self, user: Uuid, workspace: WorkspaceId) -> Result<Account, AuthError> {
+        repo::member_account(&self.pool, user, workspace)
             .await?
             .ok_or(AuthError::NotSignedIn)
     }
 
     /// Replaces the password after checking the current one. Other sessions
-    /// end; this one continues on a new id.
+    /// end; this one continues on a new id. The invitations this account
+    /// made and nobody used are void: a thief who made them with a stolen
+    /// session cannot outlive the password change through them.
     pub async fn change_password(
         &self,
         session: &Session,
         address: IpAddr,
-        user: &SignedIn,
+        user: &Member,
         current_password: &str,
         new_password: &str,
     ) -> Result<(), AuthError> {
@@ -318,17 +368,26 @@ impl Accounts {
             );
         }
         let hash = hash_password(new_password.to_owned()).await?;
-        repo::replace_password(&self.pool, user.user_id, &hash).await?;
+        let mut tx = self.pool.begin_write().await?;
+        repo::replace_password(&mut tx, user.user_id, &hash).await?;
+        repo::revoke_invitations_by(&mut tx, user.user_id, Utc::now()).await?;
+        tx.commit().await?;
         self.start_session(session, user.user_id).await.map(drop)
     }
 
-    /// A single-use link to the member's workspace, valid for a week.
-    pub async fn invite(&self, user: &SignedIn) -> Result<Invitation, AuthError> {
+    /// A single-use link to the member's workspace granting `role`, valid
+    /// for a week; only admins invite.
+    pub async fn invite(&self, user: &Member, role: Role) -> Result<Invitation, AuthError> {
+        if !user.role.can_manage_team() {
+            return Err(ServerError::Forbidden("only an admin can invite people".into()).into());
+        }
         let account = self.account(user).await?;
         let token = new_token();
         let now = Utc::now();
         let expires_at = now + Days::days(INVITATION_DAYS);
         let invitation = NewInvitation {
+            id: Uuid::now_v7(),
+            role,
             token_digest: &token_digest(&token),
             workspace: user.workspace(),
             invited_by: user.user_id,
@@ -368,32 +427,22 @@ impl Accounts {
         let now = Utc::now();
         let digest = token_digest(token);
         let mut tx = self.pool.begin_write().await?;
-        let workspace = repo::usable_invitation_workspace(&mut tx, &digest, now)
+        let invitation = repo::usable_invitation_workspace(&mut tx, &digest, now)
             .await?
             .ok_or_else(unusable_invitation)?;
         let user = Uuid::now_v7();
         let new_user = NewUser {
             user,
-            workspace,
+            workspace: invitation.workspace,
             email: &email,
             password_hash: &hash,
+            role: invitation.role,
             created_at: now,
         };
         create_user(&mut tx, &new_user).await?;
         repo::mark_invitation_used(&mut tx, &digest, user).await?;
         tx.commit().await?;
         self.start_session(session, user).await
-    }
-
-    /// What a session of `user` made now would hold: their workspace and
-    /// password epoch. A session is valid while it still equals this.
-    async fn current_claim(&self, user: Uuid) -> Result<Option<SignedIn>, AuthError> {
-        let membership = repo::membership(&self.pool, user).await?;
-        Ok(membership.map(|membership| SignedIn {
-            user_id: user,
-            workspace_id: membership.workspace.0,
-            auth_epoch: membership.auth_epoch,
-        }))
     }
 
     /// Puts the user in the session under a fresh id, so an id planted
@@ -405,10 +454,11 @@ impl Accounts {
     /// layer would answer them with a cookie removal that, arriving after
     /// this response, erases the new cookie.
     async fn start_session(&self, session: &Session, user: Uuid) -> Result<Account, AuthError> {
-        let signed_in = self
-            .current_claim(user)
-            .await?
-            .ok_or(AuthError::NotSignedIn)?;
+        let signed_in = match repo::membership(&self.pool, user).await? {
+            Some(membership) if !membership.removed => claim_of(user, &membership),
+            Some(_) => return Err(AuthError::Removed),
+            None => return Err(AuthError::NotSignedIn),
+        };
         let replaced = match session.id() {
             Some(id) => self.sessions.load(&id).await?,
             None => None,
@@ -422,8 +472,23 @@ impl Accounts {
             };
             self.sessions.save(&placeholder).await?;
         }
-        self.account(&signed_in).await
+        self.account_in(user, signed_in.workspace()).await
     }
+}
+
+/// What a session of `user` made now would hold: their workspace and
+/// password epoch. A session is valid while it still equals this.
+fn claim_of(user: Uuid, membership: &Membership) -> SignedIn {
+    SignedIn {
+        user_id: user,
+        workspace_id: membership.workspace.0,
+        auth_epoch: membership.auth_epoch,
+    }
+}
+
+/// Whether `last_seen` is old enough (or absent) to be written again.
+fn seen_long_ago(last_seen: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last_seen.is_none_or(|seen| now - seen >= Days::seconds(LAST_SEEN_EVERY_SECS))
 }
 
 fn unusable_invitation() -> FieldError {
@@ -441,7 +506,7 @@ async fn create_user(tx: &mut Tx, new_user: &NewUser<'_>) -> Result<(), AuthErro
     }
 }
 
-/// Makes a workspace and its first member from a checked sign-up
+/// Makes a workspace and its first member, its admin, from a checked sign-up
 /// (`domain::check_sign_up`). Sign-up uses it behind the rate limit; the
 /// seed command uses it to make a benchmark account.
 pub async fn create_account(
@@ -459,11 +524,13 @@ pub async fn create_account(
     let now = Utc::now();
     let mut tx = pool.begin_write().await?;
     repo::create_workspace(&mut tx, workspace, workspace_name, now).await?;
+    // A workspace's first account is its admin.
     let new_user = NewUser {
         user,
         workspace,
         email,
         password_hash: &hash,
+        role: Role::Admin,
         created_at: now,
     };
     create_user(&mut tx, &new_user).await?;
@@ -481,6 +548,7 @@ impl From<AuthError> for AppError {
                 retry_after_secs: retry_after.as_secs().max(1),
             },
             AuthError::NotSignedIn => AppError::NotSignedIn,
+            AuthError::Removed => AppError::Removed,
             AuthError::Server(error) => error.into(),
         }
     }

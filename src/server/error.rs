@@ -10,6 +10,9 @@ pub enum ServerError {
     /// The account may not do this: 403.
     #[error("{0}")]
     Forbidden(String),
+    /// The change would leave the workspace without an admin: 409.
+    #[error("{0}")]
+    Conflict(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("stored data is unreadable: {0}")]
@@ -25,6 +28,7 @@ impl From<ServerError> for AppError {
         match error {
             ServerError::BadRequest(message) => AppError::BadRequest(message),
             ServerError::Forbidden(message) => AppError::Forbidden(message),
+            ServerError::Conflict(message) => AppError::Conflict(message),
             internal => {
                 tracing::error!(error = %internal, "request failed");
                 AppError::Internal

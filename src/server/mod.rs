@@ -13,6 +13,7 @@ pub mod repository;
 pub mod security;
 pub mod seed;
 pub mod sessions;
+pub mod team;
 
 use auth::{Accounts, AttemptLimits};
 use axum::Router;

@@ -7,7 +7,7 @@ use super::repository::{self as repo, Db, StoredRecord, Tx, Versions, WorkspaceI
 use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
     customer_from_lead, is_converted, normalize_patch, unknown_field, ConvertRequest,
-    DefaultCandidate, Entity, FieldError, FieldKind, Record, CONVERT_FIELDS,
+    DefaultCandidate, Entity, FieldError, FieldKind, Record, Role, CONVERT_FIELDS,
 };
 use crate::sync::{FieldConflict, Mutation, MutationResult, MutationStatus, Op, PushResponse};
 use chrono::{DateTime, Utc};
@@ -34,10 +34,15 @@ pub const MAX_MUTATIONS_PER_PUSH: usize = 1000;
 /// account that pushed with it; another account naming it is refused
 /// before anything is read, so nobody can jam or take over a colleague's
 /// queue with an id seen elsewhere.
+///
+/// `role` is the pusher's role now. A viewer's push changes nothing: every
+/// new mutation, whatever its kind, is answered `rejected` with a message
+/// saying why, and recorded like any answer (a retry gets the same one).
 pub async fn push(
     db: &Db,
     workspace: WorkspaceId,
     pusher: Uuid,
+    role: Role,
     client_id: Uuid,
     mutations: &[Mutation],
 ) -> Result<PushResponse, ServerError> {
@@ -54,9 +59,15 @@ pub async fn push(
     let processed = progress.last_mutation_id;
     // Ids increase, so the mutations not answered before are a tail.
     let unanswered = &mutations[mutations.partition_point(|mutation| mutation.id <= processed)..];
-    let records = RecordCache::preload(&mut tx, workspace, records_named(unanswered)).await?;
+    let named = if role.can_edit() {
+        records_named(unanswered)
+    } else {
+        Vec::new()
+    };
+    let records = RecordCache::preload(&mut tx, workspace, named).await?;
     let mut state = PushState {
         pusher,
+        may_edit: role.can_edit(),
         versions,
         records,
         now: Utc::now(),
@@ -221,6 +232,8 @@ fn check_batch(mutations: &[Mutation]) -> Result<(), ServerError> {
 /// cache reads) and the time the push is stamped with.
 struct PushState {
     pusher: Uuid,
+    /// False for a viewer: every mutation is refused.
+    may_edit: bool,
     versions: Versions,
     records: RecordCache,
     now: DateTime<Utc>,
@@ -259,6 +272,15 @@ async fn apply(
     state: &mut PushState,
     mutation: &Mutation,
 ) -> Result<MutationResult, ServerError> {
+    if !state.may_edit {
+        return Ok(MutationResult::rejected(
+            mutation.id,
+            FieldError::new(
+                "role",
+                "viewers cannot change records; ask an admin for the member role",
+            ),
+        ));
+    }
     let existing = state
         .records
         .find(tx, mutation.entity, mutation.record_id)

@@ -422,7 +422,7 @@ fn InviteColleague() -> impl IntoView {
             return;
         }
         spawn_local(async move {
-            match api::invite().await {
+            match api::invite(None).await {
                 Ok(invitation) => {
                     let origin = window().location().origin().unwrap_or_default();
                     let until = super::clock::long_day(&invitation.expires_at);

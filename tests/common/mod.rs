@@ -88,6 +88,7 @@ impl Transport for InProcess {
                     &self.pool,
                     DEFAULT_WORKSPACE,
                     MEMBER,
+                    clientele::domain::Role::Member,
                     request.client_id,
                     &request.mutations,
                 )

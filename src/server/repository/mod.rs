@@ -1,5 +1,6 @@
 //! The only place that writes SQL: records and sync here, users,
-//! workspaces and invitations in [`accounts`]. Keeping every statement
+//! workspaces and invitations in [`accounts`], members and roles in
+//! [`team`]. Keeping every statement
 //! behind these functions is what lets the same rules run on SQLite and
 //! on PostgreSQL: each function is written once for both, and the SQL
 //! that differs lives in [`backend::Dialect`].
@@ -11,6 +12,7 @@
 
 pub mod accounts;
 pub mod backend;
+pub mod team;
 
 use super::error::ServerError;
 use crate::domain::{Entity, FieldKind, Record};
