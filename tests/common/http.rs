@@ -63,6 +63,16 @@ impl TestServer {
         assert_eq!(status, 200, "sign-up: {reply}");
         client
     }
+
+    /// A new browser that joined through an invitation `admin` made for
+    /// `role` (`"admin"`, `"member"` or `"viewer"`), signed in as `email`.
+    pub async fn invited(&self, admin: &Client, role: &str, email: &str) -> Client {
+        let token = admin.invitation(role).await;
+        let client = self.client();
+        let (status, reply) = client.join(&token, email).await;
+        assert_eq!(status, 200, "joining as {role}: {reply}");
+        client
+    }
 }
 
 /// Serves the whole app over `pool` on a free port of 127.0.0.1; returns
@@ -114,6 +124,32 @@ impl Client {
             .await
             .expect("request");
         read(response).await
+    }
+
+    /// The token of a new invitation granting `role`; the caller must be
+    /// allowed to invite.
+    pub async fn invitation(&self, role: &str) -> String {
+        let (status, reply) = self.post("/api/auth/invite", json!({"role": role})).await;
+        assert_eq!(status, 200, "inviting a {role}: {reply}");
+        reply["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// Joins with an invitation `token` as `email` (password [`PASSWORD`]).
+    pub async fn join(&self, token: &str, email: &str) -> (u16, Value) {
+        self.post(
+            "/api/auth/join",
+            json!({"token": token, "email": email, "password": PASSWORD}),
+        )
+        .await
+    }
+
+    /// Signs in as `email` with [`PASSWORD`].
+    pub async fn login(&self, email: &str) -> (u16, Value) {
+        self.post(
+            "/api/auth/login",
+            json!({"email": email, "password": PASSWORD}),
+        )
+        .await
     }
 
     /// GETs a page and returns the status, headers and text.
