@@ -110,10 +110,13 @@ fn require_admin(caller: &Member) -> Result<(), ServerError> {
     if caller.role.can_manage_team() {
         Ok(())
     } else {
-        Err(ServerError::Forbidden(
-            "only an admin can change members and invitations".into(),
-        ))
+        Err(not_an_admin())
     }
+}
+
+/// The 403 of a team change by someone who is not an admin.
+fn not_an_admin() -> ServerError {
+    ServerError::Forbidden("only an admin can change members and invitations".into())
 }
 
 /// Opens the transaction of an admin's change to `user` once it is allowed:
@@ -129,6 +132,11 @@ async fn admin_change(
     let workspace = caller.workspace();
     let mut tx = db.begin_write().await?;
     let admins = repo::admins_for_update(&mut tx, workspace).await?;
+    // Checked again under the lock: an admin demoted a moment ago, by a
+    // request this one waited for, no longer acts as one.
+    if !admins.contains(&caller.user_id) {
+        return Err(not_an_admin().into());
+    }
     if repo::member_role(&mut tx, workspace, user).await?.is_none() {
         return Err(FieldError::new(
             "user_id",
