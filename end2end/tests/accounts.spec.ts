@@ -1,31 +1,6 @@
-import { expect, type Page } from "@playwright/test";
-import { addCustomer, open, search, synced, test, uid } from "./helpers";
+import { expect } from "@playwright/test";
+import { addCustomer, localRecordCount, open, search, synced, test, uid } from "./helpers";
 import { E2E_PASSWORD, signIn, signUp, signedOutContext } from "./accounts";
-
-/** Values in the local store's records (chunks of records), read straight from IndexedDB. */
-async function localRecordCount(page: Page): Promise<number> {
-  return page.evaluate(
-    () =>
-      new Promise<number>((resolve, reject) => {
-        const opening = indexedDB.open("clientele");
-        opening.onerror = () => reject(opening.error);
-        opening.onsuccess = () => {
-          const db = opening.result;
-          if (!db.objectStoreNames.contains("records")) {
-            db.close();
-            resolve(0);
-            return;
-          }
-          const counting = db.transaction("records").objectStore("records").count();
-          counting.onsuccess = () => {
-            db.close();
-            resolve(counting.result);
-          };
-          counting.onerror = () => reject(counting.error);
-        };
-      }),
-  );
-}
 
 test("sign up, invite a colleague into the same workspace; another workspace sees nothing", async ({ newVisitor }) => {
   const tag = uid();

@@ -9,7 +9,7 @@ mod tabs;
 pub use tabs::{broadcast, TabMessage, Tabs};
 
 use crate::api;
-use crate::crm::{user_message, AccountState, Crm, Device};
+use crate::crm::{user_message, AccountState, Crm, Device, REMOVED_KEY};
 use crate::domain::ConvertRequest;
 use crate::domain::{Account, Entity, StorageUse};
 use crate::error::AppError;
@@ -47,6 +47,8 @@ const CLIENT_ID_KEY: &str = "clientele.client_id";
 /// localStorage key of the signed-in account: who the local copy belongs
 /// to, readable offline when the server cannot be asked.
 const ACCOUNT_KEY: &str = "clientele.account";
+/// How often a syncing tab asks the server for its member's current role.
+const ACCOUNT_CHECK_EVERY_MS: f64 = 60_000.0;
 /// How often an idle, online tab asks for colleagues' changes.
 const POLL_INTERVAL_MS: u32 = 5_000;
 /// How long an account call (who am I, sign out) may take before the app
@@ -65,6 +67,7 @@ fn transport_error(error: AppError) -> TransportError {
     match error {
         AppError::Transport(reason) => TransportError::Unreachable(reason),
         AppError::NotSignedIn => TransportError::SignedOut,
+        AppError::Removed => TransportError::Removed,
         other => TransportError::Refused(other.to_string()),
     }
 }
@@ -251,6 +254,26 @@ fn hear_other_tab(crm: Crm, engine: Rc<BrowserEngine>, message: TabMessage) {
     }
 }
 
+/// Asks the server who this member is now, so a role an admin changed
+/// shows or hides the edit controls without signing in again, and a
+/// removal is noticed even while nothing is pushed or pulled.
+async fn refresh_account(crm: Crm) {
+    match within(ACCOUNT_CALL_MS, api::auth::me()).await {
+        Some(Ok(account)) => {
+            let known = crm.account.with_untracked(
+                |known| matches!(known, AccountState::SignedIn(stored) if *stored == account),
+            );
+            if !known {
+                let _ = LocalStorage::set(ACCOUNT_KEY, &account);
+                crm.account.set(AccountState::SignedIn(account));
+            }
+        }
+        Some(Err(AppError::Removed)) => leave_removed(crm).await,
+        // Offline, signed out or slow: the sync status says so already.
+        _ => {}
+    }
+}
+
 /// The account recorded on this browser, or, when there is none but the
 /// server still has a session for it, that session's account.
 async fn account_of_this_browser() -> Option<Account> {
@@ -290,6 +313,24 @@ pub async fn signed_in(account: &Account) -> Result<(), String> {
 /// service worker's cache keeps only the public shell and bundle, which
 /// hold no user data.
 pub async fn sign_out(crm: Crm) -> Result<(), String> {
+    erase_and_leave(crm, true).await
+}
+
+/// The server said this member was removed from the workspace: erase
+/// everything as a sign-out does (queued changes included: the server
+/// would never apply them) and open the sign-in page, which says why.
+async fn leave_removed(crm: Crm) {
+    if let Err(message) = erase_and_leave(crm, false).await {
+        crm.status.update(|status| status.error = Some(message));
+        return;
+    }
+    let _ = LocalStorage::set(REMOVED_KEY, "1");
+    leave_for_sign_in();
+}
+
+/// What signing out and being removed share; `tell_server` ends the
+/// server session too (a removed member's is already gone).
+async fn erase_and_leave(crm: Crm, tell_server: bool) -> Result<(), String> {
     drop(crm.detach());
     // Dropping the last handle on the wake-up ends the sync loop.
     let tabs = LENT.take().map(|device| {
@@ -298,7 +339,9 @@ pub async fn sign_out(crm: Crm) -> Result<(), String> {
     });
     // Offline, or with a server that does not answer, the server session
     // simply expires; the local copy goes now either way.
-    let _ = within(ACCOUNT_CALL_MS, api::auth::logout()).await;
+    if tell_server {
+        let _ = within(ACCOUNT_CALL_MS, api::auth::logout()).await;
+    }
     // Through this tab's own channel when it has one, which does not hear
     // itself: this tab leaves only once the erase is done.
     match &tabs {
@@ -491,6 +534,7 @@ async fn sync_loop(
     mut woken: UnboundedReceiver<()>,
 ) {
     let mut backoff = Backoff::default();
+    let mut account_checked_at: Option<f64> = None;
     let leaving = Rc::clone(&tabs);
     let on_leave =
         window_event_listener(leptos::ev::pagehide, move |_| leaving.release_sync_lease());
@@ -540,6 +584,11 @@ async fn sync_loop(
             let error = match result {
                 Ok(report) => {
                     backoff.reset();
+                    let now = js_sys::Date::now();
+                    if account_checked_at.is_none_or(|at| now - at >= ACCOUNT_CHECK_EVERY_MS) {
+                        account_checked_at = Some(now);
+                        spawn_local(refresh_account(crm));
+                    }
                     if report != SyncReport::default() {
                         tabs.announce(&TabMessage::Changed);
                         let persistent = crm.status.with_untracked(|status| {
@@ -548,6 +597,10 @@ async fn sync_loop(
                         spawn_local(show_storage_use(crm, persistent));
                     }
                     None
+                }
+                Err(EngineError::Transport(TransportError::Removed)) => {
+                    leave_removed(crm).await;
+                    return;
                 }
                 Err(error) => {
                     signed_out = matches!(error, EngineError::Transport(TransportError::SignedOut));

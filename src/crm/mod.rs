@@ -11,7 +11,10 @@ mod status;
 
 pub use device::Device;
 use device::DeviceSlot;
-pub use status::{user_message, AccountState, SaveError, SyncStatus, SIGNED_OUT_MESSAGE};
+pub use status::{
+    user_message, AccountState, SaveError, SyncStatus, REMOVED_KEY, REMOVED_MESSAGE,
+    SIGNED_OUT_MESSAGE,
+};
 
 use crate::domain::{Conflict, ConvertRequest, Entity};
 use crate::sync::Replica;
@@ -19,6 +22,10 @@ use leptos::prelude::*;
 use serde_json::{Map, Value};
 use std::rc::Rc;
 use uuid::Uuid;
+
+/// Why a viewer's write goes nowhere; the server says the same of a
+/// viewer's push.
+const VIEWER_MESSAGE: &str = "Viewers cannot change records; ask an admin for the member role.";
 
 /// Shared, copyable access to the device's records, provided as context.
 #[derive(Clone, Copy)]
@@ -84,8 +91,33 @@ impl Crm {
         #[cfg(not(feature = "hydrate"))]
         None
     }
-    /// The device for a write, or the sentence saying why there is none yet.
+    /// Whether the signed-in member's role may change records: a viewer
+    /// sees no edit controls, offline too (the role is kept with the
+    /// account). Tracked, so controls appear when the role changes.
+    pub fn can_edit(&self) -> bool {
+        self.account.with(|account| match account {
+            AccountState::SignedIn(account) => account.role.can_edit(),
+            AccountState::Unknown | AccountState::SignedOut => false,
+        })
+    }
+    /// Whether the signed-in member may manage the team (invite, change
+    /// roles, remove members, revoke invitations). Tracked.
+    pub fn can_manage_team(&self) -> bool {
+        self.account.with(|account| match account {
+            AccountState::SignedIn(account) => account.role.can_manage_team(),
+            AccountState::Unknown | AccountState::SignedOut => false,
+        })
+    }
+    /// The device for a write, or the sentence saying why there is none
+    /// yet or why this member may not write at all.
     fn writable(&self) -> Result<Rc<dyn Device>, SaveError> {
+        if !untrack(|| self.can_edit()) {
+            return Err(SaveError::Device(VIEWER_MESSAGE.into()));
+        }
+        self.loaded_device()
+    }
+    /// The device, or the sentence saying it is still opening.
+    fn loaded_device(&self) -> Result<Rc<dyn Device>, SaveError> {
         self.device().ok_or_else(|| {
             SaveError::Device("The page is still loading; try again in a moment.".into())
         })
@@ -139,8 +171,10 @@ impl Crm {
         Ok(())
     }
     /// Drops a refused change for good.
+    /// Allowed to a viewer too: it only empties their own queue (changes
+    /// made before the role changed).
     pub async fn discard_rejected(&self, mutation_id: u64) -> Result<(), SaveError> {
-        let device = self.writable()?;
+        let device = self.loaded_device()?;
         device.discard_rejected(mutation_id).await?;
         self.changed();
         device.tell_other_tabs();

@@ -92,6 +92,14 @@ impl From<EngineError> for SaveError {
 pub const SIGNED_OUT_MESSAGE: &str =
     "Signed out on the server. Sign in again to sync; your changes are kept on this device.";
 
+/// What the sign-in page says after this browser learned its member was
+/// removed from the workspace and erased its copy.
+pub const REMOVED_MESSAGE: &str = "You were removed from this workspace, so this browser's copy of its records was erased and changes not yet synced were dropped. Ask an admin to invite you again.";
+
+/// localStorage key set after this browser learned its member was removed
+/// and erased its copy, so the sign-in page can say why it is there.
+pub const REMOVED_KEY: &str = "clientele.removed";
+
 /// The one place engine errors become sentences for users.
 pub fn user_message(error: &EngineError) -> String {
     match error {
@@ -114,5 +122,6 @@ pub fn user_message(error: &EngineError) -> String {
         EngineError::Transport(crate::sync::TransportError::SignedOut) => {
             SIGNED_OUT_MESSAGE.into()
         }
+        EngineError::Transport(crate::sync::TransportError::Removed) => REMOVED_MESSAGE.into(),
     }
 }

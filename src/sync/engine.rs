@@ -43,6 +43,10 @@ pub enum TransportError {
     /// Local changes stay queued until the user signs in again.
     #[error("signed out on the server")]
     SignedOut,
+    /// The account was removed from its workspace. Nothing queued will
+    /// ever be applied; the browser erases its copy.
+    #[error("removed from the workspace")]
+    Removed,
 }
 
 /// The engine's door to the network: the two calls of the sync protocol.

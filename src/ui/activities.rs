@@ -3,7 +3,7 @@
 use super::form::{
     choice_label, FieldChoices, RecordForm, ACTIVITY_FORM_FIELDS, CUSTOMER_ACTIVITY_FORM_FIELDS,
 };
-use super::kit::{EditInPlace, ItemEditButton, RecordSection};
+use super::kit::{EditInPlace, ItemEditButton, RecordSection, WhenCanEdit};
 use super::parent::Parent;
 use crate::crm::Crm;
 use crate::domain::{open_tasks, Activity, Entity, Opportunity, TimelineScope};
@@ -178,22 +178,24 @@ fn ActivityDetails(activity: Activity, editing: RwSignal<bool>) -> impl IntoView
                 .then(|| view! { <p class="activity-body">{activity.body.clone()}</p> })}
         </div>
         <div class="actions">
-            {open.then(|| view! {
-                <button class="link" on:click=move |_| mark_done(crm, id)>
-                    "Mark done"
+            <WhenCanEdit>
+                {open.then(|| view! {
+                    <button class="link" on:click=move |_| mark_done(crm, id)>
+                        "Mark done"
+                    </button>
+                })}
+                <ItemEditButton entity=Entity::Activity id editing/>
+                <button
+                    class="link danger"
+                    on:click=move |_| {
+                        spawn_local(async move {
+                            let _ = crm.delete(Entity::Activity, id).await;
+                        });
+                    }
+                >
+                    "Delete"
                 </button>
-            })}
-            <ItemEditButton entity=Entity::Activity id editing/>
-            <button
-                class="link danger"
-                on:click=move |_| {
-                    spawn_local(async move {
-                        let _ = crm.delete(Entity::Activity, id).await;
-                    });
-                }
-            >
-                "Delete"
-            </button>
+            </WhenCanEdit>
         </div>
     }
 }
@@ -255,9 +257,11 @@ pub fn TasksPage() -> impl IntoView {
                                     let context = task_context(crm, &task);
                                     view! {
                                         <li class="task" class:overdue=overdue data-testid="task" data-overdue=overdue.to_string()>
-                                            <button class="check" aria-label="Mark done" title="Mark done" on:click=move |_| mark_done(crm, id)>
-                                                "✓"
-                                            </button>
+                                            <WhenCanEdit>
+                                                <button class="check" aria-label="Mark done" title="Mark done" on:click=move |_| mark_done(crm, id)>
+                                                    "✓"
+                                                </button>
+                                            </WhenCanEdit>
                                             <div>
                                                 <strong data-testid="task-subject">{task.subject.clone()}</strong>
                                                 <p class="when">

@@ -51,27 +51,29 @@ pub fn ConflictNotices(#[prop(into)] record_ids: Signal<Vec<Uuid>>) -> impl Into
                                             {super::clock::day_month_time(&conflict.at)}
                                             "."
                                         </p>
-                                        <button
-                                            class="primary"
-                                            on:click=move |_| {
-                                                let conflict = restore.clone();
+                                        {crm.can_edit().then(|| view! {
+                                            <button
+                                                class="primary"
+                                                on:click=move |_| {
+                                                    let conflict = restore.clone();
+                                                    spawn_local(async move {
+                                                        if let Err(error) = crm.restore(&conflict).await {
+                                                            problem.set(Some(error.message()));
+                                                        }
+                                                    });
+                                                }
+                                            >
+                                                {format!("Restore \u{201c}{overwritten}\u{201d}")}
+                                            </button>
+                                            <button on:click=move |_| {
+                                                let conflict = dismiss.clone();
                                                 spawn_local(async move {
-                                                    if let Err(error) = crm.restore(&conflict).await {
+                                                    if let Err(error) = crm.dismiss(&conflict).await {
                                                         problem.set(Some(error.message()));
                                                     }
                                                 });
-                                            }
-                                        >
-                                            {format!("Restore \u{201c}{overwritten}\u{201d}")}
-                                        </button>
-                                        <button on:click=move |_| {
-                                            let conflict = dismiss.clone();
-                                            spawn_local(async move {
-                                                if let Err(error) = crm.dismiss(&conflict).await {
-                                                    problem.set(Some(error.message()));
-                                                }
-                                            });
-                                        }>"Keep current value"</button>
+                                            }>"Keep current value"</button>
+                                        })}
                                     </li>
                                 }
                             })

@@ -1,7 +1,9 @@
 //! A customer's contacts: list, add, edit, delete and choose the default.
 
 use super::form::{RecordForm, CONTACT_FORM_FIELDS};
-use super::kit::{edit_button_id, DeleteButton, EditInPlace, ItemEditButton, RecordSection};
+use super::kit::{
+    edit_button_id, DeleteButton, EditInPlace, ItemEditButton, RecordSection, WhenCanEdit,
+};
 use super::platform::focus_soon;
 use crate::crm::Crm;
 use crate::domain::{Contact, Entity};
@@ -125,9 +127,11 @@ fn ContactDetails(contact: Contact, editing: RwSignal<bool>) -> impl IntoView {
         </div>
         <div class="actions">
             {(!is_default).then(|| view! {
-                <button class="link" on:click=move |_| make_default(crm, id)>
-                    "Make default"
-                </button>
+                <WhenCanEdit>
+                    <button class="link" on:click=move |_| make_default(crm, id)>
+                        "Make default"
+                    </button>
+                </WhenCanEdit>
             })}
             <ItemEditButton entity=Entity::Contact id editing/>
             <DeleteButton

@@ -177,7 +177,7 @@ fn LeadHeader(lead: Lead, editing: RwSignal<bool>, converting: RwSignal<bool>) -
                 })}
             }.into_any()
         >
-            <Show when=move || !is_converted && !converting.get()>
+            <Show when=move || !is_converted && !converting.get() && crm.can_edit()>
                 <button id=CONVERT_BUTTON_ID class="primary" on:click=move |_| converting.set(true)>
                     "Convert to customer"
                 </button>

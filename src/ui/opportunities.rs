@@ -6,7 +6,7 @@ use super::conflicts::ConflictNotices;
 use super::form::{RecordForm, OPPORTUNITY_FORM_FIELDS};
 use super::kit::{
     DeleteButton, Detail, Details, EditButton, RecordHeader, RecordPage, RecordPageSpec,
-    RecordSection, RecordView,
+    RecordSection, RecordView, WhenCanEdit,
 };
 use super::parent::Parent;
 use crate::crm::Crm;
@@ -211,7 +211,7 @@ fn DealCard(opportunity: Opportunity, dragged: RwSignal<Option<Uuid>>) -> impl I
     view! {
         <article
             class="deal"
-            draggable="true"
+            draggable=move || if crm.can_edit() { "true" } else { "false" }
             data-testid="deal"
             on:dragstart=move |event| {
                 dragged.set(Some(id));
@@ -325,7 +325,8 @@ fn opportunity_body(page: RecordView<Opportunity>) -> AnyView {
 fn StageMenu(id: Uuid, current: String) -> impl IntoView {
     let crm = expect_context::<Crm>();
     view! {
-        <select
+        <WhenCanEdit>
+            <select
             aria-label="Move to stage"
             on:change=move |event| move_to_stage(crm, id, event_target_value(&event))
         >
@@ -340,5 +341,6 @@ fn StageMenu(id: Uuid, current: String) -> impl IntoView {
                 })
                 .collect_view()}
         </select>
+        </WhenCanEdit>
     }
 }

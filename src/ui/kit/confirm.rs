@@ -1,5 +1,6 @@
 //! Actions that ask before they act: delete, sign out with changes waiting.
 
+use super::WhenCanEdit;
 use crate::crm::Crm;
 use crate::domain::Entity;
 use crate::ui::platform::focus_soon;
@@ -129,7 +130,8 @@ pub fn DeleteButton(
         });
     });
     view! {
-        <ConfirmButton
+        <WhenCanEdit>
+            <ConfirmButton
             id=format!("delete-{entity}-{id}")
             label="Delete"
             question=question
@@ -137,6 +139,7 @@ pub fn DeleteButton(
             on_confirm=delete
             inline=inline
             class=if inline { "link danger" } else { "danger" }
-        />
+            />
+        </WhenCanEdit>
     }
 }

@@ -1,6 +1,7 @@
 //! The one list page: a search box, a status filter bar with counts, and a
 //! table that draws only the rows in view, so 50,000 rows scroll like 50.
 
+use super::WhenCanEdit;
 use crate::crm::{Crm, SyncStatus};
 use crate::domain::{ListFilter, Listed, StatusCount};
 use crate::ui::platform::{measure_rows, remember, remembered};
@@ -130,9 +131,11 @@ where
         <section class="list-page">
             <div class="page-head">
                 <h1>{title}</h1>
-                <A href=new_href attr:class="button primary">
-                    {new_label}
-                </A>
+                <WhenCanEdit>
+                    <A href=new_href attr:class="button primary">
+                        {new_label}
+                    </A>
+                </WhenCanEdit>
             </div>
             <input
                 class="search"

@@ -10,6 +10,8 @@
 //! - [`EditInPlace`] and [`ItemEditButton`]: an item of such a list that
 //!   becomes its edit form.
 //! - [`ConfirmButton`] and [`DeleteButton`]: an action that asks first.
+//! - [`WhenCanEdit`]: what only a role that may change records sees; the
+//!   kit's own edit, add and delete buttons are inside it already.
 //!
 //! Every part moves focus for keyboard users: into a form or dialog when it
 //! opens, back to the button that opened it when it closes, and Escape
@@ -18,6 +20,7 @@
 mod confirm;
 mod list;
 mod record_page;
+mod role;
 mod section;
 
 pub use confirm::{ConfirmButton, DeleteButton};
@@ -26,4 +29,5 @@ pub use record_page::{
     Detail, Details, EditButton, NewRecordPage, RecordHeader, RecordPage, RecordPageSpec,
     RecordView,
 };
+pub use role::WhenCanEdit;
 pub use section::{edit_button_id, EditInPlace, ItemEditButton, RecordSection};

@@ -1,6 +1,7 @@
 //! One record's page: loading, not found, editing and viewing, and the
 //! parts every record page shows (its header and its details).
 
+use super::WhenCanEdit;
 use crate::crm::Crm;
 use crate::domain::Entity;
 use crate::ui::form::{form_fields, RecordForm};
@@ -127,9 +128,11 @@ const EDIT_BUTTON_ID: &str = "edit-record";
 #[component]
 pub fn EditButton(editing: RwSignal<bool>, #[prop(optional)] primary: bool) -> impl IntoView {
     view! {
-        <button id=EDIT_BUTTON_ID class:primary=primary on:click=move |_| editing.set(true)>
-            "Edit"
-        </button>
+        <WhenCanEdit>
+            <button id=EDIT_BUTTON_ID class:primary=primary on:click=move |_| editing.set(true)>
+                "Edit"
+            </button>
+        </WhenCanEdit>
     }
 }
 

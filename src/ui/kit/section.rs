@@ -1,6 +1,7 @@
 //! A titled, counted list on a record page, with a form to add one more,
 //! and items of such lists that are edited in place.
 
+use super::WhenCanEdit;
 use crate::crm::Crm;
 use crate::domain::Entity;
 use crate::ui::form::{FieldChoices, RecordForm};
@@ -28,6 +29,7 @@ pub fn RecordSection(
     /// The list.
     children: ChildrenFn,
 ) -> impl IntoView {
+    let crm = expect_context::<Crm>();
     let adding = RwSignal::new(false);
     let new_id = RwSignal::new(Uuid::now_v7());
     let button_id = format!("add-{name}");
@@ -43,7 +45,7 @@ pub fn RecordSection(
         <section class=name data-testid=name>
             <div class="section-head">
                 <h2>{title} " " <span class="count">{move || count.get()}</span></h2>
-                <Show when=move || !adding.get()>
+                <Show when=move || !adding.get() && crm.can_edit()>
                     <button id=button_id.clone() on:click=move |_| adding.set(true)>
                         {add_label}
                     </button>
@@ -116,8 +118,10 @@ pub fn EditInPlace(
 #[component]
 pub fn ItemEditButton(entity: Entity, id: Uuid, editing: RwSignal<bool>) -> impl IntoView {
     view! {
-        <button id=edit_button_id(entity, id) class="link" on:click=move |_| editing.set(true)>
-            "Edit"
-        </button>
+        <WhenCanEdit>
+            <button id=edit_button_id(entity, id) class="link" on:click=move |_| editing.set(true)>
+                "Edit"
+            </button>
+        </WhenCanEdit>
     }
 }
