@@ -1,6 +1,6 @@
 //! Actions that ask before they act: delete, sign out with changes waiting.
 
-use super::WhenCanEdit;
+use super::role::WhenCanEdit;
 use crate::crm::Crm;
 use crate::domain::Entity;
 use crate::ui::platform::focus_soon;

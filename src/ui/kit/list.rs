@@ -1,7 +1,7 @@
 //! The one list page: a search box, a status filter bar with counts, and a
 //! table that draws only the rows in view, so 50,000 rows scroll like 50.
 
-use super::WhenCanEdit;
+use super::role::WhenCanEdit;
 use crate::crm::{Crm, SyncStatus};
 use crate::domain::{ListFilter, Listed, StatusCount};
 use crate::ui::platform::{measure_rows, remember, remembered};

@@ -1,7 +1,7 @@
 //! One record's page: loading, not found, editing and viewing, and the
 //! parts every record page shows (its header and its details).
 
-use super::WhenCanEdit;
+use super::role::WhenCanEdit;
 use crate::crm::Crm;
 use crate::domain::Entity;
 use crate::ui::form::{form_fields, RecordForm};

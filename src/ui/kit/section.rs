@@ -1,7 +1,7 @@
 //! A titled, counted list on a record page, with a form to add one more,
 //! and items of such lists that are edited in place.
 
-use super::WhenCanEdit;
+use super::role::WhenCanEdit;
 use crate::crm::Crm;
 use crate::domain::Entity;
 use crate::ui::form::{FieldChoices, RecordForm};
