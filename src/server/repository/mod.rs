@@ -178,18 +178,14 @@ pub async fn save_all(
     .chain(names.iter())
     .map(|name| format!("{name} = excluded.{name}"))
     .collect();
+    let dialect = tx.dialect();
     for chunk in records.chunks(rows_per_statement) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|row| {
                 let first = row * per_row;
-                // Numbered: the version is bound once and used twice.
-                let mut params = vec![
-                    format!("${}", first + 1),
-                    format!("${}", first + 2),
-                    format!("${}", first + 3),
-                    format!("${}", first + 3),
-                ];
-                params.extend((first + 4..=first + per_row).map(|n| format!("${n}")));
+                let params: Vec<String> = (first + 1..=first + per_row)
+                    .map(|n| dialect.placeholder(n))
+                    .collect();
                 format!("({})", params.join(", "))
             })
             .collect();
@@ -218,6 +214,8 @@ pub async fn save_all(
                     .bind(record.id.to_string())
                     .bind(workspace.0.to_string())
                     .bind(record.version)
+                    // The first version is also the created version.
+                    .bind(record.version)
                     .bind(record.deleted)
                     .bind(record.created_at.to_rfc3339())
                     .bind(record.updated_at.to_rfc3339())
@@ -241,10 +239,10 @@ pub async fn save_all(
     Ok(())
 }
 
-/// The parameters of a row before its fields: id, workspace, version (also
-/// its created version), deleted, created and updated times, field
-/// versions and wire bytes.
-const FIXED_COLUMNS: usize = 8;
+/// The parameters of a row before its fields: id, workspace, version,
+/// created version, deleted, created and updated times, field versions and
+/// wire bytes.
+const FIXED_COLUMNS: usize = 9;
 
 /// A field's value as its column keeps it, and as a pull sends it back: a
 /// flag is never null, a number is an integer or null, anything else is
@@ -620,10 +618,13 @@ pub async fn record_results(
 ) -> Result<(), ServerError> {
     // Four parameters a row; SQLite allows 32,766 a statement.
     for chunk in results.chunks(250) {
+        let dialect = tx.dialect();
         let rows: Vec<String> = (0..chunk.len())
             .map(|row| {
-                let n = row * 4;
-                format!("(${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4)
+                let params: Vec<String> = (row * 4 + 1..=row * 4 + 4)
+                    .map(|n| dialect.placeholder(n))
+                    .collect();
+                format!("({})", params.join(", "))
             })
             .collect();
         let sql = format!(
