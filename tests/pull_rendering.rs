@@ -1,13 +1,15 @@
-//! A pull page is rendered to JSON by SQLite, not by serde: it must be the
-//! very JSON serde makes of the same records read the ordinary way, for every
-//! entity, every kind of field, tombstones, conflicts and awkward text.
+//! A pull page joins the JSON each row keeps, and rows from before it was
+//! kept are rendered by the database, not by serde: both must be the JSON
+//! serde makes of the same records read the ordinary way, to the value and
+//! to the byte count, for every entity, every kind of field, tombstones,
+//! conflicts and awkward text.
 #![cfg(feature = "ssr")]
 
 mod common;
 
 use clientele::domain::Entity;
 use clientele::server::pull::pull;
-use clientele::server::repository::{find, measure_rows, Db};
+use clientele::server::repository::{find, render_old_rows, Db};
 use clientele::server::seed::{seed, SeedSize};
 use clientele::server::DEFAULT_WORKSPACE;
 use clientele::sync::PulledRow;
@@ -110,19 +112,35 @@ async fn a_pulled_page_is_exactly_the_records_as_serde_writes_them() {
     assert_eq!(page.cursor, last_version);
     assert_eq!(seen.len(), Entity::ALL.len(), "every entity was compared");
     // The size kept with each row, which pages are budgeted by, is the
-    // size of the JSON the page carries for it: measured as rows are
-    // written, and by the database for rows written before sizes were kept.
+    // size of the JSON the page carries for it.
     drop(tx);
     assert_sizes_kept(&pool, page.rows.get()).await;
+    // Rows written before their JSON was kept are rendered by the
+    // database at start-up, to the same bytes.
     for table in TABLES {
         crate::on_test_db!(&pool, |pool| {
-            sqlx::query(&format!("UPDATE {table} SET wire_bytes = 0"))
-                .execute(pool)
-                .await
-                .expect("sizes forgotten");
+            sqlx::query(&format!(
+                "UPDATE {table} SET wire_json = NULL, wire_bytes = 0"
+            ))
+            .execute(pool)
+            .await
+            .expect("JSON forgotten");
         });
     }
-    measure_rows(&pool).await.expect("measured");
+    render_old_rows(&pool).await.expect("rendered");
+    let rendered_again = pull(&pool, DEFAULT_WORKSPACE, 0, Some(5000))
+        .await
+        .expect("pulls");
+    let again: Vec<Value> = serde_json::from_str(rendered_again.rows.get()).expect("an array");
+    assert_eq!(
+        again, rendered,
+        "the database renders old rows as serde does"
+    );
+    assert_eq!(
+        rendered_again.rows.get().len(),
+        page.rows.get().len(),
+        "to the same number of bytes"
+    );
     assert_sizes_kept(&pool, page.rows.get()).await;
     let decoded = page.decode().expect("decodes");
     assert!(decoded

@@ -98,7 +98,7 @@ pub async fn open_postgres(options: PgConnectOptions) -> Result<Db, ServerError>
         .await
         .map_err(|err| ServerError::Startup(format!("migrating the database failed: {err}")))?;
     let db = Db::Postgres(pool);
-    repository::measure_rows(&db).await?;
+    repository::render_old_rows(&db).await?;
     Ok(db)
 }
 
@@ -127,7 +127,7 @@ pub async fn open_with(options: SqliteConnectOptions) -> Result<Db, ServerError>
         .await
         .map_err(|err| ServerError::Startup(format!("migrating the database failed: {err}")))?;
     let db = Db::Sqlite(pool);
-    repository::measure_rows(&db).await?;
+    repository::render_old_rows(&db).await?;
     Ok(db)
 }
 

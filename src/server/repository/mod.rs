@@ -16,7 +16,7 @@ pub mod team;
 
 use super::error::ServerError;
 use crate::domain::{Entity, FieldKind, Record};
-use crate::sync::{json_len, FieldConflict, MutationResult, PulledRow};
+use crate::sync::{FieldConflict, MutationResult, PulledRow};
 use backend::{on_db, on_tx, ReadRow};
 pub use backend::{Db, Dialect, Tx};
 use chrono::{DateTime, Utc};
@@ -173,6 +173,7 @@ pub async fn save_all(
         "updated_at",
         "field_versions",
         "wire_bytes",
+        "wire_json",
     ]
     .iter()
     .chain(names.iter())
@@ -190,7 +191,7 @@ pub async fn save_all(
             })
             .collect();
         let sql = format!(
-            "INSERT INTO {table} (id, workspace_id, version, created_version, deleted, created_at, updated_at, field_versions, wire_bytes, {columns}) \
+            "INSERT INTO {table} (id, workspace_id, version, created_version, deleted, created_at, updated_at, field_versions, wire_bytes, wire_json, {columns}) \
              VALUES {rows} ON CONFLICT (workspace_id, id) DO UPDATE SET {updates}",
             table = table(entity),
             columns = names.join(", "),
@@ -201,15 +202,14 @@ pub async fn save_all(
         for stored in chunk {
             let field_versions = serde_json::to_string(&stored.field_versions)
                 .map_err(|err| ServerError::Corrupt(err.to_string()))?;
-            values.push((
-                &stored.record,
-                field_versions,
-                wire_bytes(entity, &stored.record)?,
-            ));
+            let json = wire_json(entity, &stored.record)?;
+            let bytes = i64::try_from(json.len())
+                .map_err(|_| ServerError::Corrupt("a row too large to measure".into()))?;
+            values.push((&stored.record, field_versions, bytes, json));
         }
         on_tx!(&mut *tx, |conn| {
             let mut query = sqlx::query(&sql);
-            for (record, field_versions, wire_bytes) in &values {
+            for (record, field_versions, wire_bytes, wire_json) in &values {
                 query = query
                     .bind(record.id.to_string())
                     .bind(workspace.0.to_string())
@@ -220,7 +220,8 @@ pub async fn save_all(
                     .bind(record.created_at.to_rfc3339())
                     .bind(record.updated_at.to_rfc3339())
                     .bind(field_versions.as_str())
-                    .bind(*wire_bytes);
+                    .bind(*wire_bytes)
+                    .bind(wire_json.as_str());
                 for spec in entity.fields() {
                     // A null is bound with its column's type: PostgreSQL
                     // refuses a text NULL for a BIGINT column.
@@ -240,9 +241,9 @@ pub async fn save_all(
 }
 
 /// The parameters of a row before its fields: id, workspace, version,
-/// created version, deleted, created and updated times, field versions and
-/// wire bytes.
-const FIXED_COLUMNS: usize = 9;
+/// created version, deleted, created and updated times, field versions,
+/// and its pull JSON and that JSON's length.
+const FIXED_COLUMNS: usize = 10;
 
 /// A field's value as its column keeps it, and as a pull sends it back: a
 /// flag is never null, a number is an integer or null, anything else is
@@ -257,10 +258,11 @@ fn stored_value(kind: FieldKind, value: Option<&Value>) -> Value {
     }
 }
 
-/// How many bytes the row takes in a pull reply: the JSON of its
-/// [`PulledRow`] as [`read_record`] would read it back. Kept with the row so
-/// a pull can cut a page at a byte budget before rendering it.
-fn wire_bytes(entity: Entity, record: &Record) -> Result<i64, ServerError> {
+/// The row as a pull sends it: the JSON of its [`PulledRow`] as
+/// [`read_record`] would read it back. Kept with the row, with its length,
+/// so a pull cuts a page at a byte budget and joins the rows' JSON without
+/// rendering any of it.
+fn wire_json(entity: Entity, record: &Record) -> Result<String, ServerError> {
     let fields = entity
         .fields()
         .iter()
@@ -280,8 +282,7 @@ fn wire_bytes(entity: Entity, record: &Record) -> Result<i64, ServerError> {
             fields,
         },
     };
-    i64::try_from(json_len(&row))
-        .map_err(|_| ServerError::Corrupt("a row too large to measure".into()))
+    serde_json::to_string(&row).map_err(|err| ServerError::Corrupt(err.to_string()))
 }
 
 /// Live records whose reference `column` names one of `parents`, oldest
@@ -720,15 +721,20 @@ pub async fn conflicts_of(
         .collect()
 }
 
-/// Measures the pull JSON of rows written before sizes were kept (their
-/// `wire_bytes` is 0); rows written since are measured as they are saved.
-pub async fn measure_rows(db: &Db) -> Result<(), ServerError> {
+/// Renders and measures the pull JSON of rows written before it was kept
+/// (their `wire_json` is null): the database writes it with
+/// [`Dialect::row_json`], the same members and values as [`wire_json`]
+/// makes of rows saved since and as many bytes (the members in schema
+/// order rather than serde's). Run at start-up, so a pull finds every row
+/// rendered.
+pub async fn render_old_rows(db: &Db) -> Result<(), ServerError> {
     let dialect = db.dialect();
     for entity in Entity::ALL {
+        let json = dialect.row_json(entity);
         let sql = format!(
-            "UPDATE {table} SET wire_bytes = {length} WHERE wire_bytes = 0",
+            "UPDATE {table} SET wire_json = {json}, wire_bytes = {length} WHERE wire_json IS NULL",
             table = table(entity),
-            length = dialect.byte_length(&dialect.row_json(entity)),
+            length = dialect.byte_length(&json),
         );
         on_db!(db, |pool| {
             sqlx::query(&sql).execute(pool).await?;
@@ -747,14 +753,17 @@ pub struct Changes {
 
 /// Rows of every entity changed after `cursor`, in version order, at most
 /// `limit` rows and at most `max_bytes` of JSON (but always one row),
-/// rendered to their wire JSON by the database itself.
+/// as the wire JSON each row keeps.
 ///
 /// The rows of a page can sit in any of the entity tables. One statement
 /// finds where the page ends from the version indexes alone; a second
-/// renders exactly the page: the database merges the tables' rows in version
-/// order, writes each as JSON and joins them into one array. A page thus
-/// crosses from the database as one value, instead of thousands of rows of
-/// columns each decoded into Rust values only to be encoded again.
+/// joins exactly the page: the database merges the tables' rows in version
+/// order and joins the JSON each row keeps (written with the row, see
+/// [`save_all`]) into one array. A page thus crosses from the database as
+/// one value, instead of thousands of rows of columns each decoded into
+/// Rust values only to be encoded again. Keeping the JSON costs its bytes
+/// on disk once more; rendering it per pull cost PostgreSQL most of a
+/// pull's time (`to_json` of every column of every row).
 pub async fn changed_since(
     db: &Db,
     workspace: WorkspaceId,
@@ -844,13 +853,13 @@ fn page_sql(dialect: Dialect) -> &'static str {
     sql.get_or_init(|| {
         let rows = every_table(|entity| {
             format!(
-                "SELECT version, {json} AS body FROM {table} \
+                "SELECT version, wire_json AS body FROM {table} \
                  WHERE workspace_id = $1 AND version > $2 AND version <= $3",
-                json = dialect.row_json(entity),
                 table = table(entity),
             )
         });
-        // Each row is JSON text already: joining them needs no parsing.
+        // Each row keeps its JSON text: joining them needs no rendering
+        // and no parsing.
         // The join keeps version order (see `Dialect::json_array_of`);
         // `tests/pull_rendering.rs` checks that order across interleaved
         // entities.
