@@ -28,17 +28,6 @@ async fn push(client: &Client, mutations: Value) -> (u16, Value) {
         .await
 }
 
-async fn pull_all(client: &Client) -> Vec<Value> {
-    let (status, page) = client
-        .post(
-            "/api/sync/pull",
-            json!({"client_id": Uuid::now_v7(), "cursor": 0, "limit": 5000}),
-        )
-        .await;
-    assert_eq!(status, 200, "{page}");
-    page["rows"].as_array().cloned().unwrap_or_default()
-}
-
 /// The session cookie's `Set-Cookie` line from a response.
 fn session_cookie(response: &reqwest::Response) -> Option<String> {
     response
@@ -200,7 +189,7 @@ async fn a_workspace_cannot_read_change_or_detect_another_workspaces_records() {
     let secret_version = reply["results"][0]["version"].clone();
 
     // By pull: nothing of Alice's.
-    assert!(pull_all(&mallory).await.is_empty());
+    assert!(mallory.pull_all().await.is_empty());
 
     // By id: every answer about Alice's ids is the answer for an id nobody uses.
     let unused = Uuid::now_v7();
@@ -229,7 +218,7 @@ async fn a_workspace_cannot_read_change_or_detect_another_workspaces_records() {
     assert_eq!(statuses(&on_alices), statuses(&on_unused));
 
     // Alice's records are untouched, and she sees none of Mallory's.
-    let rows = pull_all(&alice).await;
+    let rows = alice.pull_all().await;
     let alices = rows
         .iter()
         .find(|row| row["record"]["id"] == json!(secret))
@@ -272,7 +261,7 @@ async fn an_invited_colleague_joins_the_same_workspace_once() {
         )
         .await;
     assert_eq!(status, 200, "{account}");
-    let rows = pull_all(&bob).await;
+    let rows = bob.pull_all().await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["record"]["name"], "Acme");
 
@@ -283,7 +272,7 @@ async fn an_invited_colleague_joins_the_same_workspace_once() {
     )
     .await;
     assert_eq!(reply["results"][0]["status"], "applied", "{reply}");
-    assert_eq!(pull_all(&alice).await[0]["record"]["status"], "Customer");
+    assert_eq!(alice.pull_all().await[0]["record"]["status"], "Customer");
 
     let eve = server.client();
     let (status, reply) = eve

@@ -19,17 +19,6 @@ async fn push_as(client: &Client, client_id: Uuid, mutations: Value) -> (u16, Va
         .await
 }
 
-async fn pull_all(client: &Client) -> Vec<Value> {
-    let (status, page) = client
-        .post(
-            "/api/sync/pull",
-            json!({"client_id": Uuid::now_v7(), "cursor": 0, "limit": 5000}),
-        )
-        .await;
-    assert_eq!(status, 200, "{page}");
-    page["rows"].as_array().cloned().unwrap_or_default()
-}
-
 async fn team(client: &Client) -> Value {
     let (status, reply) = client.post("/api/team/members", json!({})).await;
     assert_eq!(status, 200, "{reply}");
@@ -220,7 +209,7 @@ async fn a_viewers_push_of_upsert_delete_and_convert_changes_nothing() {
     )
     .await;
     assert_eq!(status, 200, "{reply}");
-    let before = pull_all(&admin).await;
+    let before = admin.pull_all().await;
     assert_eq!(before.len(), 2);
 
     let (status, reply) = push_as(
@@ -249,9 +238,9 @@ async fn a_viewers_push_of_upsert_delete_and_convert_changes_nothing() {
             "{message}"
         );
     }
-    assert_eq!(pull_all(&admin).await, before, "nothing changed");
+    assert_eq!(admin.pull_all().await, before, "nothing changed");
     assert_eq!(
-        pull_all(&viewer).await,
+        viewer.pull_all().await,
         before,
         "and the viewer reads it all"
     );
@@ -324,7 +313,7 @@ async fn removing_a_member_ends_their_sessions_at_once_and_their_client_id_canno
         .await;
     assert_eq!(status, 400, "the removed member's invitation is void");
 
-    let rows = pull_all(&admin).await;
+    let rows = admin.pull_all().await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["record"]["name"], "Acme", "his records stay");
     let emails: Vec<Value> = team(&admin).await["members"]

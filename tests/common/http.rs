@@ -9,6 +9,7 @@ use leptos::prelude::LeptosOptions;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
+use uuid::Uuid;
 
 /// A server on a free port with its own database.
 pub struct TestServer {
@@ -124,6 +125,19 @@ impl Client {
             .await
             .expect("request");
         read(response).await
+    }
+
+    /// Every row of the caller's workspace, pulled from the start by a new
+    /// client id, in one page.
+    pub async fn pull_all(&self) -> Vec<Value> {
+        let (status, page) = self
+            .post(
+                "/api/sync/pull",
+                json!({"client_id": Uuid::now_v7(), "cursor": 0, "limit": 5000}),
+            )
+            .await;
+        assert_eq!(status, 200, "{page}");
+        page["rows"].as_array().cloned().unwrap_or_default()
     }
 
     /// The token of a new invitation granting `role`; the caller must be
