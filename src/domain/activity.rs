@@ -19,6 +19,8 @@ pub struct Activity {
     pub body: String,
     pub due_at: Option<DateTime<Utc>>,
     pub done_at: Option<DateTime<Utc>>,
+    /// The member it is assigned to (the wire's `owner`).
+    pub assignee: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -42,6 +44,7 @@ impl Activity {
             body: text(record, "body"),
             due_at: time(record, "due_at"),
             done_at: time(record, "done_at"),
+            assignee: record.reference("owner"),
             created_at: record.created_at,
         }
     }

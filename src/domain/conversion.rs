@@ -8,23 +8,28 @@
 
 use super::customer::{Contact, Customer};
 use super::lead::Lead;
-use super::schema::{FieldError, LEAD_CONVERTED};
+use super::schema::{FieldError, CUSTOMER_STATUSES, LEAD_CONVERTED};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-/// The status a customer made from a lead starts with.
-pub const CONVERTED_CUSTOMER_STATUS: &str = "Prospect";
+/// The status a customer made from a lead starts with unless the user
+/// picks another: a converted lead has bought something.
+pub const CONVERTED_CUSTOMER_STATUS: &str = "Customer";
 
 /// The fields of a `convert` mutation: the customer to create or attach to,
-/// and the contact to create from the lead's person or attach to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// the contact to create from the lead's person or attach to, and the
+/// status a new customer gets.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConvertRequest {
     pub customer_id: Uuid,
     pub contact_id: Option<Uuid>,
+    /// The new customer's status; `None` gives [`CONVERTED_CUSTOMER_STATUS`].
+    /// An existing customer's status is changed by an ordinary edit instead.
+    pub status: Option<String>,
 }
 
 /// The only fields a `convert` mutation may carry.
-pub const CONVERT_FIELDS: &[&str] = &["customer_id", "contact_id"];
+pub const CONVERT_FIELDS: &[&str] = &["customer_id", "contact_id", "status"];
 
 impl ConvertRequest {
     /// Reads the mutation's fields, naming the field that is wrong.
@@ -40,14 +45,32 @@ impl ConvertRequest {
         };
         let customer_id = id("customer_id")?
             .ok_or_else(|| FieldError::new("customer_id", "Choose the customer to convert into"))?;
+        let status = match fields.get("status") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(status)) if CUSTOMER_STATUSES.contains(&status.as_str()) => {
+                Some(status.clone())
+            }
+            Some(_) => {
+                return Err(FieldError::new(
+                    "status",
+                    format!("Status must be one of: {}", CUSTOMER_STATUSES.join(", ")),
+                ))
+            }
+        };
         Ok(Self {
             customer_id,
             contact_id: id("contact_id")?,
+            status,
         })
     }
 
+    /// The status the new customer gets.
+    pub fn new_customer_status(&self) -> &str {
+        self.status.as_deref().unwrap_or(CONVERTED_CUSTOMER_STATUS)
+    }
+
     /// The mutation fields carrying this request.
-    pub fn to_fields(self) -> Map<String, Value> {
+    pub fn to_fields(&self) -> Map<String, Value> {
         let mut fields = Map::new();
         fields.insert(
             "customer_id".into(),
@@ -55,6 +78,9 @@ impl ConvertRequest {
         );
         if let Some(contact) = self.contact_id {
             fields.insert("contact_id".into(), Value::String(contact.to_string()));
+        }
+        if let Some(status) = &self.status {
+            fields.insert("status".into(), Value::String(status.clone()));
         }
         fields
     }
@@ -74,8 +100,9 @@ pub fn is_converted(lead: &Map<String, Value>) -> bool {
 }
 
 /// The new customer's fields: a company when the lead names one, else the
-/// person. A person customer also takes the lead's e-mail and phone.
-pub fn customer_from_lead(lead: &Map<String, Value>) -> Map<String, Value> {
+/// person. A person customer also takes the lead's e-mail and phone, and
+/// the customer stays with the lead's owner.
+pub fn customer_from_lead(lead: &Map<String, Value>, status: &str) -> Map<String, Value> {
     let company = field(lead, "company_name");
     let (name, kind) = match company {
         Some(company) => (company, "company"),
@@ -87,7 +114,10 @@ pub fn customer_from_lead(lead: &Map<String, Value>) -> Map<String, Value> {
     let mut customer = Map::new();
     customer.insert("name".into(), name.into());
     customer.insert("kind".into(), kind.into());
-    customer.insert("status".into(), CONVERTED_CUSTOMER_STATUS.into());
+    customer.insert("status".into(), status.into());
+    if let Some(owner) = field(lead, "owner") {
+        customer.insert("owner".into(), owner.into());
+    }
     if kind == "person" {
         for name in ["email", "phone"] {
             if let Some(value) = field(lead, name) {
@@ -301,7 +331,7 @@ mod tests {
             json!({"person_name": "Jane van Doe", "company_name": "Acme",
             "email": "jane@acme.test", "phone": "123", "status": "Qualified", "notes": "met at fair"}),
         );
-        let customer = customer_from_lead(&lead);
+        let customer = customer_from_lead(&lead, CONVERTED_CUSTOMER_STATUS);
         assert_eq!(customer["name"], "Acme");
         assert_eq!(customer["kind"], "company");
         assert_eq!(customer["status"], CONVERTED_CUSTOMER_STATUS);
@@ -319,10 +349,18 @@ mod tests {
     }
 
     #[test]
+    fn the_new_customer_stays_with_the_leads_owner() {
+        let owner = Uuid::now_v7().to_string();
+        let lead = map(json!({"company_name": "Globex", "status": "New", "owner": owner}));
+        assert_eq!(customer_from_lead(&lead, "Customer")["owner"], owner);
+    }
+
+    #[test]
     fn a_lead_without_a_company_becomes_a_person() {
         let lead = map(json!({"person_name": "Max", "email": "max@mail.test", "status": "New"}));
-        let customer = customer_from_lead(&lead);
+        let customer = customer_from_lead(&lead, "Prospect");
         assert_eq!(customer["kind"], "person");
+        assert_eq!(customer["status"], "Prospect", "the status the user picked");
         assert_eq!(customer["email"], "max@mail.test");
         let company_only = map(json!({"company_name": "Globex", "status": "New"}));
         assert!(contact_from_lead(&company_only, Uuid::now_v7()).is_none());
@@ -333,11 +371,17 @@ mod tests {
         let request = ConvertRequest {
             customer_id: Uuid::now_v7(),
             contact_id: None,
+            status: Some("Suspect".into()),
         };
         assert_eq!(
             ConvertRequest::from_fields(&request.to_fields()),
             Ok(request)
         );
+        let err = ConvertRequest::from_fields(&map(
+            json!({"customer_id": Uuid::now_v7().to_string(), "status": "Bought"}),
+        ))
+        .unwrap_err();
+        assert_eq!(err.field, "status");
         let err = ConvertRequest::from_fields(&map(
             json!({"customer_id": Uuid::now_v7().to_string(), "contact_id": "nope"}),
         ))

@@ -22,6 +22,8 @@ pub struct Customer {
     pub postcode: String,
     pub country: String,
     pub notes: String,
+    /// The member who owns it; `None` only for a record from before owners.
+    pub owner: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     search: SearchText,
@@ -55,6 +57,7 @@ impl Customer {
             postcode: text(record, "postcode"),
             country: text(record, "country"),
             notes: text(record, "notes"),
+            owner: record.reference("owner"),
             created_at: record.created_at,
             updated_at: record.updated_at,
         }
@@ -120,6 +123,10 @@ impl Listed for Customer {
         &self.status
     }
 
+    fn owner(&self) -> Option<Uuid> {
+        self.owner
+    }
+
     fn search_text(&self) -> &SearchText {
         &self.search
     }
@@ -167,21 +174,25 @@ mod tests {
         };
         let prospects = ListFilter {
             status: Some("Prospect".into()),
+            owner: None,
             query: String::new(),
         };
         assert_eq!(names(&prospects), ["Acme Ltd", "Initech"]);
         let by_email = ListFilter {
             status: None,
+            owner: None,
             query: "GLOBEX.test".into(),
         };
         assert_eq!(names(&by_email), ["Globex"]);
         let by_phone = ListFilter {
             status: None,
+            owner: None,
             query: "2079".into(),
         };
         assert_eq!(names(&by_phone), ["Acme Ltd"]);
         let email_with_digits = ListFilter {
             status: None,
+            owner: None,
             query: "info2079@nowhere.test".into(),
         };
         assert!(
@@ -190,9 +201,44 @@ mod tests {
         );
         let nothing = ListFilter {
             status: Some("Customer".into()),
+            owner: None,
             query: "acme".into(),
         };
         assert!(names(&nothing).is_empty());
+    }
+
+    #[test]
+    fn the_owner_filter_shows_one_members_customers_or_everyones() {
+        let (ada, bob) = (Uuid::now_v7(), Uuid::now_v7());
+        let owned = |name: &str, owner: Option<Uuid>| {
+            let mut record = Record::new_local(Uuid::now_v7(), Utc::now());
+            record.apply_patch(
+                json!({"name": name, "status": "Customer", "kind": "company",
+                    "owner": owner.map(|id| id.to_string())})
+                .as_object()
+                .expect("object"),
+            );
+            Customer::from_record(&record)
+        };
+        let all = [
+            owned("Acme", Some(ada)),
+            owned("Globex", Some(bob)),
+            owned("Initech", None),
+        ];
+        let names = |owner: Option<Uuid>| -> Vec<&str> {
+            let filter = ListFilter {
+                owner,
+                ..ListFilter::default()
+            };
+            filter
+                .positions(&all)
+                .into_iter()
+                .map(|at| all[at].name.as_str())
+                .collect()
+        };
+        assert_eq!(names(Some(ada)), ["Acme"]);
+        assert_eq!(names(Some(bob)), ["Globex"]);
+        assert_eq!(names(None), ["Acme", "Globex", "Initech"]);
     }
 
     #[test]

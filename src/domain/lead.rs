@@ -21,6 +21,8 @@ pub struct Lead {
     /// The customer conversion created or attached it to.
     pub customer_id: Option<Uuid>,
     pub notes: String,
+    /// The member who owns it; `None` only for a record from before owners.
+    pub owner: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     search: SearchText,
 }
@@ -42,6 +44,7 @@ impl Lead {
             status: text(record, "status"),
             customer_id: record.reference("customer_id"),
             notes: text(record, "notes"),
+            owner: record.reference("owner"),
             created_at: record.created_at,
         }
     }
@@ -65,6 +68,10 @@ impl Listed for Lead {
 
     fn status(&self) -> &str {
         &self.status
+    }
+
+    fn owner(&self) -> Option<Uuid> {
+        self.owner
     }
 
     fn search_text(&self) -> &SearchText {
@@ -109,6 +116,7 @@ mod tests {
         assert_eq!(
             names(ListFilter {
                 status: Some("New".into()),
+                owner: None,
                 query: String::new()
             }),
             ["Jane Doe (Acme)"]
@@ -116,6 +124,7 @@ mod tests {
         assert_eq!(
             names(ListFilter {
                 status: None,
+                owner: None,
                 query: "glob".into()
             }),
             ["Globex"]
@@ -123,6 +132,7 @@ mod tests {
         assert_eq!(
             names(ListFilter {
                 status: None,
+                owner: None,
                 query: "0301".into()
             })
             .len(),

@@ -3,6 +3,7 @@
 
 use super::search::{SearchQuery, SearchText};
 use std::cmp::Ordering;
+use uuid::Uuid;
 
 /// A record a list page shows. Customers and leads are lists today; any
 /// later list (members, trash, duplicates) implements this and gets the
@@ -12,17 +13,21 @@ pub trait Listed {
     const STATUSES: &'static [&'static str];
     /// The status the filter bar sorts this record under.
     fn status(&self) -> &str;
+    /// The member the owner filter matches against.
+    fn owner(&self) -> Option<Uuid>;
     /// What a search matches, prepared when the record was read.
     fn search_text(&self) -> &SearchText;
     /// The list's order (by name, newest first, ...).
     fn list_order(&self, other: &Self) -> Ordering;
 }
 
-/// One status or all, narrowed by what the user typed.
+/// One status or all, one owner or everyone's, narrowed by what the user typed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListFilter {
     /// `None` shows every status ("All").
     pub status: Option<String>,
+    /// `None` shows everyone's records; `Some` one member's ("Mine").
+    pub owner: Option<Uuid>,
     pub query: String,
 }
 
@@ -39,6 +44,7 @@ impl ListFilter {
                 self.status
                     .as_deref()
                     .is_none_or(|status| status == row.status())
+                    && self.owner.is_none_or(|owner| row.owner() == Some(owner))
                     && row.search_text().matches(&query)
             })
             .collect();

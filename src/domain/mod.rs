@@ -28,7 +28,7 @@ pub use conflict::{display_value, Conflict};
 pub use contacts::{choose_default_contact, DefaultCandidate};
 pub use conversion::{
     contact_from_lead, converted_lead, customer_from_lead, find_duplicates, is_converted,
-    ConvertRequest, Duplicate, MatchReason, CONVERT_FIELDS,
+    ConvertRequest, Duplicate, MatchReason, CONVERTED_CUSTOMER_STATUS, CONVERT_FIELDS,
 };
 pub use customer::{Contact, Customer};
 pub use lead::Lead;
@@ -40,10 +40,10 @@ pub use record::{Record, RecordKey};
 pub use schema::{
     check_change, check_required, normalize_patch, unknown_field, Entity, FieldError, FieldKind,
     FieldSpec, ACTIVITY_KINDS, CUSTOMER_KINDS, CUSTOMER_STATUSES, LEAD_CONVERTED, LEAD_STATUSES,
-    OPPORTUNITY_STAGES,
+    OPPORTUNITY_STAGES, OWNER_FIELD,
 };
 pub use storage::StorageUse;
 pub use team::{
-    check_display_name, keeps_an_admin, PendingInvitation, Role, Team, TeamChange, TeamMember,
+    adopted_owner, check_display_name, keeps_an_admin, FormerMember, PendingInvitation, Role, Team, TeamChange, TeamMember,
     DISPLAY_NAME_MAX,
 };

@@ -21,6 +21,8 @@ pub struct Opportunity {
     pub expected_close: String,
     pub probability: Option<i64>,
     pub notes: String,
+    /// The member who owns it; `None` only for a record from before owners.
+    pub owner: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -38,6 +40,7 @@ impl Opportunity {
             expected_close: text(record, "expected_close"),
             probability: number("probability"),
             notes: text(record, "notes"),
+            owner: record.reference("owner"),
             created_at: record.created_at,
         }
     }

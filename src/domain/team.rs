@@ -2,7 +2,8 @@
 //! do, and the rule that a workspace always keeps an admin. Pure rules, so
 //! the server enforces them and the browser mirrors them, offline too.
 
-use super::schema::FieldError;
+use super::schema::{Entity, FieldError, NOTES_MAX, OWNER_FIELD};
+use serde_json::{Map, Value};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -95,6 +96,49 @@ pub fn check_display_name(name: &str) -> Result<String, FieldError> {
     Ok(name.to_owned())
 }
 
+/// The change that gives a record from before owners were members its
+/// owner: the member whose display name or email the old free-text owner
+/// was (ignoring case), else `fallback` (the workspace's first admin),
+/// with the old text kept at the end of the record's notes so nothing
+/// anyone typed is lost.
+pub fn adopted_owner(
+    entity: Entity,
+    fields: &Map<String, Value>,
+    members: &[TeamMember],
+    fallback: Uuid,
+) -> Map<String, Value> {
+    let old = fields
+        .get(OWNER_FIELD)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|text| !text.is_empty());
+    let named = old.and_then(|old| {
+        members.iter().find(|member| {
+            member.display_name.trim().eq_ignore_ascii_case(old)
+                || member.email.eq_ignore_ascii_case(old)
+        })
+    });
+    let mut patch = Map::new();
+    let owner = named.map_or(fallback, |member| member.user_id);
+    patch.insert(OWNER_FIELD.into(), owner.to_string().into());
+    if let (Some(old), None) = (old, named) {
+        let notes_field = if entity == Entity::Activity { "body" } else { "notes" };
+        let notes = fields
+            .get(notes_field)
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let line = format!("Owner before owners were members: {old}");
+        let kept = if notes.trim().is_empty() {
+            line
+        } else {
+            format!("{notes}\n\n{line}")
+        };
+        let kept: String = kept.chars().take(NOTES_MAX).collect();
+        patch.insert(notes_field.into(), kept.into());
+    }
+    patch
+}
+
 /// One member of the workspace as the team list shows them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamMember {
@@ -125,11 +169,80 @@ pub struct PendingInvitation {
 pub struct Team {
     pub members: Vec<TeamMember>,
     pub invitations: Vec<PendingInvitation>,
+    /// Members who were removed: their records keep them as owner, and
+    /// pages name them "(former member)". An extension of DESIGN.md's
+    /// shape, absent from older servers' answers.
+    #[serde(default)]
+    pub former_members: Vec<FormerMember>,
+}
+
+/// Someone removed from the workspace, as records that name them show them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormerMember {
+    pub user_id: Uuid,
+    pub display_name: String,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn member(name: &str, email: &str) -> TeamMember {
+        TeamMember {
+            user_id: Uuid::now_v7(),
+            email: email.into(),
+            display_name: name.into(),
+            role: Role::Member,
+            last_seen: None,
+        }
+    }
+
+    #[test]
+    fn an_old_free_text_owner_becomes_the_member_it_names() {
+        let ada = member("Ada Lovelace", "ada@example.com");
+        let fallback = Uuid::now_v7();
+        let by_name = serde_json::json!({"owner": " ada lovelace ", "notes": "x"});
+        let patch = adopted_owner(
+            Entity::Customer,
+            by_name.as_object().expect("object"),
+            std::slice::from_ref(&ada),
+            fallback,
+        );
+        assert_eq!(patch["owner"], ada.user_id.to_string());
+        assert!(patch.get("notes").is_none(), "nothing to keep");
+        let by_email = serde_json::json!({"owner": "ADA@example.com"});
+        let patch = adopted_owner(
+            Entity::Activity,
+            by_email.as_object().expect("object"),
+            std::slice::from_ref(&ada),
+            fallback,
+        );
+        assert_eq!(patch["owner"], ada.user_id.to_string());
+    }
+
+    #[test]
+    fn an_owner_nobody_matches_goes_to_the_fallback_and_stays_in_the_notes() {
+        let fallback = Uuid::now_v7();
+        let old = serde_json::json!({"owner": "Old Sales Team", "notes": "Key account"});
+        let patch = adopted_owner(
+            Entity::Customer,
+            old.as_object().expect("object"),
+            &[member("Ada", "ada@example.com")],
+            fallback,
+        );
+        assert_eq!(patch["owner"], fallback.to_string());
+        assert_eq!(
+            patch["notes"],
+            "Key account\n\nOwner before owners were members: Old Sales Team"
+        );
+        let task = serde_json::json!({"owner": "Bob"});
+        let patch = adopted_owner(Entity::Activity, task.as_object().expect("object"), &[], fallback);
+        assert_eq!(patch["body"], "Owner before owners were members: Bob");
+        let unowned = serde_json::json!({"notes": "n"});
+        let patch = adopted_owner(Entity::Lead, unowned.as_object().expect("object"), &[], fallback);
+        assert_eq!(patch.len(), 1, "only the owner: {patch:?}");
+    }
+
 
     #[test]
     fn only_admins_manage_the_team_and_viewers_change_nothing() {

@@ -98,6 +98,7 @@ pub async fn open_postgres(options: PgConnectOptions) -> Result<Db, ServerError>
         .await
         .map_err(|err| ServerError::Startup(format!("migrating the database failed: {err}")))?;
     let db = Db::Postgres(pool);
+    super::owners::adopt_owners(&db).await?;
     repository::render_old_rows(&db).await?;
     Ok(db)
 }
@@ -127,6 +128,7 @@ pub async fn open_with(options: SqliteConnectOptions) -> Result<Db, ServerError>
         .await
         .map_err(|err| ServerError::Startup(format!("migrating the database failed: {err}")))?;
     let db = Db::Sqlite(pool);
+    super::owners::adopt_owners(&db).await?;
     repository::render_old_rows(&db).await?;
     Ok(db)
 }

@@ -6,6 +6,7 @@ pub mod db;
 mod error;
 mod limiter;
 mod merge;
+pub mod owners;
 pub mod pull;
 pub mod push;
 mod record_cache;

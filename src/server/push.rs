@@ -7,11 +7,12 @@ use super::repository::{self as repo, Db, StoredRecord, Tx, Versions, WorkspaceI
 use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
     customer_from_lead, is_converted, normalize_patch, unknown_field, ConvertRequest,
-    DefaultCandidate, Entity, FieldError, FieldKind, Record, Role, CONVERT_FIELDS,
+    DefaultCandidate, Entity, FieldError, FieldKind, Record, Role, CONVERT_FIELDS, OWNER_FIELD,
 };
 use crate::sync::{FieldConflict, Mutation, MutationResult, MutationStatus, Op, PushResponse};
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde_json::{Map, Value};
+use std::collections::HashSet;
 use uuid::Uuid;
 
 /// The most mutations one push may carry; the client sends at most 500.
@@ -65,8 +66,14 @@ pub async fn push(
         Vec::new()
     };
     let records = RecordCache::preload(&mut tx, workspace, named).await?;
+    let members = if role.can_edit() {
+        repo::team::current_member_ids(&mut tx, workspace).await?
+    } else {
+        HashSet::new()
+    };
     let mut state = PushState {
         pusher,
+        members,
         may_edit: role.can_edit(),
         versions,
         records,
@@ -232,6 +239,8 @@ fn check_batch(mutations: &[Mutation]) -> Result<(), ServerError> {
 /// cache reads) and the time the push is stamped with.
 struct PushState {
     pusher: Uuid,
+    /// Who a record may be given to: the workspace's current members.
+    members: HashSet<Uuid>,
     /// False for a viewer: every mutation is refused.
     may_edit: bool,
     versions: Versions,
@@ -308,10 +317,19 @@ async fn upsert(
     mutation: &Mutation,
     existing: Option<StoredRecord>,
 ) -> Result<MutationResult, ServerError> {
-    let fields = match normalize_patch(mutation.entity, &mutation.fields) {
+    let mut fields = match normalize_patch(mutation.entity, &mutation.fields) {
         Ok(fields) => fields,
         Err(error) => return Ok(MutationResult::rejected(mutation.id, error)),
     };
+    if let Some(error) = owner_not_a_member(state, &fields) {
+        return Ok(MutationResult::rejected(mutation.id, error));
+    }
+    if mutation.entity.has_owner() && existing.is_none() {
+        // A new record belongs to whoever made it unless they gave it away.
+        if fields.get(OWNER_FIELD).is_none_or(Value::is_null) {
+            fields.insert(OWNER_FIELD.into(), state.pusher.to_string().into());
+        }
+    }
     let previous_customer = existing
         .as_ref()
         .and_then(|s| s.record.reference("customer_id"));
@@ -528,7 +546,10 @@ async fn convert(
         }
         Some(_) => {}
         None => {
-            let fields = customer_from_lead(&lead.record.fields);
+            let mut fields = customer_from_lead(&lead.record.fields, request.new_customer_status());
+            fields
+                .entry(OWNER_FIELD)
+                .or_insert_with(|| state.pusher.to_string().into());
             create(state, Entity::Customer, request.customer_id, &fields);
         }
     }
@@ -637,6 +658,23 @@ async fn first_missing_reference(
         }
     }
     Ok(None)
+}
+
+/// A change that gives a record to someone who is not (or no longer) a
+/// member of the workspace. Clearing the owner is refused too: every
+/// record belongs to somebody.
+fn owner_not_a_member(state: &PushState, fields: &Map<String, Value>) -> Option<FieldError> {
+    let owner = fields.get(OWNER_FIELD)?;
+    let member = owner
+        .as_str()
+        .and_then(|id| Uuid::parse_str(id).ok())
+        .is_some_and(|id| state.members.contains(&id));
+    (!member).then(|| {
+        FieldError::new(
+            OWNER_FIELD,
+            "Choose a current member of the workspace as the owner",
+        )
+    })
 }
 
 fn is_new_record(stored: &StoredRecord) -> bool {

@@ -47,6 +47,7 @@ pub async fn team(db: &Db, caller: &Member) -> Result<Team, TeamError> {
     Ok(Team {
         members: repo::members(db, workspace).await?,
         invitations: repo::pending_invitations(db, workspace, Utc::now()).await?,
+        former_members: repo::former_members(db, workspace).await?,
     })
 }
 

@@ -490,7 +490,10 @@ impl Replica {
             return;
         };
         let fields = match key.entity {
-            Entity::Customer => Some(customer_from_lead(&lead.fields)),
+            Entity::Customer => Some(customer_from_lead(
+                &lead.fields,
+                request.new_customer_status(),
+            )),
             Entity::Contact => contact_from_lead(&lead.fields, request.customer_id),
             _ => None,
         };

@@ -13,7 +13,9 @@ use super::platform::focus_soon;
 use crate::crm::Crm;
 use crate::domain::{
     find_duplicates, Contact, ConvertRequest, Duplicate, Entity, Lead, MatchReason,
+    CONVERTED_CUSTOMER_STATUS, CUSTOMER_STATUSES,
 };
+use serde_json::Value;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -220,11 +222,13 @@ fn conversion_request(
     target: Target,
     duplicates: &[Duplicate],
     has_person: bool,
+    new_status: String,
 ) -> Option<ConvertRequest> {
     match target {
         Target::NewCustomer => Some(ConvertRequest {
             customer_id: Uuid::now_v7(),
             contact_id: has_person.then(Uuid::now_v7),
+            status: Some(new_status),
         }),
         Target::Existing(index) => {
             let duplicate = duplicates.get(index)?;
@@ -233,8 +237,46 @@ fn conversion_request(
                 contact_id: duplicate
                     .contact_id
                     .or_else(|| has_person.then(Uuid::now_v7)),
+                status: None,
             })
         }
+    }
+}
+
+/// The status the customer gets: a new one's (Customer unless changed), or
+/// for an existing customer a change the user picks, kept by default.
+#[component]
+fn ConvertStatus(
+    target: RwSignal<Target>,
+    new_status: RwSignal<String>,
+    existing_status: RwSignal<String>,
+) -> impl IntoView {
+    let attaching = move || target.get() != Target::NewCustomer;
+    let chosen = move || {
+        if attaching() {
+            existing_status
+        } else {
+            new_status
+        }
+    };
+    view! {
+        <div class="field">
+            <label for="convert-status">"Customer status"</label>
+            <select
+                id="convert-status"
+                data-testid="convert-status"
+                prop:value=move || chosen().get()
+                on:change=move |event| chosen().set(event_target_value(&event))
+            >
+                <Show when=attaching>
+                    <option value="">"Keep its current status"</option>
+                </Show>
+                {CUSTOMER_STATUSES
+                    .iter()
+                    .map(|status| view! { <option value=*status>{*status}</option> })
+                    .collect_view()}
+            </select>
+        </div>
     }
 }
 
@@ -249,21 +291,36 @@ fn ConvertPanel(lead: Lead, on_cancel: Callback<()>) -> impl IntoView {
         find_duplicates(&lead, &customers, &contacts)
     };
     let target = RwSignal::new(Target::NewCustomer);
+    let new_status = RwSignal::new(CONVERTED_CUSTOMER_STATUS.to_owned());
+    let existing_status = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let has_person = !lead.person_name.trim().is_empty();
     let lead_id = lead.id;
     let chosen = duplicates.clone();
     let convert = move |_| {
-        let Some(request) = conversion_request(target.get_untracked(), &chosen, has_person) else {
+        let Some(request) = conversion_request(
+            target.get_untracked(),
+            &chosen,
+            has_person,
+            new_status.get_untracked(),
+        ) else {
             return;
         };
+        let customer_id = request.customer_id;
+        // Attaching leaves the customer's status alone unless the user
+        // picked another: then it is an ordinary edit of the customer.
+        let status_change = (request.status.is_none())
+            .then(|| existing_status.get_untracked())
+            .filter(|status| !status.is_empty());
         let navigate = navigate.clone();
         spawn_local(async move {
-            match crm.convert(lead_id, request).await {
-                Ok(()) => navigate(
-                    &format!("/customers/{}", request.customer_id),
-                    Default::default(),
-                ),
+            let mut done = crm.convert(lead_id, request).await;
+            if let (Ok(()), Some(status)) = (&done, status_change) {
+                let patch = [("status".to_owned(), Value::String(status))].into_iter().collect();
+                done = crm.save(Entity::Customer, customer_id, patch).await;
+            }
+            match done {
+                Ok(()) => navigate(&format!("/customers/{customer_id}"), Default::default()),
                 Err(error) => problem.set(Some(error.message())),
             }
         });
@@ -286,6 +343,7 @@ fn ConvertPanel(lead: Lead, on_cancel: Callback<()>) -> impl IntoView {
                 <p class="form-summary" role="alert">{move || problem.get()}</p>
             </Show>
             <ConvertChoices lead duplicates target/>
+            <ConvertStatus target new_status existing_status/>
             <div class="form-actions">
                 <button class="primary" on:click=convert data-testid="confirm-convert">
                     "Convert"

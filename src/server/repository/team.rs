@@ -9,9 +9,10 @@
 use super::accounts::{parse_id, parse_role, parse_time};
 use super::backend::{on_db, on_tx};
 use super::{Db, Tx, WorkspaceId};
-use crate::domain::{PendingInvitation, Role, TeamMember};
+use crate::domain::{FormerMember, PendingInvitation, Role, TeamMember};
 use crate::server::error::ServerError;
 use chrono::{DateTime, Utc};
+use std::collections::HashSet;
 use uuid::Uuid;
 
 /// The workspace's current members, oldest first.
@@ -39,6 +40,45 @@ pub async fn members(db: &Db, workspace: WorkspaceId) -> Result<Vec<TeamMember>,
             })
         })
         .collect()
+}
+
+/// The workspace's removed members, by name: records still name them.
+pub async fn former_members(
+    db: &Db,
+    workspace: WorkspaceId,
+) -> Result<Vec<FormerMember>, ServerError> {
+    let rows: Vec<(String, String)> = on_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT id, COALESCE(display_name, email) FROM users \
+             WHERE workspace_id = $1 AND removed_at IS NOT NULL ORDER BY created_at, id",
+        )
+        .bind(workspace.0.to_string())
+        .fetch_all(pool)
+        .await?
+    });
+    rows.into_iter()
+        .map(|(id, display_name)| {
+            Ok(FormerMember {
+                user_id: parse_id("user id", &id)?,
+                display_name,
+            })
+        })
+        .collect()
+}
+
+/// The user ids of the workspace's current members, as a push reads them:
+/// who a record may be given to.
+pub async fn current_member_ids(
+    tx: &mut Tx,
+    workspace: WorkspaceId,
+) -> Result<HashSet<Uuid>, ServerError> {
+    let ids: Vec<String> = on_tx!(tx, |conn| {
+        sqlx::query_scalar("SELECT id FROM users WHERE workspace_id = $1 AND removed_at IS NULL")
+            .bind(workspace.0.to_string())
+            .fetch_all(conn)
+            .await?
+    });
+    ids.iter().map(|id| parse_id("user id", id)).collect()
 }
 
 /// The workspace's invitations that are unused, unrevoked and unexpired

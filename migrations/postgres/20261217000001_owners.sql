@@ -1,0 +1,10 @@
+-- Owners and assignees are members (issue 19): see the SQLite migration
+-- of the same name.
+
+ALTER TABLE leads ADD COLUMN owner TEXT COLLATE "C";
+ALTER TABLE opportunities ADD COLUMN owner TEXT COLLATE "C";
+
+CREATE TABLE owner_upgrades (
+    workspace_id TEXT COLLATE "C" PRIMARY KEY NOT NULL
+);
+INSERT INTO owner_upgrades (workspace_id) SELECT id FROM workspaces;
