@@ -853,9 +853,16 @@ impl World {
         } else {
             None
         };
+        // Half the conversions pick the new customer's status.
+        let status = if self.chance(0.5) {
+            self.pick(CUSTOMER_STATUSES).map(str::to_owned)
+        } else {
+            None
+        };
         let request = ConvertRequest {
             customer_id,
             contact_id,
+            status,
         };
         Some(self.phones[phone].engine.convert(lead.id, request).await)
     }

@@ -31,7 +31,7 @@ const AWKWARD: &str = "Ada \"Q\" O'Neil \\ tab\there\nnext line ünïcødé 😀
 #[tokio::test]
 async fn a_pulled_page_is_exactly_the_records_as_serde_writes_them() {
     let (pool, _dir) = database().await;
-    seed(&pool, DEFAULT_WORKSPACE, SMALL, 7, &|_| {})
+    seed(&pool, DEFAULT_WORKSPACE, common::MEMBER, SMALL, 7, &|_| {})
         .await
         .expect("seeds");
     let alice = device(&pool).await;

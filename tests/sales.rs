@@ -37,6 +37,7 @@ fn fresh_conversion() -> ConvertRequest {
     ConvertRequest {
         customer_id: Uuid::now_v7(),
         contact_id: Some(Uuid::now_v7()),
+        status: None,
     }
 }
 
@@ -175,7 +176,7 @@ fn assert_jane_converted_in_view(engine: &TestEngine, lead: Uuid, request: Conve
         .expect("the new customer is shown");
     assert_eq!(customer.name, "Initech");
     assert_eq!(customer.kind, "company");
-    assert_eq!(customer.status, "Prospect");
+    assert_eq!(customer.status, "Customer", "a converted lead has bought");
     let contacts = shown_contacts(engine, request.customer_id);
     assert_eq!(contacts.len(), 1, "one contact: {contacts:?}");
     assert_eq!(contacts[0].id, contact_id);
@@ -200,7 +201,7 @@ async fn assert_jane_converted_on_server(pool: &Db, lead: Uuid, request: Convert
     assert!(!customer.deleted);
     assert_eq!(customer.text("name"), Some("Initech"));
     assert_eq!(customer.text("kind"), Some("company"));
-    assert_eq!(customer.text("status"), Some("Prospect"));
+    assert_eq!(customer.text("status"), Some("Customer"));
     let contact = stored_record(pool, Entity::Contact, contact_id).await;
     assert!(!contact.deleted);
     assert_eq!(contact.reference("customer_id"), Some(request.customer_id));
@@ -224,18 +225,18 @@ async fn converting_a_lead_online_makes_one_customer_with_its_person_as_default_
     sync(&alice).await;
 
     let request = fresh_conversion();
-    alice.convert(lead, request).await.expect("convert");
+    alice.convert(lead, request.clone()).await.expect("convert");
     sync(&alice).await;
 
-    assert_jane_converted_on_server(&pool, lead, request).await;
-    assert_jane_converted_in_view(&alice, lead, request);
+    assert_jane_converted_on_server(&pool, lead, request.clone()).await;
+    assert_jane_converted_in_view(&alice, lead, request.clone());
     assert_eq!(alice.read(|r| r.pending_count()), 0);
     assert_eq!(rejected_count(&alice), 0);
 
     // A second device sees the same once it syncs.
     let bob = device(&pool).await;
     sync(&bob).await;
-    assert_jane_converted_in_view(&bob, lead, request);
+    assert_jane_converted_in_view(&bob, lead, request.clone());
 
     // The lead converts once: the engine refuses to queue a second conversion.
     let again = alice
@@ -254,20 +255,20 @@ async fn a_conversion_shows_at_once_offline_and_survives_a_reload() {
     // Met at a fair with no signal: the lead is written down and converted offline.
     let lead = add_jane(&alice).await;
     let request = fresh_conversion();
-    alice.convert(lead, request).await.expect("convert offline");
-    assert_jane_converted_in_view(&alice, lead, request);
+    alice.convert(lead, request.clone()).await.expect("convert offline");
+    assert_jane_converted_in_view(&alice, lead, request.clone());
     assert!(alice.sync(|_| {}).await.is_err(), "offline");
 
     let alice = reload(alice, &pool).await;
     set_network(&alice, Network::Down);
-    assert_jane_converted_in_view(&alice, lead, request);
+    assert_jane_converted_in_view(&alice, lead, request.clone());
     assert!(alice.sync(|_| {}).await.is_err(), "still offline");
     assert_eq!(live_customers(&pool).await, 0, "nothing reached the server");
 
     set_network(&alice, Network::Up);
     sync(&alice).await;
-    assert_jane_converted_on_server(&pool, lead, request).await;
-    assert_jane_converted_in_view(&alice, lead, request);
+    assert_jane_converted_on_server(&pool, lead, request.clone()).await;
+    assert_jane_converted_in_view(&alice, lead, request.clone());
     assert_eq!(alice.read(|r| r.pending_count()), 0);
     assert_eq!(rejected_count(&alice), 0);
 }
@@ -280,7 +281,7 @@ async fn a_conversion_retried_after_a_lost_reply_makes_one_customer() {
     sync(&alice).await;
 
     let request = fresh_conversion();
-    alice.convert(lead, request).await.expect("convert");
+    alice.convert(lead, request.clone()).await.expect("convert");
     set_network(&alice, Network::LoseNextPushReply);
     assert!(matches!(
         alice.sync(|_| {}).await,
@@ -291,8 +292,8 @@ async fn a_conversion_retried_after_a_lost_reply_makes_one_customer() {
 
     sync(&alice).await;
     assert_eq!(counter(&pool).await, after_first, "the retry wrote nothing");
-    assert_jane_converted_on_server(&pool, lead, request).await;
-    assert_jane_converted_in_view(&alice, lead, request);
+    assert_jane_converted_on_server(&pool, lead, request.clone()).await;
+    assert_jane_converted_in_view(&alice, lead, request.clone());
     assert_eq!(rejected_count(&alice), 0);
 }
 
@@ -309,10 +310,10 @@ async fn two_devices_converting_one_lead_offline_make_one_customer() {
     set_network(&bob, Network::Down);
     let first = fresh_conversion();
     let second = fresh_conversion();
-    alice.convert(lead, first).await.expect("alice converts");
-    bob.convert(lead, second).await.expect("bob converts");
-    assert_jane_converted_in_view(&alice, lead, first);
-    assert_jane_converted_in_view(&bob, lead, second);
+    alice.convert(lead, first.clone()).await.expect("alice converts");
+    bob.convert(lead, second.clone()).await.expect("bob converts");
+    assert_jane_converted_in_view(&alice, lead, first.clone());
+    assert_jane_converted_in_view(&bob, lead, second.clone());
 
     set_network(&alice, Network::Up);
     set_network(&bob, Network::Up);
@@ -320,7 +321,7 @@ async fn two_devices_converting_one_lead_offline_make_one_customer() {
     sync(&bob).await;
     sync(&alice).await;
 
-    assert_jane_converted_on_server(&pool, lead, first).await;
+    assert_jane_converted_on_server(&pool, lead, first.clone()).await;
     assert!(
         stored(&pool, Entity::Customer, second.customer_id)
             .await
@@ -332,7 +333,7 @@ async fn two_devices_converting_one_lead_offline_make_one_customer() {
         .await
         .is_none());
     for engine in [&alice, &bob] {
-        assert_jane_converted_in_view(engine, lead, first);
+        assert_jane_converted_in_view(engine, lead, first.clone());
         assert_eq!(engine.read(|r| r.records(Entity::Customer).count()), 1);
         assert_eq!(rejected_count(engine), 0, "nothing was refused");
         assert_eq!(engine.read(|r| r.pending_count()), 0);
@@ -363,8 +364,9 @@ async fn a_lead_attached_to_an_existing_customer_becomes_one_more_contact() {
     let request = ConvertRequest {
         customer_id: acme,
         contact_id: Some(jane),
+        status: None,
     };
-    alice.convert(lead, request).await.expect("attach");
+    alice.convert(lead, request.clone()).await.expect("attach");
     let expect_two_contacts = |engine: &TestEngine, when: &str| {
         let contacts = shown_contacts(engine, acme);
         let names: Vec<(&str, bool)> = contacts
@@ -417,8 +419,9 @@ async fn a_lead_attached_to_an_existing_contact_creates_nothing() {
     let request = ConvertRequest {
         customer_id: acme,
         contact_id: Some(ada),
+        status: None,
     };
-    alice.convert(lead, request).await.expect("attach");
+    alice.convert(lead, request.clone()).await.expect("attach");
     sync(&alice).await;
 
     assert_eq!(
@@ -586,13 +589,13 @@ async fn a_malformed_convert_mutation_fails_the_whole_push() {
     let result = client.push(&[on_a_customer]).await;
     assert!(is_bad_request(&result), "{result:?}");
 
-    let with_status = client.mutation(
+    let with_notes = client.mutation(
         Entity::Lead,
         Op::Convert,
         lead,
-        json!({"customer_id": Uuid::now_v7().to_string(), "status": "Converted"}),
+        json!({"customer_id": Uuid::now_v7().to_string(), "notes": "not a conversion field"}),
     );
-    let result = client.push(&[with_status]).await;
+    let result = client.push(&[with_notes]).await;
     assert!(is_bad_request(&result), "{result:?}");
 
     assert_eq!(counter(&pool).await, before, "nothing was written");
@@ -750,7 +753,7 @@ async fn a_conversion_overtaken_by_a_concurrent_edit_leaves_no_orphan_customer()
     // Alice converts offline while Bob learns the person has left Initech.
     set_network(&alice, Network::Down);
     let request = fresh_conversion();
-    alice.convert(lead, request).await.expect("convert offline");
+    alice.convert(lead, request.clone()).await.expect("convert offline");
     bob.upsert(Entity::Lead, lead, &fields(json!({"person_name": ""})))
         .await
         .expect("person cleared");
@@ -787,7 +790,7 @@ async fn a_converted_lead_cannot_be_deleted() {
     let lead = add_jane(&alice).await;
     sync(&alice).await;
     let request = fresh_conversion();
-    alice.convert(lead, request).await.expect("convert");
+    alice.convert(lead, request.clone()).await.expect("convert");
     sync(&alice).await;
 
     alice.delete(Entity::Lead, lead).await.expect("queued");
@@ -1044,6 +1047,7 @@ async fn deleting_a_customer_tombstones_everything_that_hangs_off_it() {
             ConvertRequest {
                 customer_id: acme,
                 contact_id: None,
+                status: None,
             },
         )
         .await

@@ -19,9 +19,16 @@ const TINY: SeedSize = SeedSize {
 
 async fn seeded_rows(seed_value: u64) -> Vec<PulledRow> {
     let (pool, _dir) = common::database().await;
-    let written = seed(&pool, DEFAULT_WORKSPACE, TINY, seed_value, &|_| {})
-        .await
-        .expect("seeds");
+    let written = seed(
+        &pool,
+        DEFAULT_WORKSPACE,
+        common::MEMBER,
+        TINY,
+        seed_value,
+        &|_| {},
+    )
+    .await
+    .expect("seeds");
     assert_eq!(written, TINY.rows());
     let page = pull(&pool, DEFAULT_WORKSPACE, 0, Some(5000))
         .await

@@ -48,8 +48,8 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let workspace = match create_account(&pool, &account).await {
-        Ok((_, workspace)) => workspace,
+    let (member, workspace) = match create_account(&pool, &account).await {
+        Ok(created) => created,
         Err(error) => {
             eprintln!("cannot create the account {SEED_EMAIL}: {error}");
             return ExitCode::FAILURE;
@@ -62,7 +62,7 @@ async fn main() -> ExitCode {
         eprint!("\rseeding {shown}: {written} of {total} rows");
         let _ = std::io::stderr().flush();
     };
-    match seed(&pool, workspace, size, seed_value, &progress).await {
+    match seed(&pool, workspace, member, size, seed_value, &progress).await {
         Ok(written) => {
             eprintln!();
             println!(

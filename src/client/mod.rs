@@ -11,7 +11,7 @@ pub use tabs::{broadcast, TabMessage, Tabs};
 use crate::api;
 use crate::crm::{user_message, AccountState, Crm, Device, REMOVED_KEY};
 use crate::domain::ConvertRequest;
-use crate::domain::{Account, Entity, StorageUse};
+use crate::domain::{Account, Entity, People, StorageUse};
 use crate::error::AppError;
 use crate::sync::Replica;
 use crate::sync::{
@@ -47,6 +47,9 @@ const CLIENT_ID_KEY: &str = "clientele.client_id";
 /// localStorage key of the signed-in account: who the local copy belongs
 /// to, readable offline when the server cannot be asked.
 const ACCOUNT_KEY: &str = "clientele.account";
+/// localStorage key of the workspace's members as last heard (owner names
+/// and choices, offline too); erased with the rest on sign-out.
+const PEOPLE_KEY: &str = "clientele.people";
 /// How often a syncing tab asks the server for its member's current role.
 const ACCOUNT_CHECK_EVERY_MS: f64 = 60_000.0;
 /// How often an idle, online tab asks for colleagues' changes.
@@ -176,6 +179,10 @@ where
             return;
         };
         crm.account.set(AccountState::SignedIn(account));
+        if let Ok(people) = LocalStorage::get::<People>(PEOPLE_KEY) {
+            crm.people.set(people);
+        }
+        spawn_local(refresh_people(crm));
         spawn_local(keep_storage(crm));
         match open_engine().await {
             Ok(engine) => {
@@ -271,6 +278,18 @@ async fn refresh_account(crm: Crm) {
         Some(Err(AppError::Removed)) => leave_removed(crm).await,
         // Offline, signed out or slow: the sync status says so already.
         _ => {}
+    }
+}
+
+/// Asks the server who is in the workspace, for owner names and choices;
+/// kept on the device so they work offline.
+async fn refresh_people(crm: Crm) {
+    if let Some(Ok(team)) = within(ACCOUNT_CALL_MS, api::team::members()).await {
+        let people = People::of_team(&team);
+        if crm.people.with_untracked(|known| *known != people) {
+            let _ = LocalStorage::set(PEOPLE_KEY, &people);
+            crm.people.set(people);
+        }
     }
 }
 
@@ -588,6 +607,7 @@ async fn sync_loop(
                     if account_checked_at.is_none_or(|at| now - at >= ACCOUNT_CHECK_EVERY_MS) {
                         account_checked_at = Some(now);
                         spawn_local(refresh_account(crm));
+                        spawn_local(refresh_people(crm));
                     }
                     if report != SyncReport::default() {
                         tabs.announce(&TabMessage::Changed);

@@ -16,7 +16,7 @@ pub use status::{
     SIGNED_OUT_MESSAGE,
 };
 
-use crate::domain::{Conflict, ConvertRequest, Entity};
+use crate::domain::{Conflict, ConvertRequest, Entity, People};
 use crate::sync::Replica;
 use leptos::prelude::*;
 use serde_json::{Map, Value};
@@ -34,6 +34,8 @@ pub struct Crm {
     revision: RwSignal<u64>,
     pub status: RwSignal<SyncStatus>,
     pub account: RwSignal<AccountState>,
+    /// The workspace's members as last heard, for owner names and choices.
+    pub people: RwSignal<People>,
     #[cfg_attr(
         not(feature = "hydrate"),
         expect(dead_code, reason = "the server render never holds a device")
@@ -47,6 +49,7 @@ impl Crm {
             revision: RwSignal::new(0),
             status: RwSignal::new(SyncStatus::default()),
             account: RwSignal::new(AccountState::Unknown),
+            people: RwSignal::new(People::default()),
             #[cfg(feature = "hydrate")]
             device: StoredValue::new_local(None),
             #[cfg(not(feature = "hydrate"))]
@@ -99,6 +102,31 @@ impl Crm {
             AccountState::SignedIn(account) => account.role.can_edit(),
             AccountState::Unknown | AccountState::SignedOut => false,
         })
+    }
+    /// The signed-in member's user id: "Mine" in owner filters, the owner
+    /// of what they create. Tracked.
+    pub fn me(&self) -> Option<Uuid> {
+        self.account.with(|account| match account {
+            AccountState::SignedIn(account) => Some(account.user_id),
+            AccountState::Unknown | AccountState::SignedOut => None,
+        })
+    }
+    /// How pages name the member `id` (see [`People::name_of`]); the
+    /// signed-in member is known even before the members were fetched.
+    pub fn person_name(&self, id: Uuid) -> String {
+        let known = self
+            .people
+            .with(|people| people.members.iter().any(|(member, _)| *member == id));
+        match self.account.get() {
+            AccountState::SignedIn(account) if account.user_id == id && !known => {
+                account.display_name
+            }
+            _ => self.people.with(|people| people.name_of(id)),
+        }
+    }
+    /// How a record page names its owner; empty for a record with none.
+    pub fn owner_name(&self, owner: Option<Uuid>) -> String {
+        owner.map(|id| self.person_name(id)).unwrap_or_default()
     }
     /// Whether the signed-in member may manage the team (invite, change
     /// roles, remove members, revoke invitations). Tracked.

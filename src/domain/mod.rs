@@ -44,6 +44,6 @@ pub use schema::{
 };
 pub use storage::StorageUse;
 pub use team::{
-    adopted_owner, check_display_name, keeps_an_admin, FormerMember, PendingInvitation, Role, Team, TeamChange, TeamMember,
-    DISPLAY_NAME_MAX,
+    adopted_owner, check_display_name, keeps_an_admin, FormerMember, PendingInvitation, People,
+    Role, Team, TeamChange, TeamMember, DISPLAY_NAME_MAX,
 };

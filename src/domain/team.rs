@@ -3,9 +3,9 @@
 //! the server enforces them and the browser mirrors them, offline too.
 
 use super::schema::{Entity, FieldError, NOTES_MAX, OWNER_FIELD};
-use serde_json::{Map, Value};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 /// Longest display name, in characters: a name, not a paragraph.
@@ -122,7 +122,11 @@ pub fn adopted_owner(
     let owner = named.map_or(fallback, |member| member.user_id);
     patch.insert(OWNER_FIELD.into(), owner.to_string().into());
     if let (Some(old), None) = (old, named) {
-        let notes_field = if entity == Entity::Activity { "body" } else { "notes" };
+        let notes_field = if entity == Entity::Activity {
+            "body"
+        } else {
+            "notes"
+        };
         let notes = fields
             .get(notes_field)
             .and_then(Value::as_str)
@@ -174,6 +178,68 @@ pub struct Team {
     /// shape, absent from older servers' answers.
     #[serde(default)]
     pub former_members: Vec<FormerMember>,
+}
+
+/// Who records can name, as a browser keeps them to work offline: the
+/// current members (whom a record can be given to) and the former ones
+/// (whom old records still name).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct People {
+    /// (user id, display name), oldest member first.
+    pub members: Vec<(Uuid, String)>,
+    pub former: Vec<(Uuid, String)>,
+}
+
+impl People {
+    /// The people of a team as `team/members` answers it.
+    pub fn of_team(team: &Team) -> Self {
+        Self {
+            members: team
+                .members
+                .iter()
+                .map(|member| (member.user_id, member.display_name.clone()))
+                .collect(),
+            former: team
+                .former_members
+                .iter()
+                .map(|former| (former.user_id, former.display_name.clone()))
+                .collect(),
+        }
+    }
+
+    /// How a page names the member `id`: their display name, marked when
+    /// they were removed; someone this device has not heard of yet (a
+    /// member who joined since it last asked) is "another member".
+    pub fn name_of(&self, id: Uuid) -> String {
+        let find = |people: &[(Uuid, String)]| {
+            people
+                .iter()
+                .find(|(user_id, _)| *user_id == id)
+                .map(|(_, name)| name.clone())
+        };
+        find(&self.members)
+            .or_else(|| find(&self.former).map(|name| format!("{name} (former member)")))
+            .unwrap_or_else(|| "Another member".to_owned())
+    }
+
+    /// Whether `id` is a current member (a record can be given to them).
+    pub fn is_member(&self, id: Uuid) -> bool {
+        self.members.iter().any(|(user_id, _)| *user_id == id)
+    }
+
+    /// The owner choices of a form: every current member, and the record's
+    /// present owner too when that is no longer one (shown as such).
+    pub fn owner_choices(&self, present: Option<Uuid>) -> Vec<(String, String)> {
+        let mut choices: Vec<(String, String)> = self
+            .members
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.clone()))
+            .collect();
+        if let Some(present) = present.filter(|id| !self.is_member(*id)) {
+            choices.push((present.to_string(), self.name_of(present)));
+        }
+        choices
+    }
 }
 
 /// Someone removed from the workspace, as records that name them show them.
@@ -236,13 +302,22 @@ mod tests {
             "Key account\n\nOwner before owners were members: Old Sales Team"
         );
         let task = serde_json::json!({"owner": "Bob"});
-        let patch = adopted_owner(Entity::Activity, task.as_object().expect("object"), &[], fallback);
+        let patch = adopted_owner(
+            Entity::Activity,
+            task.as_object().expect("object"),
+            &[],
+            fallback,
+        );
         assert_eq!(patch["body"], "Owner before owners were members: Bob");
         let unowned = serde_json::json!({"notes": "n"});
-        let patch = adopted_owner(Entity::Lead, unowned.as_object().expect("object"), &[], fallback);
+        let patch = adopted_owner(
+            Entity::Lead,
+            unowned.as_object().expect("object"),
+            &[],
+            fallback,
+        );
         assert_eq!(patch.len(), 1, "only the owner: {patch:?}");
     }
-
 
     #[test]
     fn only_admins_manage_the_team_and_viewers_change_nothing() {
@@ -295,5 +370,26 @@ mod tests {
             .unwrap_err()
             .message
             .contains("80"));
+    }
+
+    #[test]
+    fn people_are_named_by_display_name_and_former_members_are_marked() {
+        let (ada, bob, newcomer) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let people = People {
+            members: vec![(ada, "Ada".into())],
+            former: vec![(bob, "Bob".into())],
+        };
+        assert_eq!(people.name_of(ada), "Ada");
+        assert_eq!(people.name_of(bob), "Bob (former member)");
+        assert_eq!(people.name_of(newcomer), "Another member");
+        assert_eq!(
+            people.owner_choices(Some(bob)),
+            [
+                (ada.to_string(), "Ada".to_owned()),
+                (bob.to_string(), "Bob (former member)".to_owned())
+            ],
+            "a former owner stays choosable until changed"
+        );
+        assert_eq!(people.owner_choices(Some(ada)).len(), 1);
     }
 }

@@ -318,11 +318,13 @@ macro_rules! fields {
     }};
 }
 
-/// Fills a workspace with `size` generated records from `seed`, telling
-/// `on_progress` the rows written so far; returns how many were written.
+/// Fills a workspace with `size` generated records from `seed`, owned by
+/// (and assigned to) `owner`, telling `on_progress` the rows written so
+/// far; returns how many were written.
 pub async fn seed(
     db: &Db,
     workspace: WorkspaceId,
+    owner: Uuid,
     size: SeedSize,
     seed: u64,
     on_progress: &dyn Fn(usize),
@@ -361,6 +363,7 @@ pub async fn seed(
             "city" => city,
             "postcode" => format!("{:05}", g.rng.random_range(1000..99999)),
             "country" => country,
+            "owner" => owner.to_string(),
         };
         writer.add(Entity::Customer, record(id, at, fields)).await?;
         customers.push(id);
@@ -402,6 +405,7 @@ pub async fn seed(
             "phone" => g.phone(),
             "source" => g.pick(LEAD_SOURCES),
             "status" => status,
+            "owner" => owner.to_string(),
         };
         writer.add(Entity::Lead, record(id, at, fields)).await?;
         leads.push(id);
@@ -423,6 +427,7 @@ pub async fn seed(
             "currency" => g.pick(CURRENCIES),
             "expected_close" => close.to_string(),
             "probability" => g.rng.random_range(0..=100i64),
+            "owner" => owner.to_string(),
         };
         writer
             .add(Entity::Opportunity, record(id, at, fields))
@@ -438,6 +443,7 @@ pub async fn seed(
             "kind" => kind,
             "subject" => g.pick(SUBJECTS),
             "body" => "Generated for the benchmark.",
+            "owner" => owner.to_string(),
         };
         // Most history hangs off customers and their contacts.
         match g.rng.random_range(0..10) {

@@ -164,12 +164,16 @@ fn ActivityDetails(activity: Activity, editing: RwSignal<bool>) -> impl IntoView
         .contact_id
         .and_then(|id| crm.one(Entity::Contact, id, crate::domain::Contact::from_record))
         .map(|contact| format!("with {}", contact.full_name()));
+    let assignee = activity
+        .assignee
+        .map(|id| format!("Assigned to {}", crm.person_name(id)));
     let kind = activity.kind.clone();
     view! {
         <span class=format!("kind-icon kind-{kind}")>{choice_label(&kind)}</span>
         <div class="activity-main">
             <strong data-testid="activity-subject">{activity.subject.clone()}</strong>
             <span class="muted">{contact}</span>
+            <span class="muted assignee" data-testid="activity-assignee">{assignee}</span>
             <p class="when" data-testid="activity-when">
                 {when}
                 {overdue.then(|| view! { " " <span class="badge overdue-badge">"Overdue"</span> })}
@@ -217,15 +221,52 @@ fn task_context(crm: Crm, task: &Activity) -> Option<(String, String)> {
     task.lead_id.and_then(|id| crm.record_of_lead(id))
 }
 
-/// Open tasks, soonest due first, overdue ones highlighted.
+/// Open tasks assigned to the signed-in member (an admin may switch to
+/// anyone's), soonest due first, overdue ones highlighted.
 #[component]
 pub fn TasksPage() -> impl IntoView {
     let crm = expect_context::<Crm>();
-    let tasks = Memo::new(move |_| open_tasks(crm.list(Entity::Activity, Activity::from_record)));
+    // Whose tasks: empty for the signed-in member's own.
+    let whose = RwSignal::new(String::new());
+    let assignee = move || {
+        whose
+            .with(|whose| Uuid::parse_str(whose).ok())
+            .or_else(|| crm.me())
+    };
+    let tasks = Memo::new(move |_| {
+        let assignee = assignee();
+        open_tasks(
+            crm.list(Entity::Activity, Activity::from_record)
+                .into_iter()
+                .filter(|task| task.assignee == assignee),
+        )
+    });
     view! {
         <section class="tasks-page">
             <div class="page-head">
-                <h1>"My tasks"</h1>
+                <h1>
+                    {move || match whose.with(|whose| Uuid::parse_str(whose).ok()) {
+                        Some(other) if Some(other) != crm.me() => format!("Tasks of {}", crm.person_name(other)),
+                        _ => "My tasks".to_owned(),
+                    }}
+                </h1>
+                <Show when=move || crm.can_manage_team()>
+                    <label class="inline-field">
+                        "Show tasks of "
+                        <select
+                            data-testid="tasks-of"
+                            prop:value=move || whose.get()
+                            on:change=move |event| whose.set(event_target_value(&event))
+                        >
+                            <option value="">"Me"</option>
+                            {move || crm.people.with(|people| people.members.clone())
+                                .into_iter()
+                                .filter(|(id, _)| Some(*id) != crm.me())
+                                .map(|(id, name)| view! { <option value=id.to_string()>{name}</option> })
+                                .collect_view()}
+                        </select>
+                    </label>
+                </Show>
             </div>
             <Show
                 when=move || crm.status.get().loaded

@@ -42,6 +42,7 @@ pub fn CustomerListPage() -> impl IntoView {
                 Column { header: "Default contact", optional: false },
             ],
             remember_filter_as: Some("clientele.customer_status_filter"),
+            owner_filter_as: Some("clientele.customer_owner_filter"),
             // The customers are read first: the list shows while the rest loads.
             ready: |status| status.customers_loaded,
             rows: |crm| crm.customers(),
@@ -157,6 +158,7 @@ fn customer_body(page: RecordView<Customer>) -> AnyView {
                     Detail::link("Phone", customer.phone.clone(), format!("tel:{}", customer.phone)),
                     Detail::text("Website", customer.website.clone()),
                     Detail::text("Address", customer.address_line()),
+                    Detail::text("Owner", crm.owner_name(customer.owner)),
                 ]
                 notes=customer.notes.clone()
             />

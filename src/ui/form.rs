@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 /// The fields the customer form shows, in order.
 pub const CUSTOMER_FORM_FIELDS: &[&str] = &[
-    "name", "kind", "status", "email", "phone", "website", "street", "postcode", "city", "country",
-    "notes",
+    "name", "kind", "status", "owner", "email", "phone", "website", "street", "postcode", "city",
+    "country", "notes",
 ];
 
 /// The fields the contact form shows, in order.
@@ -34,6 +34,7 @@ pub const LEAD_FORM_FIELDS: &[&str] = &[
     "phone",
     "source",
     "status",
+    "owner",
     "notes",
 ];
 
@@ -45,15 +46,16 @@ pub const OPPORTUNITY_FORM_FIELDS: &[&str] = &[
     "currency",
     "expected_close",
     "probability",
+    "owner",
     "notes",
 ];
 
 /// The fields the activity form shows, in order.
-pub const ACTIVITY_FORM_FIELDS: &[&str] = &["kind", "subject", "due_at", "body"];
+pub const ACTIVITY_FORM_FIELDS: &[&str] = &["kind", "subject", "due_at", "owner", "body"];
 
 /// The activity form on a customer, which may name one of its contacts.
 pub const CUSTOMER_ACTIVITY_FORM_FIELDS: &[&str] =
-    &["kind", "subject", "contact_id", "due_at", "body"];
+    &["kind", "subject", "contact_id", "due_at", "owner", "body"];
 
 /// The fields a user edits for an entity; conflicts have no form.
 pub fn form_fields(entity: Entity) -> &'static [&'static str] {
@@ -130,6 +132,19 @@ pub fn choice_label(value: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The members a record can be given to, its present owner included (and
+/// the signed-in member, before the members were first fetched).
+fn member_choices(crm: Crm, present: &str) -> Vec<(String, String)> {
+    let present = Uuid::parse_str(present).ok();
+    let mut options = untrack(|| crm.people.with(|people| people.owner_choices(present)));
+    if let Some(me) = untrack(|| crm.me()) {
+        if !options.iter().any(|(id, _)| *id == me.to_string()) {
+            options.insert(0, (me.to_string(), untrack(|| crm.person_name(me))));
+        }
+    }
+    options
+}
+
 /// What the form sends: the fixed fields and every field typed into (when
 /// editing, only those changed), or the first value that is not valid.
 fn patch_of(
@@ -189,18 +204,28 @@ pub fn RecordForm(
         .iter()
         .filter_map(|name| entity.field(name))
         .map(|spec| {
-            let initial = initial
+            let mut initial = initial
                 .get(spec.name)
                 .map(|value| input_text(spec, value))
                 .unwrap_or_default();
+            let mut options = choices
+                .iter()
+                .find(|choices| choices.field == spec.name)
+                .map(|choices| choices.options.clone());
+            if spec.kind == FieldKind::Member {
+                // A new record is its maker's unless they give it away.
+                if initial.is_empty() && !editing {
+                    initial = untrack(|| crm.me())
+                        .map(|me| me.to_string())
+                        .unwrap_or_default();
+                }
+                options = Some(member_choices(crm, &initial));
+            }
             Input {
                 spec,
                 value: RwSignal::new(initial.clone()),
                 initial,
-                choices: choices
-                    .iter()
-                    .find(|choices| choices.field == spec.name)
-                    .map(|choices| choices.options.clone()),
+                choices: options,
             }
         })
         .collect();
@@ -324,7 +349,8 @@ fn field_view(entity: Entity, input: Input, error: RwSignal<Option<FieldError>>)
         }
     };
     let control = match (spec.kind, choices) {
-        (_, Some(options)) => select(options, true),
+        // Every record belongs to somebody: no blank owner.
+        (kind, Some(options)) => select(options, kind != FieldKind::Member),
         (FieldKind::Notes, None) => view! {
             <textarea
                 id=id.clone()

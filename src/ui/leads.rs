@@ -15,11 +15,11 @@ use crate::domain::{
     find_duplicates, Contact, ConvertRequest, Duplicate, Entity, Lead, MatchReason,
     CONVERTED_CUSTOMER_STATUS, CUSTOMER_STATUSES,
 };
-use serde_json::Value;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
+use serde_json::Value;
 use uuid::Uuid;
 
 /// The id of the "Convert to customer" button, where focus returns when
@@ -52,6 +52,7 @@ pub fn LeadListPage() -> impl IntoView {
                 Column { header: "Source", optional: true },
             ],
             remember_filter_as: None,
+            owner_filter_as: Some("clientele.lead_owner_filter"),
             ready: |status| status.loaded,
             rows: |crm| crm.list(Entity::Lead, Lead::from_record),
             cells: lead_cells,
@@ -131,6 +132,7 @@ fn lead_body(page: RecordView<Lead>) -> AnyView {
                     Detail::text("Email", lead.email.clone()),
                     Detail::text("Phone", lead.phone.clone()),
                     Detail::text("Source", lead.source.clone()),
+                    Detail::text("Owner", crm.owner_name(lead.owner)),
                 ]
                 notes=lead.notes.clone()
             />
@@ -316,7 +318,9 @@ fn ConvertPanel(lead: Lead, on_cancel: Callback<()>) -> impl IntoView {
         spawn_local(async move {
             let mut done = crm.convert(lead_id, request).await;
             if let (Ok(()), Some(status)) = (&done, status_change) {
-                let patch = [("status".to_owned(), Value::String(status))].into_iter().collect();
+                let patch = [("status".to_owned(), Value::String(status))]
+                    .into_iter()
+                    .collect();
                 done = crm.save(Entity::Customer, customer_id, patch).await;
             }
             match done {

@@ -303,6 +303,7 @@ fn opportunity_body(page: RecordView<Opportunity>) -> AnyView {
                             "Probability",
                             opportunity.probability.map(|p| format!("{p} %")).unwrap_or_default(),
                         ),
+                        Detail::text("Owner", crm.owner_name(opportunity.owner)),
                     ]
                     notes=opportunity.notes.clone()
                 />

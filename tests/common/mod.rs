@@ -160,3 +160,26 @@ pub async fn query_i64(db: &Db, sql: &str, binds: &[String]) -> i64 {
         query.fetch_one(pool).await.expect(sql)
     })
 }
+
+/// One text from SQL of the test's own (`$1`-style text parameters).
+pub async fn query_text(db: &Db, sql: &str, binds: &[String]) -> String {
+    on_test_db!(db, |pool| {
+        let mut query = sqlx::query_scalar(sql);
+        for bind in binds {
+            query = query.bind(bind.as_str());
+        }
+        query.fetch_one(pool).await.expect(sql)
+    })
+}
+
+/// Runs a statement of the test's own (`$1`-style text parameters): a
+/// database as an older server left it.
+pub async fn execute(db: &Db, sql: &str, binds: &[String]) {
+    on_test_db!(db, |pool| {
+        let mut query = sqlx::query(sql);
+        for bind in binds {
+            query = query.bind(bind.as_str());
+        }
+        query.execute(pool).await.expect(sql);
+    })
+}

@@ -8,6 +8,7 @@ use crate::ui::platform::{measure_rows, remember, remembered};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use std::ops::Range;
+use uuid::Uuid;
 
 /// A row's height in CSS pixels until the first drawn row is measured.
 /// Rows have one height (style/main.css keeps cells on one line each),
@@ -44,6 +45,9 @@ pub struct ListSpec<T> {
     pub columns: &'static [Column],
     /// Where this device remembers the last status filter, if it does.
     pub remember_filter_as: Option<&'static str>,
+    /// Where this device remembers the owner filter ("Mine", "Everyone"
+    /// or a member); `None` for a list without one.
+    pub owner_filter_as: Option<&'static str>,
     /// Whether the rows have been read from the device yet.
     pub ready: fn(&SyncStatus) -> bool,
     /// Every row, in any order.
@@ -92,6 +96,7 @@ where
         row_testid,
         columns,
         remember_filter_as,
+        owner_filter_as,
         ready,
         rows,
         cells,
@@ -105,8 +110,28 @@ where
         all.sort_unstable_by(T::list_order);
         all
     });
-    let counts = Memo::new(move |_| all.with(|all| StatusCount::tally(all)));
-    let shown = Memo::new(move |_| filter.with(|filter| all.with(|all| filter.positions(all))));
+    // "mine", a member's id, or empty for everyone's.
+    let owner_choice = RwSignal::new(owner_filter_as.and_then(remembered).unwrap_or_default());
+    let owner = Memo::new(move |_| owner_choice.with(|choice| chosen_owner(choice, crm.me())));
+    let counts = Memo::new(move |_| {
+        let owner = owner.get();
+        all.with(|all| {
+            StatusCount::tally(
+                all.iter()
+                    .filter(|row| owner.is_none_or(|owner| row.owner() == Some(owner))),
+            )
+        })
+    });
+    let shown = Memo::new(move |_| {
+        let owner = owner.get();
+        filter.with(|filter| {
+            let filter = ListFilter {
+                owner,
+                ..filter.clone()
+            };
+            all.with(|all| filter.positions(&all))
+        })
+    });
     let choose = move |status: Option<&'static str>| {
         filter.update(|filter| filter.status = status.map(str::to_owned));
         if let Some(key) = remember_filter_as {
@@ -145,8 +170,9 @@ where
                 prop:value=move || filter.with(|filter| filter.query.clone())
                 on:input=move |event| filter.update(|filter| filter.query = event_target_value(&event))
             />
+            {owner_filter_as.map(|key| view! { <OwnerFilter choice=owner_choice remember_as=key/> })}
             <div class="status-filter" role="group" aria-label="Filter by status">
-                {filter_button(None, Signal::derive(move || all.with(Vec::len)))}
+                {filter_button(None, Signal::derive(move || counts.with(|counts| counts.iter().map(|c| c.count).sum::<usize>())))}
                 {move || {
                     counts
                         .get()
@@ -173,6 +199,45 @@ where
                 </Show>
             </Show>
         </section>
+    }
+}
+
+/// The owner an owner filter's choice stands for: "mine" is the signed-in
+/// member, an id that member, anything else everyone.
+fn chosen_owner(choice: &str, me: Option<Uuid>) -> Option<Uuid> {
+    if choice == "mine" {
+        me
+    } else {
+        Uuid::parse_str(choice).ok()
+    }
+}
+
+/// Whose records a list shows: mine, everyone's or one member's,
+/// remembered on this device.
+#[component]
+fn OwnerFilter(choice: RwSignal<String>, remember_as: &'static str) -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    view! {
+        <label class="owner-filter">
+            "Owner "
+            <select
+                data-testid="owner-filter"
+                prop:value=move || choice.get()
+                on:change=move |event| {
+                    let value = event_target_value(&event);
+                    remember(remember_as, Some(&value).filter(|value| !value.is_empty()).map(String::as_str));
+                    choice.set(value);
+                }
+            >
+                <option value="">"Everyone"</option>
+                <option value="mine">"Mine"</option>
+                {move || crm.people.with(|people| people.members.clone())
+                    .into_iter()
+                    .filter(|(id, _)| Some(*id) != crm.me())
+                    .map(|(id, name)| view! { <option value=id.to_string()>{name}</option> })
+                    .collect_view()}
+            </select>
+        </label>
     }
 }
 
@@ -311,6 +376,16 @@ mod tests {
         assert_eq!(rows_in_view(1_000, 50.0, -49_900.0, 600.0), 990..1_000);
         assert_eq!(rows_in_view(3, 50.0, 100.0, 600.0), 0..3);
         assert_eq!(rows_in_view(0, 50.0, 100.0, 600.0), 0..0);
+    }
+
+    #[test]
+    fn mine_is_the_signed_in_member_and_anything_unknown_is_everyone() {
+        let me = Uuid::now_v7();
+        let other = Uuid::now_v7();
+        assert_eq!(chosen_owner("mine", Some(me)), Some(me));
+        assert_eq!(chosen_owner(&other.to_string(), Some(me)), Some(other));
+        assert_eq!(chosen_owner("", Some(me)), None);
+        assert_eq!(chosen_owner("mine", None), None, "signed out: everyone's");
     }
 
     #[test]
