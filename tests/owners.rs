@@ -274,7 +274,7 @@ async fn records_from_before_owners_get_a_member_and_keep_their_old_owner_text()
     let workspace = common::query_text(
         &server.pool,
         "SELECT workspace_id FROM users WHERE id = $1",
-        &[ada_id.clone()],
+        std::slice::from_ref(&ada_id),
     )
     .await;
     for (sql, binds) in [

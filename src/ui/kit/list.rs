@@ -129,7 +129,7 @@ where
                 owner,
                 ..filter.clone()
             };
-            all.with(|all| filter.positions(&all))
+            all.with(|all| filter.positions(all))
         })
     });
     let choose = move |status: Option<&'static str>| {
