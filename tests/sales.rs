@@ -255,7 +255,10 @@ async fn a_conversion_shows_at_once_offline_and_survives_a_reload() {
     // Met at a fair with no signal: the lead is written down and converted offline.
     let lead = add_jane(&alice).await;
     let request = fresh_conversion();
-    alice.convert(lead, request.clone()).await.expect("convert offline");
+    alice
+        .convert(lead, request.clone())
+        .await
+        .expect("convert offline");
     assert_jane_converted_in_view(&alice, lead, request.clone());
     assert!(alice.sync(|_| {}).await.is_err(), "offline");
 
@@ -310,8 +313,13 @@ async fn two_devices_converting_one_lead_offline_make_one_customer() {
     set_network(&bob, Network::Down);
     let first = fresh_conversion();
     let second = fresh_conversion();
-    alice.convert(lead, first.clone()).await.expect("alice converts");
-    bob.convert(lead, second.clone()).await.expect("bob converts");
+    alice
+        .convert(lead, first.clone())
+        .await
+        .expect("alice converts");
+    bob.convert(lead, second.clone())
+        .await
+        .expect("bob converts");
     assert_jane_converted_in_view(&alice, lead, first.clone());
     assert_jane_converted_in_view(&bob, lead, second.clone());
 
@@ -753,7 +761,10 @@ async fn a_conversion_overtaken_by_a_concurrent_edit_leaves_no_orphan_customer()
     // Alice converts offline while Bob learns the person has left Initech.
     set_network(&alice, Network::Down);
     let request = fresh_conversion();
-    alice.convert(lead, request.clone()).await.expect("convert offline");
+    alice
+        .convert(lead, request.clone())
+        .await
+        .expect("convert offline");
     bob.upsert(Entity::Lead, lead, &fields(json!({"person_name": ""})))
         .await
         .expect("person cleared");

@@ -186,6 +186,19 @@ export async function addContact(page: Page, firstName: string, lastName = "", e
 }
 
 /** The list's search box. */
+/** Logs an activity on the record page that is open, optionally due at
+ * `due` (a datetime-local value) and assigned to the member named `assignee`. */
+export async function logActivity(page: Page, kind: string, subject: string, due = "", assignee = ""): Promise<void> {
+  await page.getByRole("button", { name: "Log activity" }).click();
+  const form = page.getByTestId("activity-form");
+  await form.getByLabel("Kind").selectOption(kind);
+  await form.getByLabel("Subject").fill(subject);
+  if (due) await form.getByLabel("Due").fill(due);
+  if (assignee) await form.getByLabel("Assigned to").selectOption({ label: assignee });
+  await form.getByRole("button", { name: "Save activity" }).click();
+  await expect(form).toHaveCount(0);
+}
+
 export function search(page: Page) {
   return page.getByRole("searchbox", { name: "Search customers" });
 }

@@ -1,5 +1,5 @@
 import { expect, type Page } from "@playwright/test";
-import { addContact, addCustomer, open, search, synced, test, uid } from "./helpers";
+import { addContact, addCustomer, logActivity, open, search, synced, test, uid } from "./helpers";
 
 interface NewLead {
   person?: string;
@@ -21,17 +21,6 @@ async function addLead(page: Page, lead: NewLead): Promise<void> {
   if (lead.status) await form.getByLabel("Status").selectOption(lead.status);
   await form.getByRole("button", { name: "Save lead" }).click();
   await expect(page.getByTestId("lead-page")).toBeVisible();
-}
-
-/** Logs an activity on the record page that is open. */
-async function logActivity(page: Page, kind: string, subject: string, due = ""): Promise<void> {
-  await page.getByRole("button", { name: "Log activity" }).click();
-  const form = page.getByTestId("activity-form");
-  await form.getByLabel("Kind").selectOption(kind);
-  await form.getByLabel("Subject").fill(subject);
-  if (due) await form.getByLabel("Due").fill(due);
-  await form.getByRole("button", { name: "Save activity" }).click();
-  await expect(form).toHaveCount(0);
 }
 
 /** Adds an opportunity on the record page that is open. */
@@ -95,10 +84,12 @@ test("journey 2: converting a lead online makes one customer with its person as 
   await page.getByRole("button", { name: "Convert to customer" }).click();
   const panel = page.getByTestId("convert-panel");
   await expect(panel).toContainText("No existing customer or contact looks like this lead.");
+  // A converted lead has bought something: Customer unless the user says otherwise.
+  await expect(panel.getByLabel("Customer status")).toHaveValue("Customer");
   await panel.getByRole("button", { name: "Convert" }).click();
 
   await expect(page.getByTestId("customer-name")).toHaveText(`Acme ${tag}`);
-  await expect(page.getByTestId("customer-status")).toHaveText("Prospect");
+  await expect(page.getByTestId("customer-status")).toHaveText("Customer");
   const contact = page.getByTestId("contact");
   await expect(contact).toHaveCount(1);
   await expect(contact).toHaveAttribute("data-default", "true");
@@ -135,9 +126,12 @@ test("journey 2: a lead matching an existing contact's email is attached instead
   await expect(duplicates.first()).toContainText(`Hank Scorpio${tag} at Globex ${tag} Ltd (same email)`);
   await expect(duplicates.nth(1)).toContainText(`Globex ${tag} Ltd (similar name)`);
   await duplicates.first().getByRole("radio").check();
+  // Attaching keeps the customer's status unless the user picks another.
+  await expect(page.getByLabel("Customer status")).toHaveValue("");
   await page.getByRole("button", { name: "Convert", exact: true }).click();
 
   await expect(page.getByTestId("customer-name")).toHaveText(`Globex ${tag} Ltd`);
+  await expect(page.getByTestId("customer-status")).toHaveText("Prospect");
   await expect(page.getByTestId("contact")).toHaveCount(1);
   await synced(page);
   await page.getByRole("link", { name: "Customers" }).first().click();

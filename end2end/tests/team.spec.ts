@@ -2,6 +2,7 @@ import { type Page } from "@playwright/test";
 import {
   addCustomer,
   colleague,
+  logActivity,
   customerUpsert,
   expect,
   localRecordCount,
@@ -120,4 +121,62 @@ test("an admin removes a member whose offline browser erases its copy and drops 
   await search(page).fill(tag);
   await expect(page.getByRole("link", { name: `Kept ${tag}` })).toBeVisible();
   await expect(page.getByRole("link", { name: `Queued ${tag}` })).toHaveCount(0);
+
+  // The removed member keeps their records until an admin hands them on, all at once.
+  await page.getByRole("link", { name: `Kept ${tag}` }).click();
+  await expect(page.getByTestId("customer-page")).toContainText(`${email} (former member)`);
+  await open(page, "/account");
+  const former = page.getByTestId("former-member").filter({ hasText: email });
+  await former.getByRole("button", { name: "Reassign their records" }).click();
+  await expect(former.getByRole("status")).toHaveText("1 records reassigned.");
+  await synced(page);
+  await open(page);
+  await search(page).fill(tag);
+  await page.getByRole("link", { name: `Kept ${tag}` }).click();
+  await expect(page.getByTestId("customer-page")).not.toContainText("(former member)");
+});
+
+test("a task assigned offline appears in the assignee's My tasks after sync, and the owner filter keeps each member's own", async ({
+  page,
+  newVisitor,
+}) => {
+  const tag = uid();
+  const link = await invite(page, "member");
+  const member = await newVisitor();
+  const email = `assignee-${tag}@example.test`;
+  await join(member, link, email);
+  await addCustomer(member.page, { name: `Hers ${tag}` });
+  await synced(member.page);
+
+  // The admin, offline, gives the member a task on a customer of the admin's.
+  await open(page, "/account");
+  await expect(page.getByTestId("member").filter({ hasText: email })).toHaveCount(1);
+  await open(page);
+  await addCustomer(page, { name: `Mine ${tag}` });
+  await page.context().setOffline(true);
+  await logActivity(page, "task", `Call back ${tag}`, "", email);
+  await expect(page.getByTestId("activity-assignee")).toHaveText(`Assigned to ${email}`);
+  await open(page, "/tasks");
+  await expect(page.getByTestId("task-subject").filter({ hasText: tag })).toHaveCount(0);
+  await page.getByTestId("tasks-of").selectOption({ label: email });
+  await expect(page.getByTestId("task-subject")).toHaveText([`Call back ${tag}`]);
+  await page.context().setOffline(false);
+  await synced(page);
+
+  await synced(member.page);
+  await open(member.page, "/tasks");
+  await expect(member.page.getByTestId("task-subject").filter({ hasText: tag })).toHaveText([`Call back ${tag}`]);
+  await expect(member.page.getByTestId("tasks-of")).toHaveCount(0);
+
+  // "Mine" shows each member their own customers, and is remembered.
+  await open(member.page);
+  await search(member.page).fill(tag);
+  await expect(member.page.getByTestId("customer-row")).toHaveCount(2);
+  await member.page.getByTestId("owner-filter").selectOption("mine");
+  await expect(member.page.getByTestId("customer-row")).toHaveCount(1);
+  await expect(member.page.getByTestId("customer-row")).toContainText(`Hers ${tag}`);
+  await member.page.reload();
+  await expect(member.page.getByTestId("owner-filter")).toHaveValue("mine");
+  await search(member.page).fill(tag);
+  await expect(member.page.getByTestId("customer-row")).toHaveCount(1);
 });

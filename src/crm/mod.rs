@@ -103,14 +103,6 @@ impl Crm {
             AccountState::Unknown | AccountState::SignedOut => false,
         })
     }
-    /// The signed-in member's user id: "Mine" in owner filters, the owner
-    /// of what they create. Tracked.
-    pub fn me(&self) -> Option<Uuid> {
-        self.account.with(|account| match account {
-            AccountState::SignedIn(account) => Some(account.user_id),
-            AccountState::Unknown | AccountState::SignedOut => None,
-        })
-    }
     /// How pages name the member `id` (see [`People::name_of`]); the
     /// signed-in member is known even before the members were fetched.
     pub fn person_name(&self, id: Uuid) -> String {

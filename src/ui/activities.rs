@@ -231,7 +231,7 @@ pub fn TasksPage() -> impl IntoView {
     let assignee = move || {
         whose
             .with(|whose| Uuid::parse_str(whose).ok())
-            .or_else(|| crm.me())
+            .or_else(|| crm.user_id())
     };
     let tasks = Memo::new(move |_| {
         let assignee = assignee();
@@ -246,7 +246,7 @@ pub fn TasksPage() -> impl IntoView {
             <div class="page-head">
                 <h1>
                     {move || match whose.with(|whose| Uuid::parse_str(whose).ok()) {
-                        Some(other) if Some(other) != crm.me() => format!("Tasks of {}", crm.person_name(other)),
+                        Some(other) if Some(other) != crm.user_id() => format!("Tasks of {}", crm.person_name(other)),
                         _ => "My tasks".to_owned(),
                     }}
                 </h1>
@@ -261,7 +261,7 @@ pub fn TasksPage() -> impl IntoView {
                             <option value="">"Me"</option>
                             {move || crm.people.with(|people| people.members.clone())
                                 .into_iter()
-                                .filter(|(id, _)| Some(*id) != crm.me())
+                                .filter(|(id, _)| Some(*id) != crm.user_id())
                                 .map(|(id, name)| view! { <option value=id.to_string()>{name}</option> })
                                 .collect_view()}
                         </select>

@@ -137,7 +137,7 @@ pub fn choice_label(value: &str) -> String {
 fn member_choices(crm: Crm, present: &str) -> Vec<(String, String)> {
     let present = Uuid::parse_str(present).ok();
     let mut options = untrack(|| crm.people.with(|people| people.owner_choices(present)));
-    if let Some(me) = untrack(|| crm.me()) {
+    if let Some(me) = untrack(|| crm.user_id()) {
         if !options.iter().any(|(id, _)| *id == me.to_string()) {
             options.insert(0, (me.to_string(), untrack(|| crm.person_name(me))));
         }
@@ -215,7 +215,7 @@ pub fn RecordForm(
             if spec.kind == FieldKind::Member {
                 // A new record is its maker's unless they give it away.
                 if initial.is_empty() && !editing {
-                    initial = untrack(|| crm.me())
+                    initial = untrack(|| crm.user_id())
                         .map(|me| me.to_string())
                         .unwrap_or_default();
                 }

@@ -11,7 +11,7 @@ use super::forms::{failure_text, AccountField, AccountForm, FormState, FormSumma
 use crate::api::auth as auth_api;
 use crate::api::team as api;
 use crate::crm::{AccountState, Crm};
-use crate::domain::{PendingInvitation, Role, Team, TeamMember};
+use crate::domain::{FormerMember, PendingInvitation, People, Role, Team, TeamMember};
 use crate::ui::clock::{day_month_time, long_day};
 use crate::ui::kit::ConfirmButton;
 use leptos::prelude::*;
@@ -41,6 +41,8 @@ impl TeamList {
         spawn_local(async move {
             match api::members().await {
                 Ok(team) => {
+                    // Owner names and choices everywhere follow the team.
+                    expect_context::<Crm>().people.set(People::of_team(&team));
                     self.team.set(Some(team));
                     self.problem.set(None);
                 }
@@ -110,6 +112,7 @@ pub fn TeamSection() -> impl IntoView {
             </table>
             <PendingInvitations list/>
             <Show when=admin>
+                <FormerMembers list/>
                 <InviteColleague list/>
             </Show>
         </section>
@@ -172,6 +175,68 @@ fn MemberRow(member: TeamMember, list: TeamList) -> impl IntoView {
                 </td>
             </Show>
         </tr>
+    }
+}
+
+/// Removed members, whose records still name them: an admin hands all of
+/// one's records to a current member in one step.
+#[component]
+fn FormerMembers(list: TeamList) -> impl IntoView {
+    let former = move || {
+        list.team
+            .get()
+            .map(|team| team.former_members)
+            .unwrap_or_default()
+    };
+    view! {
+        <Show when=move || !former().is_empty()>
+            <h3>"Former members"</h3>
+            <ul class="former-members">
+                <For each=former key=|former| former.user_id let:former>
+                    <FormerMemberItem former list/>
+                </For>
+            </ul>
+        </Show>
+    }
+}
+
+/// One former member and where their records go.
+#[component]
+fn FormerMemberItem(former: FormerMember, list: TeamList) -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    let to = RwSignal::new(crm.user_id().map(|id| id.to_string()).unwrap_or_default());
+    let done = RwSignal::new(None::<String>);
+    let from = former.user_id;
+    let label = format!("Give the records of {} to", former.display_name);
+    let members = move || list.team.get().map(|team| team.members).unwrap_or_default();
+    let reassign = move |_| {
+        let Ok(to) = Uuid::parse_str(&to.get_untracked()) else {
+            return;
+        };
+        spawn_local(async move {
+            match api::reassign(from, to).await {
+                Ok(count) => {
+                    done.set(Some(format!("{count} records reassigned.")));
+                    crm.sync_now();
+                }
+                Err(error) => list.problem.set(Some(failure_text(&error))),
+            }
+        });
+    };
+    view! {
+        <li data-testid="former-member">
+            <span>{former.display_name.clone()} " (former member)"</span>
+            <label class="inline-field">
+                {label}
+                <select prop:value=move || to.get() on:change=move |event| to.set(event_target_value(&event))>
+                    {move || members().into_iter().map(|member| view! {
+                        <option value=member.user_id.to_string()>{member.display_name}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <button on:click=reassign>"Reassign their records"</button>
+            <span role="status" class="muted">{move || done.get()}</span>
+        </li>
     }
 }
 

@@ -112,7 +112,7 @@ where
     });
     // "mine", a member's id, or empty for everyone's.
     let owner_choice = RwSignal::new(owner_filter_as.and_then(remembered).unwrap_or_default());
-    let owner = Memo::new(move |_| owner_choice.with(|choice| chosen_owner(choice, crm.me())));
+    let owner = Memo::new(move |_| owner_choice.with(|choice| chosen_owner(choice, crm.user_id())));
     let counts = Memo::new(move |_| {
         let owner = owner.get();
         all.with(|all| {
@@ -233,7 +233,7 @@ fn OwnerFilter(choice: RwSignal<String>, remember_as: &'static str) -> impl Into
                 <option value="mine">"Mine"</option>
                 {move || crm.people.with(|people| people.members.clone())
                     .into_iter()
-                    .filter(|(id, _)| Some(*id) != crm.me())
+                    .filter(|(id, _)| Some(*id) != crm.user_id())
                     .map(|(id, name)| view! { <option value=id.to_string()>{name}</option> })
                     .collect_view()}
             </select>
