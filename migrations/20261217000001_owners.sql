@@ -12,3 +12,11 @@ CREATE TABLE owner_upgrades (
     workspace_id TEXT PRIMARY KEY NOT NULL
 );
 INSERT INTO owner_upgrades (workspace_id) SELECT id FROM workspaces;
+
+-- Who made each record's last change (`changed_by`, written by the server
+-- on every push): "what the team changed recently" on the home page.
+ALTER TABLE customers ADD COLUMN changed_by TEXT;
+ALTER TABLE contacts ADD COLUMN changed_by TEXT;
+ALTER TABLE leads ADD COLUMN changed_by TEXT;
+ALTER TABLE opportunities ADD COLUMN changed_by TEXT;
+ALTER TABLE activities ADD COLUMN changed_by TEXT;

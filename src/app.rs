@@ -1,8 +1,8 @@
 //! The HTML shell and the routes.
 
 use crate::ui::{
-    AccountPage, CustomerListPage, CustomerPage, JoinPage, Layout, LeadListPage, LeadPage,
-    LoginPage, NewCustomerPage, NewLeadPage, NotFound, OpportunityPage, PageCodeMissing,
+    AccountPage, CustomerListPage, CustomerPage, HomePage, JoinPage, Layout, LeadListPage,
+    LeadPage, LoginPage, NewCustomerPage, NewLeadPage, NotFound, OpportunityPage, PageCodeMissing,
     PipelinePage, ShellPage, SignupPage, TasksPage,
 };
 use leptos::prelude::*;
@@ -82,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pipeline") view={Lazy::<PipelinePageRoute>::new()}/>
                     <Route path=path!("/opportunities/:id") view={Lazy::<OpportunityPageRoute>::new()}/>
                     <Route path=path!("/tasks") view={Lazy::<TasksPageRoute>::new()}/>
+                    <Route path=path!("/home") view={Lazy::<HomePageRoute>::new()}/>
                     <Route path=path!("/login") view={Lazy::<LoginPageRoute>::new()}/>
                     <Route path=path!("/signup") view={Lazy::<SignupPageRoute>::new()}/>
                     <Route path=path!("/join/:token") view={Lazy::<JoinPageRoute>::new()}/>
@@ -152,6 +153,7 @@ split_routes! {
         PipelinePageRoute: PipelinePage in pipeline_page, preloaded by preload_pipeline_page;
         OpportunityPageRoute: OpportunityPage in opportunity_page, preloaded by preload_opportunity_page;
         TasksPageRoute: TasksPage in tasks_page, preloaded by preload_tasks_page;
+        HomePageRoute: HomePage in home_page, preloaded by preload_home_page;
         LoginPageRoute: LoginPage in login_page, preloaded by preload_login_page;
         SignupPageRoute: SignupPage in signup_page, preloaded by preload_signup_page;
         JoinPageRoute: JoinPage in join_page, preloaded by preload_join_page;

@@ -107,6 +107,33 @@ async fn a_new_record_belongs_to_its_maker_and_can_be_given_only_to_a_member() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn every_write_names_who_made_it_and_only_the_server_says_so() {
+    let server = TestServer::start().await;
+    let ada = server.member_of_new_workspace("ada@owners.test").await;
+    let bob = server.invited(&ada, "member", "bob@owners.test").await;
+    let (ada_id, bob_id) = (user_id(&ada).await, user_id(&bob).await);
+    let acme = Uuid::now_v7();
+    push(&ada, json!([upsert(1, "customer", acme, customer("Acme"))])).await;
+    assert_eq!(pulled(&bob, acme).await["changed_by"], ada_id);
+    let edit = json!([{"id": 1, "entity": "customer", "op": "upsert", "record_id": acme,
+                       "base_version": 0, "fields": {"phone": "123"}}]);
+    push(&bob, edit).await;
+    let record = pulled(&ada, acme).await;
+    assert_eq!(record["changed_by"], bob_id, "the last change was Bob's");
+    assert_eq!(record["owner"], ada_id, "and the customer stays Ada's");
+
+    let (status, reply) = bob
+        .post(
+            "/api/sync/push",
+            json!({"client_id": Uuid::now_v7(), "mutations": [
+                {"id": 1, "entity": "customer", "op": "upsert", "record_id": acme,
+                 "base_version": 0, "fields": {"changed_by": ada_id}}]}),
+        )
+        .await;
+    assert_eq!(status, 400, "a client cannot say who changed it: {reply}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_removed_members_records_keep_them_until_an_admin_reassigns_them_all() {
     let server = TestServer::start().await;
     let ada = server.member_of_new_workspace("ada@owners.test").await;

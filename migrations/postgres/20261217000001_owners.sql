@@ -8,3 +8,9 @@ CREATE TABLE owner_upgrades (
     workspace_id TEXT COLLATE "C" PRIMARY KEY NOT NULL
 );
 INSERT INTO owner_upgrades (workspace_id) SELECT id FROM workspaces;
+
+ALTER TABLE customers ADD COLUMN changed_by TEXT COLLATE "C";
+ALTER TABLE contacts ADD COLUMN changed_by TEXT COLLATE "C";
+ALTER TABLE leads ADD COLUMN changed_by TEXT COLLATE "C";
+ALTER TABLE opportunities ADD COLUMN changed_by TEXT COLLATE "C";
+ALTER TABLE activities ADD COLUMN changed_by TEXT COLLATE "C";

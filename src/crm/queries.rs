@@ -3,8 +3,8 @@
 
 use super::{AccountState, Crm};
 use crate::domain::{
-    Activity, Conflict, Contact, Customer, Entity, Lead, Opportunity, Record, RecordKey,
-    TimelineScope,
+    latest_changes, Activity, Conflict, Contact, Customer, Entity, Lead, Opportunity, RecentChange,
+    Record, RecordKey, TimelineScope, CHANGES_LISTED,
 };
 use crate::sync::RejectedMutation;
 use leptos::prelude::*;
@@ -23,6 +23,18 @@ impl Crm {
     pub fn one<T>(&self, entity: Entity, id: Uuid, view: fn(&Record) -> T) -> Option<T> {
         self.read(None, |replica| {
             replica.get(RecordKey::new(entity, id)).map(view)
+        })
+    }
+    /// The team's `limit` latest changes to customers, leads,
+    /// opportunities and activities, newest first (the home page).
+    pub fn recent_changes(&self, limit: usize) -> Vec<RecentChange> {
+        self.read(Vec::new(), |replica| {
+            latest_changes(
+                CHANGES_LISTED
+                    .into_iter()
+                    .flat_map(|entity| replica.records(entity).map(move |r| (entity, r))),
+                limit,
+            )
         })
     }
     pub fn customers(&self) -> Vec<Customer> {

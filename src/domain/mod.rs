@@ -9,6 +9,7 @@ mod conflict;
 mod contacts;
 mod conversion;
 mod customer;
+mod home;
 mod lead;
 mod listing;
 mod opportunity;
@@ -31,6 +32,10 @@ pub use conversion::{
     ConvertRequest, Duplicate, MatchReason, CONVERTED_CUSTOMER_STATUS, CONVERT_FIELDS,
 };
 pub use customer::{Contact, Customer};
+pub use home::{
+    latest_changes, open_pipeline, tasks_due, uncontacted_leads, won_and_lost_by_month, MonthTally,
+    PipelineValue, RecentChange, StageValue, CHANGES_LISTED, OPEN_STAGES,
+};
 pub use lead::Lead;
 pub use listing::{ListFilter, Listed, StatusCount};
 pub use opportunity::{
@@ -39,8 +44,8 @@ pub use opportunity::{
 pub use record::{Record, RecordKey};
 pub use schema::{
     check_change, check_required, normalize_patch, unknown_field, Entity, FieldError, FieldKind,
-    FieldSpec, ACTIVITY_KINDS, CUSTOMER_KINDS, CUSTOMER_STATUSES, LEAD_CONVERTED, LEAD_STATUSES,
-    OPPORTUNITY_STAGES, OWNER_FIELD,
+    FieldSpec, ACTIVITY_KINDS, CHANGED_BY_FIELD, CUSTOMER_KINDS, CUSTOMER_STATUSES, LEAD_CONVERTED,
+    LEAD_STATUSES, OPPORTUNITY_STAGES, OWNER_FIELD,
 };
 pub use storage::StorageUse;
 pub use team::{

@@ -24,6 +24,8 @@ pub struct Opportunity {
     /// The member who owns it; `None` only for a record from before owners.
     pub owner: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    /// The last change: when a won or lost deal was closed, near enough.
+    pub updated_at: DateTime<Utc>,
 }
 
 impl Opportunity {
@@ -42,6 +44,7 @@ impl Opportunity {
             notes: text(record, "notes"),
             owner: record.reference("owner"),
             created_at: record.created_at,
+            updated_at: record.updated_at,
         }
     }
 

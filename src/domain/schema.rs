@@ -68,6 +68,8 @@ impl Entity {
             Entity::Conflict => field == "resolved",
             // Conversion links a lead to its customer; nothing else may.
             Entity::Lead if field == "customer_id" => false,
+            // Who made a record's last change is the server's to say.
+            _ if field == CHANGED_BY_FIELD => false,
             _ => field == "deleted" || self.field(field).is_some(),
         }
     }
@@ -212,6 +214,7 @@ const CUSTOMER_FIELDS: &[FieldSpec] = &[
     field("country", "Country", FieldKind::Text(NAME_MAX)),
     field("notes", "Notes", FieldKind::Notes),
     field("owner", "Owner", FieldKind::Member),
+    field(CHANGED_BY_FIELD, "Changed by", FieldKind::Member),
 ];
 
 const CONTACT_FIELDS: &[FieldSpec] = &[
@@ -228,6 +231,7 @@ const CONTACT_FIELDS: &[FieldSpec] = &[
     field("mobile", "Mobile", FieldKind::Phone),
     field("is_default", "Default contact", FieldKind::Flag),
     field("notes", "Notes", FieldKind::Notes),
+    field(CHANGED_BY_FIELD, "Changed by", FieldKind::Member),
 ];
 
 /// Lead statuses, in the order the list shows them. Only conversion sets
@@ -258,6 +262,7 @@ const LEAD_FIELDS: &[FieldSpec] = &[
     ),
     field("notes", "Notes", FieldKind::Notes),
     field("owner", "Owner", FieldKind::Member),
+    field(CHANGED_BY_FIELD, "Changed by", FieldKind::Member),
 ];
 
 /// Opportunity stages, in pipeline order.
@@ -285,6 +290,7 @@ const OPPORTUNITY_FIELDS: &[FieldSpec] = &[
     ),
     field("notes", "Notes", FieldKind::Notes),
     field("owner", "Owner", FieldKind::Member),
+    field(CHANGED_BY_FIELD, "Changed by", FieldKind::Member),
 ];
 
 /// Activity kinds; a task is scheduled and later marked done.
@@ -315,7 +321,13 @@ const ACTIVITY_FIELDS: &[FieldSpec] = &[
     // Named `owner` on the wire like the other entities' (DESIGN.md
     // section 2); for an activity it is the member it is assigned to.
     field("owner", "Assigned to", FieldKind::Member),
+    field(CHANGED_BY_FIELD, "Changed by", FieldKind::Member),
 ];
+
+/// The field naming the member who made a record's last change: written
+/// by the server on every write a push makes, so pages can say who
+/// changed what ("Ada changed Acme"). Clients may not send it.
+pub const CHANGED_BY_FIELD: &str = "changed_by";
 
 /// The field naming a record's owner (an activity's assignee), on every
 /// entity that has one.

@@ -7,7 +7,8 @@ use super::repository::{self as repo, Db, StoredRecord, Tx, Versions, WorkspaceI
 use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
     customer_from_lead, is_converted, normalize_patch, unknown_field, ConvertRequest,
-    DefaultCandidate, Entity, FieldError, FieldKind, Record, Role, CONVERT_FIELDS, OWNER_FIELD,
+    DefaultCandidate, Entity, FieldError, FieldKind, Record, Role, CHANGED_BY_FIELD,
+    CONVERT_FIELDS, OWNER_FIELD,
 };
 use crate::sync::{FieldConflict, Mutation, MutationResult, MutationStatus, Op, PushResponse};
 use chrono::{DateTime, Utc};
@@ -248,6 +249,22 @@ struct PushState {
     now: DateTime<Utc>,
 }
 
+impl PushState {
+    /// Keeps a record the push wrote, stamped with who wrote it.
+    fn save(&mut self, entity: Entity, mut stored: StoredRecord) {
+        if entity.field(CHANGED_BY_FIELD).is_some() {
+            stored
+                .record
+                .fields
+                .insert(CHANGED_BY_FIELD.into(), self.pusher.to_string().into());
+            stored
+                .field_versions
+                .insert(CHANGED_BY_FIELD.into(), stored.record.version);
+        }
+        self.records.save(entity, stored);
+    }
+}
+
 /// Every record the mutations name by id: the records they change, the
 /// records their references point at and the customer and contact a
 /// conversion names. Reading these up front lets a push of a thousand
@@ -376,7 +393,7 @@ async fn upsert(
     for field in &merged.changed {
         stored.field_versions.insert(field.clone(), version);
     }
-    state.records.save(mutation.entity, stored);
+    state.save(mutation.entity, stored);
     for conflict in &merged.conflicts {
         keep_overwritten_value(state, mutation, conflict);
     }
@@ -586,7 +603,7 @@ async fn convert(
     for field in patch.keys() {
         lead.field_versions.insert(field.clone(), version);
     }
-    state.records.save(Entity::Lead, lead);
+    state.save(Entity::Lead, lead);
     Ok(MutationResult::applied(mutation.id, version, Vec::new()))
 }
 
@@ -609,7 +626,7 @@ fn create(
         record,
         field_versions,
     };
-    state.records.save(entity, stored);
+    state.save(entity, stored);
 }
 
 /// Deletes win: an edit to a tombstone is not applied, and the client hears why.
@@ -720,7 +737,7 @@ fn tombstone(state: &mut PushState, entity: Entity, mut stored: StoredRecord) ->
     stored.record.version = version;
     stored.record.updated_at = state.now;
     stored.field_versions.insert("deleted".into(), version);
-    state.records.save(entity, stored);
+    state.save(entity, stored);
     version
 }
 
@@ -765,7 +782,7 @@ async fn restore_default_contact(
         contact.record.version = version;
         contact.record.updated_at = state.now;
         contact.field_versions.insert("is_default".into(), version);
-        state.records.save(Entity::Contact, contact);
+        state.save(Entity::Contact, contact);
     }
     Ok(())
 }

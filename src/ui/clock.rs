@@ -88,6 +88,28 @@ pub fn time_of_day(time: &DateTime<Utc>) -> String {
     local(time, TIME_OF_DAY)
 }
 
+/// Today on this clock.
+pub fn today() -> chrono::NaiveDate {
+    Local::now().date_naive()
+}
+
+/// When today ends on this clock, as a UTC instant: what "due today" is
+/// measured against.
+pub fn end_of_today() -> DateTime<Utc> {
+    today()
+        .succ_opt()
+        .and_then(|tomorrow| tomorrow.and_hms_opt(0, 0, 0))
+        .and_then(|midnight| Local.from_local_datetime(&midnight).earliest())
+        .map_or_else(Utc::now, |midnight| midnight.with_timezone(&Utc))
+}
+
+/// A month as a chart labels it: `Jan`.
+pub fn short_month(month: chrono::NaiveDate) -> String {
+    month
+        .format_with_items([Item::Fixed(Fixed::ShortMonthName)].iter())
+        .to_string()
+}
+
 /// What a `datetime-local` input shows for a stored time.
 pub fn date_time_input<Tz: TimeZone>(time: &DateTime<Tz>) -> String {
     local(time, DATE_TIME_INPUT)

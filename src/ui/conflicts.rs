@@ -6,11 +6,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
 
-fn who(conflict: &Conflict, me: Option<Uuid>) -> &'static str {
-    if conflict.changed_by.is_some() && conflict.changed_by == me {
-        "you"
-    } else {
-        "a teammate"
+/// Who made the change that won, by name: "you", or a teammate's display
+/// name and that it came from their device, never an id.
+fn who(crm: Crm, conflict: &Conflict, me: Option<Uuid>) -> String {
+    match conflict.changed_by {
+        Some(person) if Some(person) == me => "you".to_owned(),
+        Some(person) => format!("{}, on another device", crm.person_name(person)),
+        None => "a teammate".to_owned(),
     }
 }
 
@@ -46,7 +48,7 @@ pub fn ConflictNotices(#[prop(into)] record_ids: Signal<Vec<Uuid>>) -> impl Into
                                             "\u{201d} was replaced by \u{201c}"
                                             {display_value(&conflict.mine)}
                                             "\u{201d} from "
-                                            {who(&conflict, me)}
+                                            {who(crm, &conflict, me)}
                                             " at "
                                             {super::clock::day_month_time(&conflict.at)}
                                             "."

@@ -42,6 +42,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             </A>
             <Show when=move || !signed_out()>
                 <nav>
+                    <A href="/home">"Home"</A>
                     <A href="/">"Customers"</A>
                     <A href="/leads">"Leads"</A>
                     <A href="/pipeline">"Pipeline"</A>

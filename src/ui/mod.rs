@@ -8,6 +8,7 @@ mod conflicts;
 mod contacts;
 mod customers;
 mod form;
+mod home;
 mod kit;
 mod layout;
 mod leads;
@@ -18,6 +19,7 @@ mod platform;
 pub use account::{AccountPage, JoinPage, LoginPage, SignupPage};
 pub use activities::TasksPage;
 pub use customers::{CustomerListPage, CustomerPage, NewCustomerPage};
+pub use home::HomePage;
 #[cfg(feature = "hydrate")]
 pub(crate) use layout::preload_fix_form;
 pub use layout::{Layout, NotFound, PageCodeMissing, ShellPage};

@@ -52,7 +52,8 @@ pub async fn enter_app(account: Account) -> Result<(), String> {
     #[cfg(feature = "hydrate")]
     {
         crate::client::signed_in(&account).await?;
-        let _ = leptos::prelude::window().location().set_href("/");
+        // Signing in opens the member's home page.
+        let _ = leptos::prelude::window().location().set_href("/home");
         Ok(())
     }
     #[cfg(not(feature = "hydrate"))]

@@ -10,6 +10,7 @@
 //! - [`EditInPlace`] and [`ItemEditButton`]: an item of such a list that
 //!   becomes its edit form.
 //! - [`ConfirmButton`] and [`DeleteButton`]: an action that asks first.
+//! - [`BarChart`]: grouped bars as SVG with a table of the same figures.
 //! - [`WhenCanEdit`]: what only a role that may change records sees; the
 //!   kit's own edit, add and delete buttons are inside it already.
 //!
@@ -17,12 +18,14 @@
 //! opens, back to the button that opened it when it closes, and Escape
 //! closes it.
 
+mod chart;
 mod confirm;
 mod list;
 mod record_page;
 mod role;
 mod section;
 
+pub use chart::{BarChart, BarGroup};
 pub use confirm::{ConfirmButton, DeleteButton};
 pub use list::{slug, Column, ListPage, ListSpec};
 pub use record_page::{
