@@ -137,6 +137,10 @@ async function walkSignedIn(page: Page, where: string): Promise<void> {
   await expect(page.getByTestId("task").first()).toBeVisible();
   await expectNoSeriousViolations(page, `tasks ${where}`);
 
+  await page.getByRole("navigation").getByRole("link", { name: "Home" }).click();
+  await expect(page.getByTestId("won-lost-chart")).toBeVisible();
+  await expectNoSeriousViolations(page, `home ${where}`);
+
   await page.getByTestId("account-link").click();
   await page.getByRole("button", { name: "Create invitation link" }).click();
   await expect(page.getByTestId("invite-link")).not.toHaveValue("");

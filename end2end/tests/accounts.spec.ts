@@ -1,6 +1,6 @@
 import { expect } from "@playwright/test";
 import { addCustomer, localRecordCount, open, search, synced, test, uid } from "./helpers";
-import { E2E_PASSWORD, signIn, signUp, signedOutContext } from "./accounts";
+import { E2E_PASSWORD, openCustomerList, signIn, signUp, signedOutContext } from "./accounts";
 
 test("sign up, invite a colleague into the same workspace; another workspace sees nothing", async ({ newVisitor }) => {
   const tag = uid();
@@ -50,6 +50,7 @@ test("sign up, invite a colleague into the same workspace; another workspace see
   await join.getByLabel("Choose a password").fill(E2E_PASSWORD);
   await join.getByRole("button", { name: "Join the workspace" }).click();
   await expect(bob.getByTestId("account-link")).toHaveText(`bob-${tag}@example.test`);
+  await openCustomerList(bob);
   await synced(bob);
   await search(bob).fill(tag);
   await expect(bob.getByRole("link", { name: `Acme ${tag}` })).toBeVisible();
@@ -147,7 +148,7 @@ test("changing the password signs other devices out without losing their changes
   await login.getByLabel("Password").fill("a brand new passphrase");
   await login.getByRole("button", { name: "Sign in" }).click();
   await expect(login.getByTestId("form-error")).toHaveCount(0);
-  await expect(tablet).toHaveURL(/\/$/);
+  await expect(tablet).toHaveURL(/\/home$/);
   await open(tablet);
   await synced(tablet);
 

@@ -43,9 +43,17 @@ export async function signUp(page: Page, email: string, workspace: string): Prom
   await form.getByLabel("Email").fill(email);
   await form.getByLabel("Password").fill(E2E_PASSWORD);
   await form.getByRole("button", { name: "Create workspace" }).click();
-  await expect(page).toHaveURL(/\/$/);
+  await expect(page).toHaveURL(/\/home$/);
   await expect(page.getByTestId("account-link")).toHaveText(email);
   await expect(page.getByTestId("sync-status")).toHaveAttribute("data-loaded", "true");
+  await openCustomerList(page);
+}
+
+/** Signing in lands on the home page; the journeys start from the customer list. */
+export async function openCustomerList(page: Page): Promise<void> {
+  await expect(page.getByTestId("home-page")).toBeVisible();
+  await page.getByRole("navigation").getByRole("link", { name: "Customers" }).click();
+  await expect(page).toHaveURL(/\/$/);
 }
 
 /** Signs in through the form; ends on the customer list. */
@@ -57,4 +65,5 @@ export async function signIn(page: Page, email: string, password = E2E_PASSWORD)
   await form.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("account-link")).toHaveText(email);
   await expect(page.getByTestId("sync-status")).toHaveAttribute("data-loaded", "true");
+  await openCustomerList(page);
 }

@@ -277,3 +277,45 @@ test("journey 5: leads, opportunities and activities made offline sync when the 
   await expect(other.getByTestId("opportunity")).toContainText(`Offline deal ${tag}`);
   await expect(other.getByTestId("activity-subject")).toHaveText(`Offline meeting ${tag}`);
 });
+
+test.describe("the home page", () => {
+  // A team of its own: the page sums everything the member owns.
+  test.use({ team: "own" });
+
+  test("signing in opens a home page of my due tasks, open deals by stage, uncontacted leads, the team's changes and two charts, offline too", async ({
+    page,
+  }) => {
+    const tag = uid();
+    await open(page);
+    await addCustomer(page, { name: `Homely ${tag}` });
+    await logActivity(page, "task", `Late call ${tag}`, hoursFromNow(-2));
+    await logActivity(page, "task", `Next week ${tag}`, hoursFromNow(24 * 7));
+    await addOpportunity(page, `Home deal ${tag}`, "5000");
+    await addLead(page, { person: `Waiting ${tag}`, status: "New" });
+    await addLead(page, { person: `Called ${tag}`, status: "New" });
+    await logActivity(page, "call", `Said hello ${tag}`);
+    await synced(page);
+
+    await page.context().setOffline(true);
+    await page.getByRole("navigation").getByRole("link", { name: "Home" }).click();
+    await expect(page.getByTestId("home-task")).toHaveCount(1);
+    await expect(page.getByTestId("home-task")).toContainText(`Late call ${tag}`);
+    await expect(page.getByTestId("home-task")).toContainText("Overdue");
+    const qualifying = page.getByTestId("home-stage").filter({ hasText: "Qualification" });
+    await expect(qualifying).toContainText("1");
+    await expect(qualifying).toContainText("EUR 5,000.00");
+    await expect(page.getByTestId("home-lead")).toHaveText([`Waiting ${tag}`]);
+    await expect(page.getByTestId("home-change").first()).toContainText("You changed");
+    await expect(page.getByTestId("home-changes")).toContainText(`Said hello ${tag}`);
+
+    // Each chart says its figures in a table too.
+    const pipeline = page.getByTestId("pipeline-chart");
+    await expect(pipeline.locator("svg rect")).toHaveCount(3);
+    await expect(pipeline.getByRole("row", { name: /Qualification/ })).toContainText("5000");
+    const wonLost = page.getByTestId("won-lost-chart");
+    await expect(wonLost.getByRole("row")).toHaveCount(13);
+    await page.getByRole("button", { name: "Team", exact: true }).click();
+    await expect(pipeline.getByRole("row", { name: /Qualification/ })).toContainText("5000");
+    await page.context().setOffline(false);
+  });
+});

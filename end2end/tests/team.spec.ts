@@ -13,7 +13,7 @@ import {
   uid,
   type Device,
 } from "./helpers";
-import { E2E_PASSWORD } from "./accounts";
+import { E2E_PASSWORD, openCustomerList } from "./accounts";
 
 // Each test's `page` is the admin of a team of its own: roles and removals
 // must not touch the team other specs share.
@@ -39,6 +39,7 @@ async function join(visitor: Device, link: string, email: string): Promise<void>
   await form.getByRole("button", { name: "Join the workspace" }).click();
   await expect(page.getByTestId("account-link")).toHaveText(email);
   await expect(page.getByTestId("sync-status")).toHaveAttribute("data-loaded", "true");
+  await openCustomerList(page);
   await synced(page);
 }
 

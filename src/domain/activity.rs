@@ -21,6 +21,8 @@ pub struct Activity {
     pub done_at: Option<DateTime<Utc>>,
     /// The member it is assigned to (the wire's `owner`).
     pub assignee: Option<Uuid>,
+    /// Who made its last change, as the server recorded it.
+    pub changed_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -45,6 +47,7 @@ impl Activity {
             due_at: time(record, "due_at"),
             done_at: time(record, "done_at"),
             assignee: record.reference("owner"),
+            changed_by: record.reference(super::schema::CHANGED_BY_FIELD),
             created_at: record.created_at,
         }
     }

@@ -364,6 +364,7 @@ pub async fn seed(
             "postcode" => format!("{:05}", g.rng.random_range(1000..99999)),
             "country" => country,
             "owner" => owner.to_string(),
+            "changed_by" => owner.to_string(),
         };
         writer.add(Entity::Customer, record(id, at, fields)).await?;
         customers.push(id);
@@ -406,6 +407,7 @@ pub async fn seed(
             "source" => g.pick(LEAD_SOURCES),
             "status" => status,
             "owner" => owner.to_string(),
+            "changed_by" => owner.to_string(),
         };
         writer.add(Entity::Lead, record(id, at, fields)).await?;
         leads.push(id);
@@ -428,6 +430,7 @@ pub async fn seed(
             "expected_close" => close.to_string(),
             "probability" => g.rng.random_range(0..=100i64),
             "owner" => owner.to_string(),
+            "changed_by" => owner.to_string(),
         };
         writer
             .add(Entity::Opportunity, record(id, at, fields))
@@ -444,6 +447,7 @@ pub async fn seed(
             "subject" => g.pick(SUBJECTS),
             "body" => "Generated for the benchmark.",
             "owner" => owner.to_string(),
+            "changed_by" => owner.to_string(),
         };
         // Most history hangs off customers and their contacts.
         match g.rng.random_range(0..10) {

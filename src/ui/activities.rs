@@ -167,6 +167,14 @@ fn ActivityDetails(activity: Activity, editing: RwSignal<bool>) -> impl IntoView
     let assignee = activity
         .assignee
         .map(|id| format!("Assigned to {}", crm.person_name(id)));
+    // People, not devices: who wrote it down or last changed it.
+    let by = activity.changed_by.map(|id| {
+        if Some(id) == crm.user_id() {
+            "by you".to_owned()
+        } else {
+            format!("by {}", crm.person_name(id))
+        }
+    });
     let kind = activity.kind.clone();
     view! {
         <span class=format!("kind-icon kind-{kind}")>{choice_label(&kind)}</span>
@@ -174,6 +182,7 @@ fn ActivityDetails(activity: Activity, editing: RwSignal<bool>) -> impl IntoView
             <strong data-testid="activity-subject">{activity.subject.clone()}</strong>
             <span class="muted">{contact}</span>
             <span class="muted assignee" data-testid="activity-assignee">{assignee}</span>
+            <span class="muted assignee" data-testid="activity-by">{by}</span>
             <p class="when" data-testid="activity-when">
                 {when}
                 {overdue.then(|| view! { " " <span class="badge overdue-badge">"Overdue"</span> })}
