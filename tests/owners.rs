@@ -59,7 +59,12 @@ async fn a_new_record_belongs_to_its_maker_and_can_be_given_only_to_a_member() {
     let elsewhere = server.member_of_new_workspace("eve@owners.test").await;
     let eve_id = user_id(&elsewhere).await;
 
-    let (acme, task, given) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let (acme, task, given, blank) = (
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+    );
     let results = push(
         &bob,
         json!([
@@ -76,6 +81,12 @@ async fn a_new_record_belongs_to_its_maker_and_can_be_given_only_to_a_member() {
                 given,
                 json!({"company_name": "Globex", "status": "New", "owner": ada_id})
             ),
+            upsert(
+                4,
+                "lead",
+                blank,
+                json!({"company_name": "Initech", "status": "New", "owner": null})
+            ),
         ]),
     )
     .await;
@@ -90,12 +101,17 @@ async fn a_new_record_belongs_to_its_maker_and_can_be_given_only_to_a_member() {
         "assigned to its maker"
     );
     assert_eq!(pulled(&ada, given).await["owner"], ada_id, "given to Ada");
+    assert_eq!(
+        pulled(&ada, blank).await["owner"],
+        bob_id,
+        "a new record sent with a blank owner is its maker's"
+    );
 
     for (id, owner) in [
-        (4, json!(eve_id)),
-        (5, json!(Uuid::now_v7())),
-        (6, json!("Ada Lovelace")),
-        (7, Value::Null),
+        (5, json!(eve_id)),
+        (6, json!(Uuid::now_v7())),
+        (7, json!("Ada Lovelace")),
+        (8, Value::Null),
     ] {
         let change = json!([{"id": id, "entity": "customer", "op": "upsert", "record_id": acme,
                              "base_version": 0, "fields": {"owner": owner}}]);

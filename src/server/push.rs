@@ -338,14 +338,14 @@ async fn upsert(
         Ok(fields) => fields,
         Err(error) => return Ok(MutationResult::rejected(mutation.id, error)),
     };
-    if let Some(error) = owner_not_a_member(state, &fields) {
-        return Ok(MutationResult::rejected(mutation.id, error));
-    }
     if mutation.entity.has_owner() && existing.is_none() {
         // A new record belongs to whoever made it unless they gave it away.
         if fields.get(OWNER_FIELD).is_none_or(Value::is_null) {
             fields.insert(OWNER_FIELD.into(), state.pusher.to_string().into());
         }
+    }
+    if let Some(error) = owner_not_a_member(state, &fields) {
+        return Ok(MutationResult::rejected(mutation.id, error));
     }
     let previous_customer = existing
         .as_ref()
