@@ -24,6 +24,8 @@ use uuid::Uuid;
 struct TeamList {
     team: RwSignal<Option<Team>>,
     problem: RwSignal<Option<String>>,
+    /// Told of the team as loaded, for owner names everywhere.
+    crm: Crm,
 }
 
 impl TeamList {
@@ -31,6 +33,7 @@ impl TeamList {
         let list = Self {
             team: RwSignal::new(None),
             problem: RwSignal::new(None),
+            crm: expect_context::<Crm>(),
         };
         // Effects run only in the browser: the server render shows the heading.
         Effect::new(move |_| list.reload());
@@ -42,7 +45,7 @@ impl TeamList {
             match api::members().await {
                 Ok(team) => {
                     // Owner names and choices everywhere follow the team.
-                    expect_context::<Crm>().people.set(People::of_team(&team));
+                    self.crm.people.set(People::of_team(&team));
                     self.team.set(Some(team));
                     self.problem.set(None);
                 }
