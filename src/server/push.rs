@@ -338,13 +338,12 @@ async fn upsert(
         Ok(fields) => fields,
         Err(error) => return Ok(MutationResult::rejected(mutation.id, error)),
     };
-    if mutation.entity.has_owner() && existing.is_none() {
-        // A new record belongs to whoever made it unless they gave it away.
-        if fields.get(OWNER_FIELD).is_none_or(Value::is_null) {
-            fields.insert(OWNER_FIELD.into(), state.pusher.to_string().into());
-        }
-    }
-    if let Some(error) = owner_not_a_member(state, &fields) {
+    // A new record belongs to whoever made it unless they gave it away;
+    // an owner the client names must be a current member.
+    let unowned = fields.get(OWNER_FIELD).is_none_or(Value::is_null);
+    if mutation.entity.has_owner() && existing.is_none() && unowned {
+        fields.insert(OWNER_FIELD.into(), state.pusher.to_string().into());
+    } else if let Some(error) = owner_not_a_member(state, &fields) {
         return Ok(MutationResult::rejected(mutation.id, error));
     }
     let previous_customer = existing
