@@ -3,7 +3,7 @@
 use super::form::{
     choice_label, FieldChoices, RecordForm, ACTIVITY_FORM_FIELDS, CUSTOMER_ACTIVITY_FORM_FIELDS,
 };
-use super::kit::{EditInPlace, ItemEditButton, RecordSection, WhenCanEdit};
+use super::kit::{EditInPlace, ItemEditButton, OtherMemberOptions, RecordSection, WhenCanEdit};
 use super::parent::Parent;
 use crate::crm::Crm;
 use crate::domain::{open_tasks, Activity, Entity, Opportunity, TimelineScope};
@@ -268,11 +268,7 @@ pub fn TasksPage() -> impl IntoView {
                             on:change=move |event| whose.set(event_target_value(&event))
                         >
                             <option value="">"Me"</option>
-                            {move || crm.people.with(|people| people.members.clone())
-                                .into_iter()
-                                .filter(|(id, _)| Some(*id) != crm.user_id())
-                                .map(|(id, name)| view! { <option value=id.to_string()>{name}</option> })
-                                .collect_view()}
+                            <OtherMemberOptions/>
                         </select>
                     </label>
                 </Show>

@@ -216,7 +216,6 @@ fn chosen_owner(choice: &str, me: Option<Uuid>) -> Option<Uuid> {
 /// remembered on this device.
 #[component]
 fn OwnerFilter(choice: RwSignal<String>, remember_as: &'static str) -> impl IntoView {
-    let crm = expect_context::<Crm>();
     view! {
         <label class="owner-filter">
             "Owner "
@@ -231,13 +230,24 @@ fn OwnerFilter(choice: RwSignal<String>, remember_as: &'static str) -> impl Into
             >
                 <option value="">"Everyone"</option>
                 <option value="mine">"Mine"</option>
-                {move || crm.people.with(|people| people.members.clone())
-                    .into_iter()
-                    .filter(|(id, _)| Some(*id) != crm.user_id())
-                    .map(|(id, name)| view! { <option value=id.to_string()>{name}</option> })
-                    .collect_view()}
+                <OtherMemberOptions/>
             </select>
         </label>
+    }
+}
+
+/// An `option` for each current member but the signed-in one, valued by
+/// user id: the rest of a "whose records" menu.
+#[component]
+pub fn OtherMemberOptions() -> impl IntoView {
+    let crm = expect_context::<Crm>();
+    move || {
+        crm.people
+            .with(|people| people.members.clone())
+            .into_iter()
+            .filter(|(id, _)| Some(*id) != crm.user_id())
+            .map(|(id, name)| view! { <option value=id.to_string()>{name}</option> })
+            .collect_view()
     }
 }
 

@@ -27,7 +27,7 @@ mod section;
 
 pub use chart::{BarChart, BarGroup};
 pub use confirm::{ConfirmButton, DeleteButton};
-pub use list::{slug, Column, ListPage, ListSpec};
+pub use list::{slug, Column, ListPage, ListSpec, OtherMemberOptions};
 pub use record_page::{
     Detail, Details, EditButton, NewRecordPage, RecordHeader, RecordPage, RecordPageSpec,
     RecordView,
