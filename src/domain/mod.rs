@@ -10,6 +10,7 @@ mod contacts;
 mod conversion;
 mod customer;
 mod home;
+mod import;
 mod lead;
 mod listing;
 mod opportunity;
@@ -17,6 +18,7 @@ mod record;
 mod schema;
 mod search;
 mod storage;
+mod tabular;
 mod team;
 
 pub use account::{
@@ -36,6 +38,10 @@ pub use home::{
     latest_changes, open_pipeline, tasks_due, uncontacted_leads, won_and_lost_by_month, MonthTally,
     PipelineValue, RecentChange, StageValue, CHANGES_LISTED, OPEN_STAGES,
 };
+pub use import::{
+    guess_mapping, mapping_memory_key, Counts, Decisions, DuplicateChoice, ImportChange,
+    ImportKind, MatchReason as ImportMatch, Outcome, PlannedRow, Planner, Problem, Target,
+};
 pub use lead::Lead;
 pub use listing::{ListFilter, Listed, StatusCount};
 pub use opportunity::{
@@ -48,6 +54,9 @@ pub use schema::{
     LEAD_STATUSES, OPPORTUNITY_STAGES, OWNER_FIELD,
 };
 pub use storage::StorageUse;
+pub use tabular::{
+    read_table, write_csv, FileError, SourceEncoding, Table, TableRow, FILE_MAX_BYTES,
+};
 pub use team::{
     adopted_owner, check_display_name, keeps_an_admin, FormerMember, PendingInvitation, People,
     Role, Team, TeamChange, TeamMember, DISPLAY_NAME_MAX,
