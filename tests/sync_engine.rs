@@ -390,8 +390,8 @@ impl LocalStore for HearsPullEnds {
         self.store.load(entities).await
     }
 
-    async fn enqueue(&self, mutation: &Mutation) -> Result<u64, StoreError> {
-        self.store.enqueue(mutation).await
+    async fn enqueue(&self, mutations: &[Mutation]) -> Result<u64, StoreError> {
+        self.store.enqueue(mutations).await
     }
 
     async fn settle(

@@ -57,6 +57,10 @@ const REJECTED: &str = "rejected";
 const META: &str = "meta";
 const ALL_STORES: [&str; 4] = [RECORDS, OUTBOX, REJECTED, META];
 
+/// Outbox entries a batch writes between two waits for the store, which
+/// are when the page can paint: a 100,000-change import stays responsive.
+const PUTS_BETWEEN_PAINTS: usize = 2_000;
+
 /// Meta key of the version of the last complete pull.
 const CURSOR: &str = "cursor";
 /// Meta key of the id the next local mutation takes; absent until the first one.
@@ -231,25 +235,37 @@ impl LocalStore for IndexedDbStore {
         })
     }
 
-    async fn enqueue(&self, mutation: &Mutation) -> Result<u64, StoreError> {
+    async fn enqueue(&self, mutations: &[Mutation]) -> Result<u64, StoreError> {
         let tx = self.transaction(&[OUTBOX, META], TransactionMode::Readwrite)?;
-        let id = {
+        let first = {
             let meta = object_store(&tx, META)?;
+            let outbox = object_store(&tx, OUTBOX)?;
             let stored = read_meta(&meta, NEXT_MUTATION_ID).await?;
             // Another tab may have queued mutations since this one last looked.
-            let id = mutation
-                .id
+            let first = mutations
+                .first()
+                .map_or(0, |mutation| mutation.id)
                 .max(parse_meta::<u64>(NEXT_MUTATION_ID, stored)?);
-            let pending = PendingMutation::new(Mutation {
-                id,
-                ..mutation.clone()
-            });
-            put(&object_store(&tx, OUTBOX)?, id_key(id), to_json(&pending)?)?;
-            put(&meta, NEXT_MUTATION_ID, to_json(&(id + 1))?)?;
-            id
+            for (at, (mutation, id)) in mutations.iter().zip(first..).enumerate() {
+                let pending = PendingMutation::new(Mutation {
+                    id,
+                    ..mutation.clone()
+                });
+                let json = to_json(&pending)?;
+                if (at + 1) % PUTS_BETWEEN_PAINTS == 0 {
+                    // Waiting on one put lets the page paint; the
+                    // transaction stays open while its requests run.
+                    put_and_wait(&outbox, id_key(id), json).await?;
+                } else {
+                    put(&outbox, id_key(id), json)?;
+                }
+            }
+            let next = first + mutations.len() as u64;
+            put(&meta, NEXT_MUTATION_ID, to_json(&next)?)?;
+            first
         };
-        commit(tx, "queueing a mutation").await?;
-        Ok(id)
+        commit(tx, "queueing changes").await?;
+        Ok(first)
     }
 
     async fn settle(
@@ -403,6 +419,24 @@ fn put(store: &ObjectStore<'_>, key: impl TryToJs, json: String) -> Result<(), S
         .without_key_type()
         .build()
         .map_err(|error| StoreError(format!("writing to {}: {error}", store.name())))?;
+    Ok(())
+}
+
+/// Writes a value and waits until the store has it.
+async fn put_and_wait(
+    store: &ObjectStore<'_>,
+    key: impl TryToJs,
+    json: String,
+) -> Result<(), StoreError> {
+    let failed = |error: &dyn Display| StoreError(format!("writing to {}: {error}", store.name()));
+    store
+        .put(json)
+        .with_key(key)
+        .without_key_type()
+        .build()
+        .map_err(|error| failed(&error))?
+        .await
+        .map_err(|error| failed(&error))?;
     Ok(())
 }
 

@@ -11,7 +11,7 @@ pub use tabs::{broadcast, TabMessage, Tabs};
 use crate::api;
 use crate::crm::{user_message, AccountState, Crm, Device, REMOVED_KEY};
 use crate::domain::ConvertRequest;
-use crate::domain::{Account, Entity, People, StorageUse};
+use crate::domain::{Account, Entity, ImportChange, People, StorageUse};
 use crate::error::AppError;
 use crate::sync::Replica;
 use crate::sync::{
@@ -120,6 +120,13 @@ impl Device for BrowserDevice {
         patch: Map<String, Value>,
     ) -> LocalBoxFuture<'_, Result<(), EngineError>> {
         Box::pin(async move { self.engine.upsert(entity, id, &patch).await })
+    }
+
+    fn save_batch(
+        &self,
+        changes: Vec<ImportChange>,
+    ) -> LocalBoxFuture<'_, Result<(), EngineError>> {
+        Box::pin(async move { self.engine.save_batch(&changes).await })
     }
 
     fn delete(&self, entity: Entity, id: Uuid) -> LocalBoxFuture<'_, Result<(), EngineError>> {

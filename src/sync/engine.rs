@@ -11,7 +11,7 @@ use super::protocol::{
 };
 use super::replica::Replica;
 use super::store::{LocalStore, PullEnd, RejectedMutation, StoreError};
-use crate::domain::{ConvertRequest, Entity, FieldError};
+use crate::domain::{ConvertRequest, Entity, FieldError, ImportChange};
 use serde_json::{Map, Value};
 use std::cell::{Cell, RefCell};
 use uuid::Uuid;
@@ -190,9 +190,31 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
         self.enqueue(mutation).await
     }
 
-    async fn enqueue(&self, mut mutation: super::protocol::Mutation) -> Result<(), EngineError> {
-        mutation.id = self.store.enqueue(&mutation).await?;
-        self.replica.borrow_mut().enqueued(mutation);
+    /// Saves many edits as one (an import): stored in one atomic write,
+    /// so a tab closed meanwhile keeps all of them or none, and shown at once.
+    pub async fn save_batch(&self, changes: &[ImportChange]) -> Result<(), EngineError> {
+        let mutations = self.replica.borrow_mut().prepare_batch(changes)?;
+        self.enqueue_all(mutations).await
+    }
+
+    async fn enqueue(&self, mutation: super::protocol::Mutation) -> Result<(), EngineError> {
+        self.enqueue_all(vec![mutation]).await
+    }
+
+    async fn enqueue_all(
+        &self,
+        mutations: Vec<super::protocol::Mutation>,
+    ) -> Result<(), EngineError> {
+        if mutations.is_empty() {
+            return Ok(());
+        }
+        let first = self.store.enqueue(&mutations).await?;
+        let stored = mutations
+            .into_iter()
+            .zip(first..)
+            .map(|(mutation, id)| super::protocol::Mutation { id, ..mutation })
+            .collect();
+        self.replica.borrow_mut().enqueued(stored);
         Ok(())
     }
 

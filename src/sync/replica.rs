@@ -9,7 +9,7 @@ use super::store::{PendingMutation, RejectedMutation, Snapshot};
 use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
     customer_from_lead, is_converted, normalize_patch, ConvertRequest, DefaultCandidate, Entity,
-    FieldError, FieldKind, Record, RecordKey,
+    FieldError, FieldKind, ImportChange, Record, RecordKey,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -222,6 +222,36 @@ impl Replica {
         record_id: Uuid,
         patch: &Map<String, Value>,
     ) -> Result<Mutation, FieldError> {
+        let fields = self.checked_upsert(entity, record_id, patch, &HashSet::new())?;
+        Ok(self.reserve(entity, Op::Upsert, record_id, fields))
+    }
+
+    /// Builds the mutations of many edits saved as one (an import): each is
+    /// checked as [`Self::prepare_upsert`] checks one, and may name records
+    /// created earlier in the same batch.
+    pub fn prepare_batch(&mut self, changes: &[ImportChange]) -> Result<Vec<Mutation>, FieldError> {
+        let mut created = HashSet::new();
+        let mut checked = Vec::with_capacity(changes.len());
+        for change in changes {
+            let fields = self.checked_upsert(change.entity, change.id, &change.fields, &created)?;
+            created.insert(RecordKey::new(change.entity, change.id));
+            checked.push((change.entity, change.id, fields));
+        }
+        Ok(checked
+            .into_iter()
+            .map(|(entity, id, fields)| self.reserve(entity, Op::Upsert, id, fields))
+            .collect())
+    }
+
+    /// An edit's fields, normalized, once the schema's rules and its
+    /// references (to live records, or to records in `also_live`) hold.
+    fn checked_upsert(
+        &self,
+        entity: Entity,
+        record_id: Uuid,
+        patch: &Map<String, Value>,
+        also_live: &HashSet<RecordKey>,
+    ) -> Result<Map<String, Value>, FieldError> {
         let fields = normalize_patch(entity, patch)?;
         let key = RecordKey::new(entity, record_id);
         let before = self.view.get(key);
@@ -238,8 +268,10 @@ impl Replica {
             let Some(Value::String(id)) = fields.get(spec.name) else {
                 continue;
             };
-            let live =
-                Uuid::parse_str(id).is_ok_and(|id| self.get(RecordKey::new(target, id)).is_some());
+            let live = Uuid::parse_str(id).is_ok_and(|id| {
+                let target = RecordKey::new(target, id);
+                self.get(target).is_some() || also_live.contains(&target)
+            });
             if !live {
                 return Err(FieldError::new(
                     spec.name,
@@ -247,7 +279,7 @@ impl Replica {
                 ));
             }
         }
-        Ok(self.reserve(entity, Op::Upsert, record_id, fields))
+        Ok(fields)
     }
 
     /// Builds the mutation that converts a lead into a new customer (an id
@@ -320,14 +352,16 @@ impl Replica {
         }
     }
 
-    /// A mutation is safely stored (under the id the store gave it): show it.
-    pub fn enqueued(&mut self, mutation: Mutation) {
-        let keys = keys_of(&mutation);
-        self.next_mutation_id = self.next_mutation_id.max(mutation.id + 1);
-        let at = self
-            .outbox
-            .partition_point(|pending| pending.mutation.id < mutation.id);
-        self.outbox.insert(at, PendingMutation::new(mutation));
+    /// Mutations are safely stored (under the ids the store gave them): show them.
+    pub fn enqueued(&mut self, mutations: Vec<Mutation>) {
+        let keys: Vec<RecordKey> = mutations.iter().flat_map(keys_of).collect();
+        for mutation in mutations {
+            self.next_mutation_id = self.next_mutation_id.max(mutation.id + 1);
+            let at = self
+                .outbox
+                .partition_point(|pending| pending.mutation.id < mutation.id);
+            self.outbox.insert(at, PendingMutation::new(mutation));
+        }
         self.recompute(keys);
     }
 
@@ -442,16 +476,27 @@ impl Replica {
                 keys.extend(linked);
             }
         }
+        // The pending mutations showing on each key, in outbox order: read
+        // once, so rebuilding many records (an import, a reload with a long
+        // outbox) costs the outbox once, not once per record.
+        let mut showing: HashMap<RecordKey, Vec<usize>> = HashMap::new();
+        for (at, pending) in self.outbox.iter().enumerate() {
+            for key in keys_of(&pending.mutation) {
+                if keys.contains(&key) {
+                    showing.entry(key).or_default().push(at);
+                }
+            }
+        }
         for key in keys {
             if key.entity == Entity::Contact {
                 customers.extend(self.view.get(key).and_then(|c| c.reference("customer_id")));
             }
             let mut record = self.confirmed.get(&key).cloned();
-            for pending in &self.outbox {
-                let mutation = &pending.mutation;
+            for &at in showing.get(&key).into_iter().flatten() {
+                let mutation = &self.outbox[at].mutation;
                 if key_of(mutation) == key {
                     apply_to_own_record(&mut record, mutation);
-                } else if mutation.op == Op::Convert && keys_of(mutation).contains(&key) {
+                } else {
                     self.apply_conversion_to(&mut record, key, mutation);
                 }
             }

@@ -110,12 +110,13 @@ pub trait LocalStore {
     /// opens with the customers the first screen lists and reads the rest
     /// after it is drawn.
     async fn load(&self, entities: &[Entity]) -> Result<Snapshot, StoreError>;
-    /// Queues a new local mutation under the next free id and returns that id.
+    /// Queues new local mutations, all or none, under consecutive ids from
+    /// the next free one, and returns the first of those ids.
     ///
     /// The counter lives in the store, so tabs sharing one store never hand
-    /// out the same id: the store takes `mutation.id` or, if another tab got
-    /// further, the next id after that tab's.
-    async fn enqueue(&self, mutation: &Mutation) -> Result<u64, StoreError>;
+    /// out the same id: the store starts at the first mutation's id or, if
+    /// another tab got further, at the next id after that tab's.
+    async fn enqueue(&self, mutations: &[Mutation]) -> Result<u64, StoreError>;
     /// Records a push's answer: these ids are acknowledged, these were refused.
     async fn settle(
         &self,
@@ -155,15 +156,20 @@ impl LocalStore for MemoryStore {
         Ok(snapshot)
     }
 
-    async fn enqueue(&self, mutation: &Mutation) -> Result<u64, StoreError> {
+    async fn enqueue(&self, mutations: &[Mutation]) -> Result<u64, StoreError> {
         let mut state = self.state.borrow_mut();
-        let id = mutation.id.max(state.next_mutation_id);
-        state.outbox.push(PendingMutation::new(Mutation {
-            id,
-            ..mutation.clone()
-        }));
-        state.next_mutation_id = id + 1;
-        Ok(id)
+        let first = mutations
+            .first()
+            .map_or(0, |mutation| mutation.id)
+            .max(state.next_mutation_id);
+        for (mutation, id) in mutations.iter().zip(first..) {
+            state.outbox.push(PendingMutation::new(Mutation {
+                id,
+                ..mutation.clone()
+            }));
+            state.next_mutation_id = id + 1;
+        }
+        Ok(first)
     }
 
     async fn settle(
@@ -231,8 +237,8 @@ impl<S: LocalStore> LocalStore for std::rc::Rc<S> {
         S::load(self, entities).await
     }
 
-    async fn enqueue(&self, mutation: &Mutation) -> Result<u64, StoreError> {
-        S::enqueue(self, mutation).await
+    async fn enqueue(&self, mutations: &[Mutation]) -> Result<u64, StoreError> {
+        S::enqueue(self, mutations).await
     }
 
     async fn settle(
