@@ -1,9 +1,9 @@
 //! The HTML shell and the routes.
 
 use crate::ui::{
-    AccountPage, CustomerListPage, CustomerPage, HomePage, JoinPage, Layout, LeadListPage,
-    LeadPage, LoginPage, NewCustomerPage, NewLeadPage, NotFound, OpportunityPage, PageCodeMissing,
-    PipelinePage, ShellPage, SignupPage, TasksPage,
+    AccountPage, CustomerImportPage, CustomerListPage, CustomerPage, HomePage, JoinPage, Layout,
+    LeadImportPage, LeadListPage, LeadPage, LoginPage, NewCustomerPage, NewLeadPage, NotFound,
+    OpportunityPage, PageCodeMissing, PipelinePage, ShellPage, SignupPage, TasksPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -75,9 +75,11 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=CustomerListPage/>
                     <Route path=path!("/customers/new") view={Lazy::<NewCustomerPageRoute>::new()}/>
+                    <Route path=path!("/customers/import") view={Lazy::<CustomerImportPageRoute>::new()}/>
                     <Route path=path!("/customers/:id") view={Lazy::<CustomerPageRoute>::new()}/>
                     <Route path=path!("/leads") view={Lazy::<LeadListPageRoute>::new()}/>
                     <Route path=path!("/leads/new") view={Lazy::<NewLeadPageRoute>::new()}/>
+                    <Route path=path!("/leads/import") view={Lazy::<LeadImportPageRoute>::new()}/>
                     <Route path=path!("/leads/:id") view={Lazy::<LeadPageRoute>::new()}/>
                     <Route path=path!("/pipeline") view={Lazy::<PipelinePageRoute>::new()}/>
                     <Route path=path!("/opportunities/:id") view={Lazy::<OpportunityPageRoute>::new()}/>
@@ -154,6 +156,8 @@ split_routes! {
         OpportunityPageRoute: OpportunityPage in opportunity_page, preloaded by preload_opportunity_page;
         TasksPageRoute: TasksPage in tasks_page, preloaded by preload_tasks_page;
         HomePageRoute: HomePage in home_page, preloaded by preload_home_page;
+        CustomerImportPageRoute: CustomerImportPage in customer_import_page, preloaded by preload_customer_import_page;
+        LeadImportPageRoute: LeadImportPage in lead_import_page, preloaded by preload_lead_import_page;
         LoginPageRoute: LoginPage in login_page, preloaded by preload_login_page;
         SignupPageRoute: SignupPage in signup_page, preloaded by preload_signup_page;
         JoinPageRoute: JoinPage in join_page, preloaded by preload_join_page;

@@ -3,8 +3,9 @@
 
 use super::{AccountState, Crm};
 use crate::domain::{
-    latest_changes, Activity, Conflict, Contact, Customer, Entity, Lead, Opportunity, RecentChange,
-    Record, RecordKey, TimelineScope, CHANGES_LISTED,
+    export_csv, latest_changes, Activity, Conflict, Contact, Customer, Decisions, Entity,
+    ImportChange, ImportKind, Lead, Opportunity, Planner, RecentChange, Record, RecordKey, Target,
+    TimelineScope, CHANGES_LISTED,
 };
 use crate::sync::RejectedMutation;
 use leptos::prelude::*;
@@ -172,6 +173,74 @@ impl Crm {
         });
         conflicts.sort_unstable_by_key(|conflict| std::cmp::Reverse((conflict.at, conflict.id)));
         conflicts
+    }
+    /// The CSV file of these records, in this order (what a list shows),
+    /// customers with their default contact.
+    pub fn export(&self, kind: ImportKind, ids: &[Uuid]) -> Vec<u8> {
+        let entity = kind.entity();
+        untrack(|| {
+            self.read(Vec::new(), |replica| {
+                let rows = ids.iter().filter_map(|&id| {
+                    let record = replica.get(RecordKey::new(entity, id))?;
+                    let contact = (entity == Entity::Customer)
+                        .then(|| replica.default_contact(id))
+                        .flatten();
+                    Some((&record.fields, contact.map(|contact| &contact.fields)))
+                });
+                export_csv(kind, rows, |member| self.person_name(member))
+            })
+        })
+    }
+    /// A planner for importing a file with these headers, mapped so,
+    /// against the records this device holds; rows it owns by default are
+    /// the signed-in member's.
+    pub fn import_planner(
+        &self,
+        kind: ImportKind,
+        headers: &[String],
+        mapping: &[Option<Target>],
+    ) -> Option<Planner> {
+        untrack(|| {
+            let me = self.user_id()?;
+            let mut members = self.people.with(|people| people.members.clone());
+            if !members.iter().any(|(id, _)| *id == me) {
+                members.push((me, self.person_name(me)));
+            }
+            self.read(None, |replica| {
+                let contacts = (kind == ImportKind::Customers)
+                    .then(|| replica.records(Entity::Contact))
+                    .into_iter()
+                    .flatten();
+                Some(Planner::new(
+                    kind,
+                    headers,
+                    mapping,
+                    replica
+                        .records(kind.entity())
+                        .map(|record| (record.id, &record.fields)),
+                    contacts.map(|record| (record.id, &record.fields)),
+                    members,
+                    me,
+                ))
+            })
+        })
+    }
+    /// The changes a planned import makes under these decisions.
+    pub fn import_changes(&self, planner: &Planner, decisions: Decisions) -> Vec<ImportChange> {
+        let entity = planner.kind().entity();
+        untrack(|| {
+            self.read(Vec::new(), |replica| {
+                planner.changes(
+                    decisions,
+                    |id| {
+                        replica
+                            .get(RecordKey::new(entity, id))
+                            .map(|record| &record.fields)
+                    },
+                    |id| replica.default_contact(id).is_some(),
+                )
+            })
+        })
     }
     /// Who is signed in here, to tell their own edits from a teammate's.
     pub fn user_id(&self) -> Option<Uuid> {

@@ -119,6 +119,10 @@ impl Contact {
 impl Listed for Customer {
     const STATUSES: &'static [&'static str] = super::schema::CUSTOMER_STATUSES;
 
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
     fn status(&self) -> &str {
         &self.status
     }

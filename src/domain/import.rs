@@ -12,7 +12,7 @@ use super::schema::{
     check_required, normalize_patch, Entity, FieldKind, CHANGED_BY_FIELD, CUSTOMER_KINDS,
     CUSTOMER_STATUSES, LEAD_CONVERTED, LEAD_STATUSES, OWNER_FIELD,
 };
-use super::tabular::TableRow;
+use super::tabular::{write_csv, Table, TableRow};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -103,6 +103,14 @@ impl ImportKind {
                 .map(|field| Target::new(Entity::Contact, field)),
         )
         .collect()
+    }
+
+    /// The columns an export writes: every target but the contact's whole
+    /// name, which the first and last name columns carry.
+    pub fn exported(self) -> Vec<Target> {
+        let mut targets = self.targets();
+        targets.retain(|target| target.field != FULL_NAME);
+        targets
     }
 
     /// The target named by [`Target::key`], if this import has it.
@@ -236,11 +244,17 @@ pub fn guess_mapping(kind: ImportKind, headers: &[String]) -> Vec<Option<Target>
     let person_columns = headers
         .iter()
         .any(|header| PERSON_HEADERS.contains(&squash(header).as_str()));
+    let targets = kind.targets();
     let mut taken: Vec<Target> = Vec::new();
     headers
         .iter()
         .map(|header| {
-            let target = guess_target(kind, header, person_columns)?;
+            // A file this app exported names its columns by their labels.
+            let target = targets
+                .iter()
+                .find(|target| target.label().eq_ignore_ascii_case(header.trim()))
+                .copied()
+                .or_else(|| guess_target(kind, header, person_columns))?;
             if taken.contains(&target) && !target.joins() {
                 return None;
             }
@@ -482,6 +496,11 @@ impl Planner {
         }
     }
 
+    /// What this plan imports.
+    pub fn kind(&self) -> ImportKind {
+        self.kind
+    }
+
     /// Plans the next rows of the file.
     pub fn add(&mut self, rows: &[TableRow]) {
         for row in rows {
@@ -507,6 +526,31 @@ impl Planner {
             }
         }
         counts
+    }
+
+    /// The rows with problems as a CSV file to fix and import again: the
+    /// file's own columns, then the line and what is wrong with it.
+    pub fn problem_rows_csv(&self, table: &Table) -> Vec<u8> {
+        let mut headers: Vec<&str> = table.headers.iter().map(String::as_str).collect();
+        headers.extend(["Line", "Problems"]);
+        let rows = self
+            .rows
+            .iter()
+            .zip(&table.rows)
+            .filter_map(|(planned, row)| {
+                let Outcome::Invalid(problems) = &planned.outcome else {
+                    return None;
+                };
+                let said: Vec<String> = problems
+                    .iter()
+                    .map(|problem| format!("{}: {}", problem.column, problem.message))
+                    .collect();
+                let mut cells = row.cells.clone();
+                cells.resize(table.headers.len(), String::new());
+                cells.extend([row.line.to_string(), said.join("; ")]);
+                Some(cells)
+            });
+        write_csv(&headers, rows)
     }
 
     fn column_of(&self, target: Target) -> String {

@@ -66,6 +66,10 @@ impl Lead {
 impl Listed for Lead {
     const STATUSES: &'static [&'static str] = LEAD_STATUSES;
 
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
     fn status(&self) -> &str {
         &self.status
     }

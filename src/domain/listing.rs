@@ -11,6 +11,8 @@ use uuid::Uuid;
 pub trait Listed {
     /// The statuses the filter bar offers, in the order it shows them.
     const STATUSES: &'static [&'static str];
+    /// The record's id: what an export or a selection names it by.
+    fn id(&self) -> Uuid;
     /// The status the filter bar sorts this record under.
     fn status(&self) -> &str;
     /// The member the owner filter matches against.

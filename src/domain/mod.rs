@@ -9,6 +9,7 @@ mod conflict;
 mod contacts;
 mod conversion;
 mod customer;
+mod export;
 mod home;
 mod import;
 mod lead;
@@ -34,6 +35,7 @@ pub use conversion::{
     ConvertRequest, Duplicate, MatchReason, CONVERTED_CUSTOMER_STATUS, CONVERT_FIELDS,
 };
 pub use customer::{Contact, Customer};
+pub use export::export_csv;
 pub use home::{
     latest_changes, open_pipeline, tasks_due, uncontacted_leads, won_and_lost_by_month, MonthTally,
     PipelineValue, RecentChange, StageValue, CHANGES_LISTED, OPEN_STAGES,

@@ -6,12 +6,12 @@ use super::contacts::ContactsSection;
 use super::form::choice_label;
 use super::kit::{
     Column, DeleteButton, Detail, Details, EditButton, ListPage, ListSpec, NewRecordPage,
-    RecordHeader, RecordPage, RecordPageSpec, RecordView,
+    RecordHeader, RecordPage, RecordPageSpec, RecordView, Transfer,
 };
 use super::opportunities::OpportunitiesSection;
 use super::parent::Parent;
 use crate::crm::Crm;
-use crate::domain::{Customer, Entity};
+use crate::domain::{Customer, Entity, ImportKind};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use uuid::Uuid;
@@ -43,6 +43,11 @@ pub fn CustomerListPage() -> impl IntoView {
             ],
             remember_filter_as: Some("clientele.customer_status_filter"),
             owner_filter_as: Some("clientele.customer_owner_filter"),
+            transfer: Some(Transfer {
+                kind: ImportKind::Customers,
+                import_href: "/customers/import",
+                file_name: "customers",
+            }),
             // The customers are read first: the list shows while the rest loads.
             ready: |status| status.customers_loaded,
             rows: |crm| crm.customers(),

@@ -5,14 +5,14 @@ use super::activities::TimelineSection;
 use super::conflicts::ConflictNotices;
 use super::kit::{
     slug, Column, DeleteButton, Detail, Details, EditButton, ListPage, ListSpec, NewRecordPage,
-    RecordHeader, RecordPage, RecordPageSpec, RecordView,
+    RecordHeader, RecordPage, RecordPageSpec, RecordView, Transfer,
 };
 use super::opportunities::OpportunitiesSection;
 use super::parent::Parent;
 use super::platform::focus_soon;
 use crate::crm::Crm;
 use crate::domain::{
-    find_duplicates, Contact, ConvertRequest, Duplicate, Entity, Lead, MatchReason,
+    find_duplicates, Contact, ConvertRequest, Duplicate, Entity, ImportKind, Lead, MatchReason,
     CONVERTED_CUSTOMER_STATUS, CUSTOMER_STATUSES,
 };
 use leptos::prelude::*;
@@ -53,6 +53,11 @@ pub fn LeadListPage() -> impl IntoView {
             ],
             remember_filter_as: None,
             owner_filter_as: Some("clientele.lead_owner_filter"),
+            transfer: Some(Transfer {
+                kind: ImportKind::Leads,
+                import_href: "/leads/import",
+                file_name: "leads",
+            }),
             ready: |status| status.loaded,
             rows: |crm| crm.list(Entity::Lead, Lead::from_record),
             cells: lead_cells,

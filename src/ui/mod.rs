@@ -9,6 +9,7 @@ mod contacts;
 mod customers;
 mod form;
 mod home;
+mod import;
 mod kit;
 mod layout;
 mod leads;
@@ -20,6 +21,7 @@ pub use account::{AccountPage, JoinPage, LoginPage, SignupPage};
 pub use activities::TasksPage;
 pub use customers::{CustomerListPage, CustomerPage, NewCustomerPage};
 pub use home::HomePage;
+pub use import::{CustomerImportPage, LeadImportPage};
 #[cfg(feature = "hydrate")]
 pub(crate) use layout::preload_fix_form;
 pub use layout::{Layout, NotFound, PageCodeMissing, ShellPage};

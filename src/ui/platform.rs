@@ -160,3 +160,67 @@ pub fn measure_rows(
         None
     }
 }
+
+/// Offers `bytes` to the user as a downloaded file called `file_name`.
+pub fn download(file_name: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let failed = |_| "The browser refused to save the file.".to_owned();
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type(mime);
+        let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+            .map_err(failed)?;
+        let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(failed)?;
+        let link = leptos::prelude::document()
+            .create_element("a")
+            .map_err(failed)?
+            .unchecked_into::<web_sys::HtmlAnchorElement>();
+        link.set_href(&url);
+        link.set_download(file_name);
+        link.click();
+        // The download has started from the URL; it is no longer needed.
+        let _ = web_sys::Url::revoke_object_url(&url);
+        Ok(())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (file_name, mime, bytes);
+        Err("The page is still loading; try again in a moment.".to_owned())
+    }
+}
+
+/// The bytes of the file chosen in a file input, refused past `max_bytes`
+/// before anything is read.
+pub async fn read_chosen_file(
+    input: &leptos::web_sys::HtmlInputElement,
+    max_bytes: usize,
+) -> Result<(String, Vec<u8>), String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let file = input
+            .files()
+            .and_then(|files| files.get(0))
+            .ok_or_else(|| "Choose a file first.".to_owned())?;
+        let size = file.size() as usize;
+        if size > max_bytes {
+            return Err(crate::domain::FileError::TooLarge { bytes: size }.to_string());
+        }
+        let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+            .await
+            .map_err(|_| "The browser could not read this file.".to_owned())?;
+        Ok((file.name(), js_sys::Uint8Array::new(&buffer).to_vec()))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (input, max_bytes);
+        Err("The page is still loading; try again in a moment.".to_owned())
+    }
+}
+
+/// Lets the browser paint and handle input before long work goes on.
+pub async fn yield_to_page() {
+    #[cfg(feature = "hydrate")]
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}

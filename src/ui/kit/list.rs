@@ -3,8 +3,8 @@
 
 use super::role::WhenCanEdit;
 use crate::crm::{Crm, SyncStatus};
-use crate::domain::{ListFilter, Listed, StatusCount};
-use crate::ui::platform::{measure_rows, remember, remembered};
+use crate::domain::{ImportKind, ListFilter, Listed, StatusCount};
+use crate::ui::platform::{download, measure_rows, remember, remembered};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use std::ops::Range;
@@ -48,6 +48,8 @@ pub struct ListSpec<T> {
     /// Where this device remembers the owner filter ("Mine", "Everyone"
     /// or a member); `None` for a list without one.
     pub owner_filter_as: Option<&'static str>,
+    /// The CSV import and export this list offers, if any.
+    pub transfer: Option<Transfer>,
     /// Whether the rows have been read from the device yet.
     pub ready: fn(&SyncStatus) -> bool,
     /// Every row, in any order.
@@ -55,6 +57,15 @@ pub struct ListSpec<T> {
     /// The cells of the rows drawn, one group of `td`s per row: asked only
     /// for the rows in view, so a cell may look up more (a default contact).
     pub cells: fn(Crm, Vec<T>) -> Vec<AnyView>,
+}
+
+/// A list's CSV import and export: what they carry and where importing is.
+#[derive(Clone, Copy)]
+pub struct Transfer {
+    pub kind: ImportKind,
+    pub import_href: &'static str,
+    /// The exported file's name before its date: "customers".
+    pub file_name: &'static str,
 }
 
 /// The rows of a `len`-row list to draw: those in view, plus the overscan.
@@ -97,6 +108,7 @@ where
         columns,
         remember_filter_as,
         owner_filter_as,
+        transfer,
         ready,
         rows,
         cells,
@@ -156,6 +168,7 @@ where
         <section class="list-page">
             <div class="page-head">
                 <h1>{title}</h1>
+                {transfer.map(|transfer| view! { <TransferButtons transfer all shown/> })}
                 <WhenCanEdit>
                     <A href=new_href attr:class="button primary">
                         {new_label}
@@ -199,6 +212,41 @@ where
                 </Show>
             </Show>
         </section>
+    }
+}
+
+/// "Export" (what the list shows, as CSV) and, for editors, "Import".
+#[component]
+fn TransferButtons<T>(
+    transfer: Transfer,
+    all: Memo<Vec<T>>,
+    shown: Memo<Vec<usize>>,
+) -> impl IntoView
+where
+    T: Listed + Clone + PartialEq + Send + Sync + 'static,
+{
+    let crm = expect_context::<Crm>();
+    let problem = RwSignal::new(None::<String>);
+    let export = move |_| {
+        let ids: Vec<Uuid> = shown.with_untracked(|shown| {
+            all.with_untracked(|all| shown.iter().map(|&at| all[at].id()).collect())
+        });
+        let bytes = crm.export(transfer.kind, &ids);
+        let name = format!(
+            "{}-{}.csv",
+            transfer.file_name,
+            chrono::Utc::now().date_naive()
+        );
+        problem.set(download(&name, "text/csv", &bytes).err());
+    };
+    view! {
+        <button data-testid="export" on:click=export>"Export"</button>
+        <WhenCanEdit>
+            <A href=transfer.import_href attr:class="button" attr:data-testid="import">
+                "Import"
+            </A>
+        </WhenCanEdit>
+        {move || problem.get().map(|problem| view! { <p class="form-summary" role="alert">{problem}</p> })}
     }
 }
 

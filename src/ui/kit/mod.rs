@@ -1,7 +1,8 @@
 //! The page kit: what every page is built from, so a new page is mostly
 //! declarations. Read "How the UI is built" in the README before adding one.
 //!
-//! - [`ListPage`]: search, status filter bar with counts, virtualized rows.
+//! - [`ListPage`]: search, status filter bar with counts, virtualized rows,
+//!   and with a [`Transfer`] CSV export of what it shows and a link to import.
 //! - [`NewRecordPage`]: the form adding one record.
 //! - [`RecordPage`] with [`RecordHeader`], [`EditButton`] and [`Details`]:
 //!   loading, not found, editing and viewing one record.
@@ -27,7 +28,7 @@ mod section;
 
 pub use chart::{BarChart, BarGroup};
 pub use confirm::{ConfirmButton, DeleteButton};
-pub use list::{slug, Column, ListPage, ListSpec, OtherMemberOptions};
+pub use list::{slug, Column, ListPage, ListSpec, OtherMemberOptions, Transfer};
 pub use record_page::{
     Detail, Details, EditButton, NewRecordPage, RecordHeader, RecordPage, RecordPageSpec,
     RecordView,
