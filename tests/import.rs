@@ -73,7 +73,10 @@ fn generated_file(rng: &mut ChaCha8Rng, case: usize, held_emails: &[String]) -> 
 
 /// Plans `file` against what the device holds, as the import page does.
 fn plan(engine: &TestEngine, file: &str) -> (Counts, Vec<ImportChange>) {
-    let table = read_table(file.as_bytes()).expect("the file reads");
+    let table = read_table(file.as_bytes(), |bytes| {
+        Some(encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned())
+    })
+    .expect("the file reads");
     let mapping = clientele::domain::guess_mapping(ImportKind::Customers, &table.headers);
     engine.read(|replica| {
         let mut planner = Planner::new(

@@ -77,7 +77,7 @@ export interface Change {
 
 /** A new customer as another device would send it (a company prospect unless said otherwise). */
 export function customerUpsert(
-  fields: { name: string; kind?: "company" | "person"; status?: string },
+  fields: { name: string; kind?: "company" | "person"; status?: string; email?: string },
   recordId: string = randomUUID(),
 ): Change {
   return {
@@ -285,4 +285,62 @@ export async function localRecordCount(page: Page): Promise<number> {
         };
       }),
   );
+}
+
+/** The cells of a CSV file as RFC 4180 reads them (quotes, doubled quotes,
+ * line breaks in quotes), after the byte-order mark. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  const body = text.replace(/^\uFEFF/, "");
+  for (let at = 0; at < body.length; at++) {
+    const char = body[at];
+    if (quoted) {
+      if (char === '"' && body[at + 1] === '"') {
+        cell += '"';
+        at++;
+      } else if (char === '"') {
+        quoted = false;
+      } else {
+        cell += char;
+      }
+    } else if (char === '"') {
+      quoted = true;
+    } else if (char === ",") {
+      row.push(cell);
+      cell = "";
+    } else if (char === "\n" || char === "\r") {
+      if (char === "\r" && body[at + 1] === "\n") at++;
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = "";
+    } else {
+      cell += char;
+    }
+  }
+  if (cell !== "" || row.length > 0) rows.push([...row, cell]);
+  return rows;
+}
+
+/** Chooses a CSV file on the import page and checks its rows; ends on the preview. */
+export async function importFile(page: Page, name: string, contents: string | Buffer): Promise<void> {
+  await page.getByTestId("import-file").setInputFiles({
+    name,
+    mimeType: "text/csv",
+    buffer: typeof contents === "string" ? Buffer.from(contents, "utf-8") : contents,
+  });
+  await page.getByTestId("import-check").click();
+  await expect(page.getByTestId("import-new")).toBeVisible({ timeout: 60_000 });
+}
+
+/** The preview's counts: new, already here, repeated in the file, with problems. */
+export async function importCounts(page: Page): Promise<[number, number, number, number]> {
+  const counts = [];
+  for (const id of ["import-new", "import-duplicates", "import-repeats", "import-invalid"]) {
+    counts.push(Number(await page.getByTestId(id).textContent()));
+  }
+  return counts as [number, number, number, number];
 }

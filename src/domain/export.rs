@@ -47,6 +47,7 @@ mod tests {
     use super::*;
     use crate::domain::import::{guess_mapping, Decisions, Planner};
     use crate::domain::tabular::read_table;
+    use crate::domain::tabular::tests::windows_1252;
     use serde_json::json;
 
     fn fields(value: Value) -> Map<String, Value> {
@@ -73,7 +74,7 @@ mod tests {
             [(&acme, Some(&jane)), (&solo, None)],
             |id| if id == me { "Ada".into() } else { "?".into() },
         );
-        let table = read_table(&file).expect("reads back");
+        let table = read_table(&file, windows_1252).expect("reads back");
         let mapping = guess_mapping(ImportKind::Customers, &table.headers);
         assert!(
             mapping.iter().all(Option::is_some),

@@ -384,6 +384,8 @@ pub struct PlannedRow {
     /// The default contact's, when the row names a person.
     pub contact: Option<Map<String, Value>>,
     pub outcome: Outcome,
+    /// What was changed to import the row (an owner who is no member here).
+    pub warnings: Vec<Problem>,
 }
 
 /// How many rows of each outcome a plan has: the preview's summary.
@@ -584,11 +586,21 @@ impl Planner {
     fn plan_row(&mut self, row: &TableRow) -> PlannedRow {
         let entity = self.kind.entity();
         let mut problems = Vec::new();
+        let mut warnings = Vec::new();
         let mut record = Map::new();
         let mut contact = Map::new();
         for (target, value) in self.gather(row) {
             let value = match self.interpret(target, &value) {
                 Ok(value) => value,
+                // A file from another workspace names its people: the
+                // records become the importer's rather than being refused.
+                Err(message) if target.field == OWNER_FIELD => {
+                    warnings.push(Problem {
+                        column: self.column_of(target),
+                        message: format!("{message}; it will be yours"),
+                    });
+                    continue;
+                }
                 Err(message) => {
                     problems.push(Problem {
                         column: self.column_of(target),
@@ -634,6 +646,7 @@ impl Planner {
             record,
             contact,
             outcome,
+            warnings,
         }
     }
 
@@ -876,6 +889,7 @@ fn is_empty_value(value: &Value) -> bool {
 mod tests {
     use super::*;
     use crate::domain::tabular::read_table;
+    use crate::domain::tabular::tests::windows_1252;
     use serde_json::json;
 
     fn headers(names: &[&str]) -> Vec<String> {
@@ -986,7 +1000,7 @@ mod tests {
     }
 
     fn plan(kind: ImportKind, file: &str, existing: &[(Uuid, Map<String, Value>)]) -> Planner {
-        let table = read_table(file.as_bytes()).expect("reads");
+        let table = read_table(file.as_bytes(), windows_1252).expect("reads");
         let mapping = guess_mapping(kind, &table.headers);
         let me = Uuid::now_v7();
         let mut planner = Planner::new(
@@ -1013,10 +1027,11 @@ mod tests {
             panic!("{:?}", planner.rows()[0]);
         };
         let columns: Vec<&str> = problems.iter().map(|p| p.column.as_str()).collect();
+        assert_eq!(columns, ["Status", "Email", "Company"], "{problems:?}");
         assert_eq!(
-            columns,
-            ["Status", "Owner", "Email", "Company"],
-            "{problems:?}"
+            planner.rows()[0].warnings[0].column,
+            "Owner",
+            "an unknown owner makes the row the importer's"
         );
         assert_eq!(planner.rows()[1].outcome, Outcome::New);
         assert_eq!(

@@ -2,11 +2,14 @@
 //! three spreadsheets write, UTF-8 or Excel's Windows-1252) and written so
 //! spreadsheets open them safely.
 //!
-//! Reading is the `csv` crate's RFC 4180 parser, decoding `encoding_rs`'s
-//! WHATWG decoders: both are what browsers and the Rust ecosystem trust
-//! with hostile input, and both are pure, so the same code runs in the
-//! browser and in the native tests. Every limit below turns a hostile or
-//! broken file into one clear sentence before anything is saved.
+//! Reading is the `csv` crate's RFC 4180 parser, which runs the same in the
+//! browser and in the native tests. Windows-1252 is decoded by the WHATWG
+//! Encoding Standard's decoder, handed in as a [`LegacyDecoder`]: the
+//! browser's own `TextDecoder` in the app, `encoding_rs` (the same standard,
+//! the decoder inside Firefox) in native code. Linking `encoding_rs` into the
+//! app would ship its tables for every legacy encoding, 100 KB and more of
+//! gzip, in the code every visit loads first. Every limit below turns a
+//! hostile or broken file into one clear sentence before anything is saved.
 
 use std::fmt;
 
@@ -83,9 +86,16 @@ pub enum SourceEncoding {
     Windows1252,
 }
 
+/// Decodes Windows-1252 bytes as the WHATWG Encoding Standard says;
+/// `None` when no decoder is at hand.
+pub type LegacyDecoder = fn(&[u8]) -> Option<String>;
+
 /// Bytes as text: UTF-8 (a byte-order mark dropped), else Windows-1252 as
 /// Excel writes it. A file that is neither is refused rather than guessed.
-pub fn decode(bytes: &[u8]) -> Result<(String, SourceEncoding), FileError> {
+pub fn decode(
+    bytes: &[u8],
+    windows_1252: LegacyDecoder,
+) -> Result<(String, SourceEncoding), FileError> {
     if bytes.len() > FILE_MAX_BYTES {
         return Err(FileError::TooLarge { bytes: bytes.len() });
     }
@@ -100,13 +110,13 @@ pub fn decode(bytes: &[u8]) -> Result<(String, SourceEncoding), FileError> {
     if let Ok(text) = std::str::from_utf8(bytes) {
         return Ok((text.to_owned(), SourceEncoding::Utf8));
     }
-    let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+    let text = windows_1252(bytes).ok_or(FileError::UnknownEncoding)?;
     // The five bytes Windows-1252 leaves undefined decode to C1 controls,
     // which no spreadsheet writes: the file is in some other encoding.
     if text.chars().any(|c| ('\u{80}'..='\u{9F}').contains(&c)) {
         return Err(FileError::UnknownEncoding);
     }
-    Ok((text.into_owned(), SourceEncoding::Windows1252))
+    Ok((text, SourceEncoding::Windows1252))
 }
 
 fn count_line_breaks(bytes: &[u8]) -> usize {
@@ -190,8 +200,8 @@ pub struct TableRow {
 
 /// Reads a CSV file: decoded, its delimiter detected, every row checked
 /// against the limits. Blank lines are skipped; short rows are padded.
-pub fn read_table(bytes: &[u8]) -> Result<Table, FileError> {
-    let (text, encoding) = decode(bytes)?;
+pub fn read_table(bytes: &[u8], windows_1252: LegacyDecoder) -> Result<Table, FileError> {
+    let (text, encoding) = decode(bytes, windows_1252)?;
     if text.trim().is_empty() {
         return Err(FileError::Empty);
     }
@@ -303,8 +313,18 @@ where
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// What native code decodes Windows-1252 with.
+    pub(crate) fn windows_1252(bytes: &[u8]) -> Option<String> {
+        Some(
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
+        )
+    }
 
     fn cells(table: &Table) -> Vec<Vec<&str>> {
         table
@@ -324,14 +344,14 @@ mod tests {
             ("Name\n", b','),
         ] {
             assert_eq!(detect_delimiter(text), expected, "{text:?}");
-            assert!(read_table(text.as_bytes()).is_ok());
+            assert!(read_table(text.as_bytes(), windows_1252).is_ok());
         }
     }
 
     #[test]
     fn quoted_cells_keep_their_commas_quotes_and_line_breaks() {
         let file = "Name,Notes\r\n\"Acme, Inc.\",\"Said \"\"hi\"\"\nthen left\"\r\nGlobex,\r\n";
-        let table = read_table(file.as_bytes()).expect("reads");
+        let table = read_table(file.as_bytes(), windows_1252).expect("reads");
         assert_eq!(table.headers, ["Name", "Notes"]);
         assert_eq!(
             cells(&table),
@@ -345,11 +365,12 @@ mod tests {
 
     #[test]
     fn a_byte_order_mark_is_dropped_and_windows_1252_is_converted() {
-        let table = read_table(b"\xEF\xBB\xBFName\nCaf\xC3\xA9\n").expect("utf-8");
+        let table = read_table(b"\xEF\xBB\xBFName\nCaf\xC3\xA9\n", windows_1252).expect("utf-8");
         assert_eq!(table.headers, ["Name"]);
         assert_eq!(cells(&table), [vec!["Café"]]);
         assert_eq!(table.encoding, Some(SourceEncoding::Utf8));
-        let table = read_table(b"Name;Price\nCaf\xE9 M\xFCller;\x80 5\n").expect("1252");
+        let table =
+            read_table(b"Name;Price\nCaf\xE9 M\xFCller;\x80 5\n", windows_1252).expect("1252");
         assert_eq!(cells(&table), [vec!["Café Müller", "€ 5"]]);
         assert_eq!(table.encoding, Some(SourceEncoding::Windows1252));
     }
@@ -357,23 +378,29 @@ mod tests {
     #[test]
     fn hostile_files_are_refused_with_a_sentence_each() {
         let big = vec![b'a'; FILE_MAX_BYTES + 1];
-        assert!(matches!(read_table(&big), Err(FileError::TooLarge { .. })));
+        assert!(matches!(
+            read_table(&big, windows_1252),
+            Err(FileError::TooLarge { .. })
+        ));
         assert_eq!(
-            read_table(b"Name\nAc\0me\n"),
+            read_table(b"Name\nAc\0me\n", windows_1252),
             Err(FileError::Binary { line: 2 })
         );
-        assert_eq!(read_table(b"\xFF\xFEN\0a\0"), Err(FileError::Utf16));
         assert_eq!(
-            read_table(b"Name\n\x81\x8D\n"),
+            read_table(b"\xFF\xFEN\0a\0", windows_1252),
+            Err(FileError::Utf16)
+        );
+        assert_eq!(
+            read_table(b"Name\n\x81\x8D\n", windows_1252),
             Err(FileError::UnknownEncoding)
         );
         assert_eq!(
-            read_table(b"Name,Notes\nAcme,\"open\nGlobex,x\n"),
+            read_table(b"Name,Notes\nAcme,\"open\nGlobex,x\n", windows_1252),
             Err(FileError::UnterminatedQuote { line: 2 })
         );
         let wide = vec!["c"; 10_000].join(",");
         assert_eq!(
-            read_table(wide.as_bytes()),
+            read_table(wide.as_bytes(), windows_1252),
             Err(FileError::TooManyColumns {
                 line: 1,
                 columns: 10_000
@@ -381,10 +408,10 @@ mod tests {
         );
         let long = format!("Name\n{}\n", "x".repeat(1024 * 1024));
         assert_eq!(
-            read_table(long.as_bytes()),
+            read_table(long.as_bytes(), windows_1252),
             Err(FileError::LineTooLong { line: 2 })
         );
-        assert_eq!(read_table(b" \n\n"), Err(FileError::Empty));
+        assert_eq!(read_table(b" \n\n", windows_1252), Err(FileError::Empty));
         for error in [
             FileError::TooManyRows,
             FileError::UnterminatedQuote { line: 2 },
@@ -405,7 +432,7 @@ mod tests {
         let text = String::from_utf8(bytes.clone()).expect("utf-8");
         assert!(text.contains("\r\n'@home,'-5\r\n"), "{text}");
         assert!(text.contains(",\"'=HYPERLINK(\"\"x\"\")\"\r\n"), "{text}");
-        let table = read_table(&bytes).expect("reads back");
+        let table = read_table(&bytes, windows_1252).expect("reads back");
         assert_eq!(table.headers, ["Name", "Phone"]);
         let read: Vec<Vec<String>> = table.rows.into_iter().map(|row| row.cells).collect();
         assert_eq!(read, rows);

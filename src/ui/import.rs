@@ -4,7 +4,9 @@
 //! syncs like any edit. The rules are `domain::import`'s.
 
 use super::kit::WhenCanEdit;
-use super::platform::{download, read_chosen_file, remember, remembered, yield_to_page};
+use super::platform::{
+    download, read_chosen_file, remember, remembered, windows_1252, yield_to_page,
+};
 use crate::crm::Crm;
 use crate::domain::{
     guess_mapping, mapping_memory_key, read_table, Counts, Decisions, DuplicateChoice, ImportKind,
@@ -127,7 +129,10 @@ impl ImportState {
             let read = read_chosen_file(&input, FILE_MAX_BYTES)
                 .await
                 .and_then(|(name, bytes)| {
-                    Ok((name, read_table(&bytes).map_err(|e| e.to_string())?))
+                    Ok((
+                        name,
+                        read_table(&bytes, windows_1252).map_err(|e| e.to_string())?,
+                    ))
                 });
             match read {
                 Ok((name, table)) if table.rows.is_empty() => {
@@ -530,6 +535,9 @@ fn preview_row(state: ImportState, row: PlannedRow) -> impl IntoView {
             .collect::<Vec<_>>()
             .join("; "),
     };
+    let outcome = row.warnings.iter().fold(outcome, |outcome, warning| {
+        format!("{outcome}; {}: {}", warning.column, warning.message)
+    });
     let invalid = matches!(row.outcome, Outcome::Invalid(_));
     view! {
         <tr data-testid="import-preview-row" class:invalid=invalid>

@@ -224,3 +224,17 @@ pub async fn yield_to_page() {
     #[cfg(feature = "hydrate")]
     gloo_timers::future::TimeoutFuture::new(0).await;
 }
+
+/// Windows-1252 decoded by the browser's own WHATWG decoder (see
+/// `domain::tabular`); `None` outside the browser.
+pub fn windows_1252(bytes: &[u8]) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    return web_sys::TextDecoder::new_with_label("windows-1252")
+        .and_then(|decoder| decoder.decode_with_u8_array(bytes))
+        .ok();
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = bytes;
+        None
+    }
+}
