@@ -4,8 +4,11 @@
 // Prints, as medians of K runs (search: of every keystroke), the initial
 // sync from sign-in to all N rows stored in IndexedDB (and when the first
 // customers showed), reload to the first 50 customers offline, search
-// keystroke to updated list, and owner filter change ("Mine", "Everyone")
-// to updated list. Figures only: nothing here passes or fails on time.
+// keystroke to updated list, owner filter change ("Mine", "Everyone")
+// to updated list, exporting every customer to CSV, and importing a
+// generated customer file of `rows / 8.6` rows (50,000 at full size) offline,
+// with the longest frame while it ran. Figures only: nothing here passes or
+// fails on time.
 "use strict";
 const path = require("node:path");
 const { chromium } = require(path.resolve(__dirname, "../end2end/node_modules/@playwright/test"));
@@ -157,6 +160,66 @@ async function ownerFilterChanges(page) {
   return timings;
 }
 
+/** Click on "Export" to the file downloaded, with every customer listed. */
+async function exportAll(page) {
+  await page.getByRole("searchbox", { name: "Search customers" }).fill("");
+  const downloading = page.waitForEvent("download", { timeout: 120_000 });
+  const started = Date.now();
+  await page.getByTestId("export").click();
+  await (await downloading).path();
+  return Date.now() - started;
+}
+
+/** A customer file of `count` rows, each with a person, as a CRM export has them. */
+function customerFile(count) {
+  const lines = ["Company,First name,Last name,Email,Phone,City,Status"];
+  const statuses = ["Prospect", "Suspect", "Customer", "Inactive"];
+  for (let at = 0; at < count; at++) {
+    lines.push(
+      `Imported ${at} Ltd,Ann,Row ${at},ann.${at}@import.example,+44 20 ${String(at).padStart(8, "0")},` +
+        `"Town, ${at % 97}",${statuses[at % 4]}`,
+    );
+  }
+  return Buffer.from(lines.join("\r\n") + "\r\n", "utf-8");
+}
+
+/**
+ * Imports `count` new customers with their contacts, offline (nothing
+ * reaches the seeded server): seconds to check every row, seconds to save
+ * them, and the longest gap between two frames while both ran.
+ */
+async function importFile(page, count) {
+  await page.context().setOffline(true);
+  await page.getByTestId("import").click();
+  await page.getByTestId("import-file").setInputFiles({ name: "bench.csv", mimeType: "text/csv", buffer: customerFile(count) });
+  await page.getByTestId("import-check").waitFor();
+  await page.evaluate(() => {
+    window.__longestFrame = 0;
+    let last = performance.now();
+    const tick = (now) => {
+      window.__longestFrame = Math.max(window.__longestFrame, now - last);
+      last = now;
+      if (!window.__stopFrames) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  let started = Date.now();
+  await page.getByTestId("import-check").click();
+  await page.getByTestId("import-new").waitFor({ timeout: 300_000 });
+  const checked = (Date.now() - started) / 1000;
+  const counted = Number(await page.getByTestId("import-new").textContent());
+  if (counted !== count) throw new Error(`the preview counted ${counted} new rows of ${count}`);
+  started = Date.now();
+  await page.getByTestId("import-confirm").click();
+  await page.getByTestId("import-done").waitFor({ timeout: 300_000 });
+  const saved = (Date.now() - started) / 1000;
+  const longestFrame = await page.evaluate(() => {
+    window.__stopFrames = true;
+    return window.__longestFrame;
+  });
+  return { checked, saved, longestFrame };
+}
+
 async function main() {
   const { url, rows, runs } = options();
   const browser = await chromium.launch({
@@ -169,6 +232,9 @@ async function main() {
     const reloads = [];
     const keystrokes = [];
     const ownerChanges = [];
+    const exports = [];
+    let imported;
+    const importRows = Math.round(rows / 8.6);
     for (let run = 0; run < runs; run++) {
       const { context, page, firstCustomers, allStored } = await initialSync(browser, url, rows);
       syncs.push(allStored);
@@ -176,6 +242,9 @@ async function main() {
       reloads.push(await offlineReload(page));
       keystrokes.push(...(await searchKeystrokes(page, "cedar")));
       ownerChanges.push(...(await ownerFilterChanges(page)));
+      exports.push(await exportAll(page));
+      // Once: the file is imported offline and dropped with the context.
+      if (run === runs - 1) imported = await importFile(page, importRows);
       await context.close();
     }
     console.log(
@@ -190,6 +259,11 @@ async function main() {
     console.log(
       `browser owner filter, change to list on screen: ${median(ownerChanges).toFixed(1)} ms median, ` +
         `${Math.max(...ownerChanges).toFixed(1)} ms slowest (${ownerChanges.length} changes)`,
+    );
+    console.log(`browser export of every customer to CSV: ${median(exports).toFixed(0)} ms click to file (median of ${runs})`);
+    console.log(
+      `browser import of ${importRows} customers with contacts, offline: ${imported.checked.toFixed(1)} s to check, ` +
+        `${imported.saved.toFixed(1)} s to save, longest frame ${imported.longestFrame.toFixed(0)} ms`,
     );
   } finally {
     await browser.close();
