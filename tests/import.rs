@@ -7,8 +7,10 @@
 
 mod common;
 
+use chrono::Utc;
 use clientele::domain::{
-    read_table, Counts, Decisions, Entity, ImportChange, ImportKind, Planner, RecordKey,
+    read_table, BatchChange, Counts, Decisions, Entity, ImportChange, ImportKind, ImportReceipt,
+    Planner, RecordKey,
 };
 use clientele::server::DEFAULT_WORKSPACE;
 use common::records::sync;
@@ -139,10 +141,10 @@ async fn generated_files_import_once_reach_every_device_and_import_again_as_noth
         let (file, expected) = generated_file(&mut rng, case, &held);
         let (counts, changes) = plan(&alice, &file);
         assert_eq!(counts, expected, "seed {seed}, case {case}:\n{file}");
-        alice
-            .save_batch(&changes)
-            .await
-            .expect("saved as one batch");
+        let receipt =
+            ImportReceipt::of(ImportKind::Customers, "generated.csv", Utc::now(), &changes);
+        let batch: Vec<BatchChange> = changes.into_iter().map(Into::into).collect();
+        alice.save_batch(&batch).await.expect("saved as one batch");
         let customers = held.len() + expected.new;
         assert_eq!(
             live(&alice, Entity::Customer),
@@ -176,6 +178,48 @@ async fn generated_files_import_once_reach_every_device_and_import_again_as_noth
         let (again, changes) = plan(&bob, &file);
         assert_eq!(again.new, 0, "seed {seed}, case {case}");
         assert!(changes.is_empty(), "seed {seed}, case {case}: {changes:?}");
+
+        // Bob changes one imported customer; Alice undoes the import.
+        let touched = receipt.created.first().map(|(id, _)| *id);
+        if let Some(id) = touched {
+            let patch = fields(json!({"city": "Changed since"}));
+            bob.upsert(Entity::Customer, id, &patch)
+                .await
+                .expect("bob edits");
+            sync(&bob).await;
+            sync(&alice).await;
+        }
+        let undo = alice.read(|replica| {
+            receipt.undo(|id| {
+                replica
+                    .get(RecordKey::new(Entity::Customer, id))
+                    .map(|record| &record.fields)
+            })
+        });
+        assert_eq!(
+            undo.changed_since,
+            touched.into_iter().collect::<Vec<_>>(),
+            "seed {seed}"
+        );
+        assert_eq!(
+            undo.removed,
+            expected.new.saturating_sub(1),
+            "seed {seed}, case {case}"
+        );
+        alice.save_batch(&undo.changes).await.expect("undo saved");
+        sync(&alice).await;
+        sync(&bob).await;
+        let kept = held.len() + usize::from(touched.is_some());
+        assert_eq!(
+            live(&bob, Entity::Customer),
+            kept,
+            "seed {seed}, case {case}"
+        );
+        assert_eq!(
+            live(&bob, Entity::Contact),
+            usize::from(touched.is_some()),
+            "contacts go too"
+        );
         let owners: Vec<Option<String>> = bob.read(|replica| {
             replica
                 .records(Entity::Customer)

@@ -84,6 +84,16 @@ test("a 5,000-row file imported offline shows at once, survives a reload, reache
   expect(await importCounts(other)).toEqual([0, fresh + 2 + 5, 0, 7]);
   await other.getByTestId("import-confirm").click();
   await expect(other.getByTestId("import-done")).toContainText("Imported 0 new customers and filled in 0");
+
+  // The first browser takes its import back: every customer it created goes.
+  await page.getByTestId("import").click();
+  await expect(page.getByTestId("last-import")).toContainText(`customers.csv, ${fresh} new`);
+  await page.getByTestId("import-undo").click();
+  await expect(page.getByTestId("import-undone")).toContainText(`removed ${fresh} customers`, { timeout: 60_000 });
+  await synced(page, 120_000);
+  await open(other);
+  await search(other).fill(`Import ${tag}`);
+  await expect(other.getByTestId("empty-list")).toBeVisible({ timeout: 30_000 });
 });
 
 test("rows with problems are named by column and downloaded; a broken file saves nothing", async ({ page }) => {

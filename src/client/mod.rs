@@ -11,7 +11,7 @@ pub use tabs::{broadcast, TabMessage, Tabs};
 use crate::api;
 use crate::crm::{user_message, AccountState, Crm, Device, REMOVED_KEY};
 use crate::domain::ConvertRequest;
-use crate::domain::{Account, Entity, ImportChange, People, StorageUse};
+use crate::domain::{Account, BatchChange, Entity, People, StorageUse};
 use crate::error::AppError;
 use crate::sync::Replica;
 use crate::sync::{
@@ -122,10 +122,7 @@ impl Device for BrowserDevice {
         Box::pin(async move { self.engine.upsert(entity, id, &patch).await })
     }
 
-    fn save_batch(
-        &self,
-        changes: Vec<ImportChange>,
-    ) -> LocalBoxFuture<'_, Result<(), EngineError>> {
+    fn save_batch(&self, changes: Vec<BatchChange>) -> LocalBoxFuture<'_, Result<(), EngineError>> {
         Box::pin(async move { self.engine.save_batch(&changes).await })
     }
 

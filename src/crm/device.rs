@@ -1,6 +1,6 @@
 //! What the browser lends the UI: the engine behind one object-safe trait.
 
-use crate::domain::{ConvertRequest, Entity, ImportChange};
+use crate::domain::{BatchChange, ConvertRequest, Entity};
 use crate::sync::{EngineError, Replica};
 use futures::future::LocalBoxFuture;
 #[cfg(feature = "hydrate")]
@@ -24,8 +24,7 @@ pub trait Device {
         patch: Map<String, Value>,
     ) -> LocalBoxFuture<'_, Result<(), EngineError>>;
     /// Saves many changes as one: all stored, or none (an import).
-    fn save_batch(&self, changes: Vec<ImportChange>)
-        -> LocalBoxFuture<'_, Result<(), EngineError>>;
+    fn save_batch(&self, changes: Vec<BatchChange>) -> LocalBoxFuture<'_, Result<(), EngineError>>;
     /// Deletes a record (and what goes with it).
     fn delete(&self, entity: Entity, id: Uuid) -> LocalBoxFuture<'_, Result<(), EngineError>>;
     /// Converts a lead into a customer.

@@ -16,7 +16,7 @@ pub use status::{
     SIGNED_OUT_MESSAGE,
 };
 
-use crate::domain::{Conflict, ConvertRequest, Entity, ImportChange, People};
+use crate::domain::{BatchChange, Conflict, ConvertRequest, Entity, People};
 use crate::sync::Replica;
 use leptos::prelude::*;
 use serde_json::{Map, Value};
@@ -185,7 +185,7 @@ impl Crm {
     }
     /// Saves many changes as one (an import) and schedules a sync: every
     /// one is shown and stored at once, or none is.
-    pub async fn save_batch(&self, changes: Vec<ImportChange>) -> Result<(), SaveError> {
+    pub async fn save_batch(&self, changes: Vec<BatchChange>) -> Result<(), SaveError> {
         let device = self.writable()?;
         device.save_batch(changes).await?;
         self.after_write(&*device);

@@ -4,8 +4,8 @@
 use super::{AccountState, Crm};
 use crate::domain::{
     export_csv, latest_changes, Activity, Conflict, Contact, Customer, Decisions, Entity,
-    ImportChange, ImportKind, Lead, Opportunity, Planner, RecentChange, Record, RecordKey, Target,
-    TimelineScope, CHANGES_LISTED,
+    ImportChange, ImportKind, ImportReceipt, Lead, Opportunity, Planner, RecentChange, Record,
+    RecordKey, Target, TimelineScope, UndoPlan, CHANGES_LISTED,
 };
 use crate::sync::RejectedMutation;
 use leptos::prelude::*;
@@ -241,6 +241,26 @@ impl Crm {
                 )
             })
         })
+    }
+    /// What undoing an import would do now, on this device's records.
+    pub fn undo_import(&self, receipt: &ImportReceipt) -> UndoPlan {
+        untrack(|| {
+            self.read(UndoPlan::default(), |replica| {
+                receipt.undo(|id| {
+                    replica
+                        .get(RecordKey::new(receipt.entity, id))
+                        .map(|record| &record.fields)
+                })
+            })
+        })
+    }
+    /// How a message names a record: its name, or a lead's person or company.
+    pub fn record_name(&self, entity: Entity, id: Uuid) -> String {
+        let fields = self.fields_of(entity, id);
+        ["name", "person_name", "company_name"]
+            .iter()
+            .find_map(|name| fields.get(*name)?.as_str().map(str::to_owned))
+            .unwrap_or_else(|| entity.label().to_owned())
     }
     /// Who is signed in here, to tell their own edits from a teammate's.
     pub fn user_id(&self) -> Option<Uuid> {

@@ -13,12 +13,14 @@ use super::schema::{
     CUSTOMER_STATUSES, LEAD_CONVERTED, LEAD_STATUSES, OWNER_FIELD,
 };
 use super::tabular::{write_csv, Table, TableRow};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
 
 /// What one import makes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ImportKind {
     /// Customers, each with its default contact when the row names a person.
     Customers,
@@ -436,6 +438,146 @@ pub struct ImportChange {
     pub fields: Map<String, Value>,
     /// Whether the record is new; otherwise its empty fields are filled.
     pub creates: bool,
+}
+
+impl From<ImportChange> for BatchChange {
+    fn from(change: ImportChange) -> Self {
+        BatchChange::Upsert {
+            entity: change.entity,
+            id: change.id,
+            fields: change.fields,
+        }
+    }
+}
+
+/// One change of many saved as one (an import, the undoing of one): all
+/// are stored and shown, or none.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BatchChange {
+    Upsert {
+        entity: Entity,
+        id: Uuid,
+        fields: Map<String, Value>,
+    },
+    Delete {
+        entity: Entity,
+        id: Uuid,
+    },
+}
+
+/// What an import did, kept on the device so that it can be undone: the
+/// records it created and the fields it filled, each with a fingerprint of
+/// what it wrote, which tells whether anybody has changed them since.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportReceipt {
+    pub entity: Entity,
+    pub file_name: String,
+    pub at: DateTime<Utc>,
+    pub created: Vec<(Uuid, u32)>,
+    pub filled: Vec<(Uuid, Vec<String>, u32)>,
+}
+
+/// What undoing an import does, and what it leaves because it changed since.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UndoPlan {
+    pub changes: Vec<BatchChange>,
+    pub removed: usize,
+    pub emptied: usize,
+    /// Records changed since the import (by anyone): left as they are.
+    pub changed_since: Vec<Uuid>,
+}
+
+/// A short digest of some fields' values (all but who changed them last,
+/// which the server writes): equal digests mean nothing was changed.
+fn fingerprint(fields: &Map<String, Value>, only: Option<&[String]>) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for (name, value) in fields {
+        let counted = name != CHANGED_BY_FIELD
+            && !value.is_null()
+            && only.is_none_or(|only| only.contains(name));
+        if counted {
+            for byte in name.bytes().chain(value.to_string().bytes()) {
+                hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+            }
+        }
+    }
+    hash
+}
+
+impl ImportReceipt {
+    /// The receipt of these changes, saved from `file_name` at `at`.
+    pub fn of(
+        kind: ImportKind,
+        file_name: &str,
+        at: DateTime<Utc>,
+        changes: &[ImportChange],
+    ) -> Self {
+        let entity = kind.entity();
+        let mine = changes.iter().filter(|change| change.entity == entity);
+        Self {
+            entity,
+            file_name: file_name.to_owned(),
+            at,
+            created: mine
+                .clone()
+                .filter(|change| change.creates)
+                .map(|change| (change.id, fingerprint(&change.fields, None)))
+                .collect(),
+            filled: mine
+                .filter(|change| !change.creates)
+                .map(|change| {
+                    let names: Vec<String> = change.fields.keys().cloned().collect();
+                    let print = fingerprint(&change.fields, Some(&names));
+                    (change.id, names, print)
+                })
+                .collect(),
+        }
+    }
+
+    /// Undoing the import: each record it created is deleted (its contacts
+    /// go with it) and each field it filled emptied again, where the
+    /// record still holds what the import wrote; the others are listed.
+    /// `current` reads a live record's fields.
+    pub fn undo<'a>(&self, current: impl Fn(Uuid) -> Option<&'a Map<String, Value>>) -> UndoPlan {
+        let mut plan = UndoPlan::default();
+        for &(id, print) in &self.created {
+            match current(id) {
+                Some(fields) if fingerprint(fields, None) == print => {
+                    plan.changes.push(BatchChange::Delete {
+                        entity: self.entity,
+                        id,
+                    });
+                    plan.removed += 1;
+                }
+                Some(_) => plan.changed_since.push(id),
+                None => {}
+            }
+        }
+        for (id, names, print) in &self.filled {
+            match current(*id) {
+                Some(fields) if fingerprint(fields, Some(names)) == *print => {
+                    let emptied = names
+                        .iter()
+                        .map(|name| (name.clone(), Value::Null))
+                        .collect();
+                    plan.changes.push(BatchChange::Upsert {
+                        entity: self.entity,
+                        id: *id,
+                        fields: emptied,
+                    });
+                    plan.emptied += 1;
+                }
+                Some(_) => plan.changed_since.push(*id),
+                None => {}
+            }
+        }
+        plan
+    }
+
+    /// Where a device keeps the receipt of its last import of an entity.
+    pub fn memory_key(entity: Entity) -> String {
+        format!("clientele.last_import.{entity}")
+    }
 }
 
 /// Plans an import row by row. Rows are added in slices so a browser can
@@ -1151,6 +1293,49 @@ mod tests {
         assert!(again
             .changes(Decisions::default(), lookup, |_| false)
             .is_empty());
+    }
+
+    #[test]
+    fn undoing_an_import_takes_back_only_what_nobody_changed_since() {
+        let acme = Uuid::now_v7();
+        let existing = [(
+            acme,
+            fields(json!({"name": "Acme", "status": "Customer", "kind": "company"})),
+        )];
+        let planner = plan(
+            ImportKind::Customers,
+            "Name,Phone\nAcme,0201234567\nGlobex,\nInitech,\n",
+            &existing,
+        );
+        let changes = planner.changes(Decisions::default(), |_| Some(&existing[0].1), |_| true);
+        let receipt =
+            ImportReceipt::of(ImportKind::Customers, "c.csv", chrono::Utc::now(), &changes);
+        assert_eq!((receipt.created.len(), receipt.filled.len()), (2, 1));
+        let mut records: HashMap<Uuid, Map<String, Value>> = HashMap::new();
+        records.insert(acme, existing[0].1.clone());
+        for change in &changes {
+            let record = records.entry(change.id).or_default();
+            record.extend(change.fields.clone());
+            // What the server adds when the import syncs.
+            record.insert(CHANGED_BY_FIELD.into(), Uuid::now_v7().to_string().into());
+        }
+        let initech = changes[2].id;
+        records
+            .get_mut(&initech)
+            .map(|r| r.insert("city".into(), "Paris".into()));
+        let plan = receipt.undo(|id| records.get(&id));
+        assert_eq!((plan.removed, plan.emptied), (1, 1));
+        assert_eq!(plan.changed_since, [initech], "changed since: left alone");
+        assert!(plan.changes.contains(&BatchChange::Upsert {
+            entity: Entity::Customer,
+            id: acme,
+            fields: fields(json!({"phone": null})),
+        }));
+        let json = serde_json::to_string(&receipt).expect("kept as JSON");
+        assert_eq!(
+            serde_json::from_str::<ImportReceipt>(&json).ok(),
+            Some(receipt)
+        );
     }
 
     #[test]

@@ -41,8 +41,9 @@ pub use home::{
     PipelineValue, RecentChange, StageValue, CHANGES_LISTED, OPEN_STAGES,
 };
 pub use import::{
-    guess_mapping, mapping_memory_key, Counts, Decisions, DuplicateChoice, ImportChange,
-    ImportKind, MatchReason as ImportMatch, Outcome, PlannedRow, Planner, Problem, Target,
+    guess_mapping, mapping_memory_key, BatchChange, Counts, Decisions, DuplicateChoice,
+    ImportChange, ImportKind, ImportReceipt, MatchReason as ImportMatch, Outcome, PlannedRow,
+    Planner, Problem, Target, UndoPlan,
 };
 pub use lead::Lead;
 pub use listing::{ListFilter, Listed, StatusCount};

@@ -11,7 +11,7 @@ use super::protocol::{
 };
 use super::replica::Replica;
 use super::store::{LocalStore, PullEnd, RejectedMutation, StoreError};
-use crate::domain::{ConvertRequest, Entity, FieldError, ImportChange};
+use crate::domain::{BatchChange, ConvertRequest, Entity, FieldError};
 use serde_json::{Map, Value};
 use std::cell::{Cell, RefCell};
 use uuid::Uuid;
@@ -192,7 +192,7 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
 
     /// Saves many edits as one (an import): stored in one atomic write,
     /// so a tab closed meanwhile keeps all of them or none, and shown at once.
-    pub async fn save_batch(&self, changes: &[ImportChange]) -> Result<(), EngineError> {
+    pub async fn save_batch(&self, changes: &[BatchChange]) -> Result<(), EngineError> {
         let mutations = self.replica.borrow_mut().prepare_batch(changes)?;
         self.enqueue_all(mutations).await
     }

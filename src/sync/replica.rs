@@ -8,8 +8,8 @@ use super::protocol::{json_len, Mutation, Op, PulledRow};
 use super::store::{PendingMutation, RejectedMutation, Snapshot};
 use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
-    customer_from_lead, is_converted, normalize_patch, ConvertRequest, DefaultCandidate, Entity,
-    FieldError, FieldKind, ImportChange, Record, RecordKey,
+    customer_from_lead, is_converted, normalize_patch, BatchChange, ConvertRequest,
+    DefaultCandidate, Entity, FieldError, FieldKind, Record, RecordKey,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -229,17 +229,22 @@ impl Replica {
     /// Builds the mutations of many edits saved as one (an import): each is
     /// checked as [`Self::prepare_upsert`] checks one, and may name records
     /// created earlier in the same batch.
-    pub fn prepare_batch(&mut self, changes: &[ImportChange]) -> Result<Vec<Mutation>, FieldError> {
+    pub fn prepare_batch(&mut self, changes: &[BatchChange]) -> Result<Vec<Mutation>, FieldError> {
         let mut created = HashSet::new();
         let mut checked = Vec::with_capacity(changes.len());
         for change in changes {
-            let fields = self.checked_upsert(change.entity, change.id, &change.fields, &created)?;
-            created.insert(RecordKey::new(change.entity, change.id));
-            checked.push((change.entity, change.id, fields));
+            checked.push(match change {
+                BatchChange::Upsert { entity, id, fields } => {
+                    let fields = self.checked_upsert(*entity, *id, fields, &created)?;
+                    created.insert(RecordKey::new(*entity, *id));
+                    (*entity, Op::Upsert, *id, fields)
+                }
+                BatchChange::Delete { entity, id } => (*entity, Op::Delete, *id, Map::new()),
+            });
         }
         Ok(checked
             .into_iter()
-            .map(|(entity, id, fields)| self.reserve(entity, Op::Upsert, id, fields))
+            .map(|(entity, op, id, fields)| self.reserve(entity, op, id, fields))
             .collect())
     }
 

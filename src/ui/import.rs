@@ -9,8 +9,9 @@ use super::platform::{
 };
 use crate::crm::Crm;
 use crate::domain::{
-    guess_mapping, mapping_memory_key, read_table, Counts, Decisions, DuplicateChoice, ImportKind,
-    Outcome, PlannedRow, Planner, Table, Target, FILE_MAX_BYTES,
+    guess_mapping, mapping_memory_key, read_table, BatchChange, Counts, Decisions, DuplicateChoice,
+    Entity, FieldKind, ImportKind, ImportReceipt, Outcome, PlannedRow, Planner, Table, Target,
+    FILE_MAX_BYTES,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -218,11 +219,23 @@ impl ImportState {
             .filter(|change| change.creates && change.entity == kind.entity())
             .count();
         let updated = changes.iter().filter(|change| !change.creates).count();
+        let receipt = ImportReceipt::of(
+            kind,
+            &self.file_name.get_untracked(),
+            chrono::Utc::now(),
+            &changes,
+        );
+        let batch: Vec<BatchChange> = changes.into_iter().map(Into::into).collect();
         self.step.set(Step::Saving);
         spawn_local(async move {
             yield_to_page().await;
-            match self.crm.save_batch(changes).await {
-                Ok(()) => self.step.set(Step::Done { created, updated }),
+            match self.crm.save_batch(batch).await {
+                Ok(()) => {
+                    // Too large a receipt for this browser only loses the undo.
+                    let kept = serde_json::to_string(&receipt).ok();
+                    remember(&ImportReceipt::memory_key(kind.entity()), kept.as_deref());
+                    self.step.set(Step::Done { created, updated });
+                }
                 Err(error) => {
                     self.problem.set(Some(error.message()));
                     self.step.set(Step::Preview);
@@ -255,6 +268,68 @@ fn ChooseFile() -> impl IntoView {
                 on:change=move |event| state.open(event_target(&event))
             />
         </label>
+        <LastImport/>
+    }
+}
+
+/// The last import of this kind on this device, with "Undo import": it
+/// removes what the import created and empties what it filled, except
+/// records changed since, which it names.
+#[component]
+fn LastImport() -> impl IntoView {
+    let state = expect_context::<ImportState>();
+    let entity = state.import.kind.entity();
+    let key = ImportReceipt::memory_key(entity);
+    let receipt = RwSignal::new(
+        remembered(&key).and_then(|json| serde_json::from_str::<ImportReceipt>(&json).ok()),
+    );
+    let outcome = RwSignal::new(None::<String>);
+    let undo = move |_| {
+        let Some(found) = receipt.get_untracked() else {
+            return;
+        };
+        let plan = state.crm.undo_import(&found);
+        let left: Vec<String> = plan
+            .changed_since
+            .iter()
+            .map(|&id| state.crm.record_name(entity, id))
+            .collect();
+        let key = key.clone();
+        spawn_local(async move {
+            match state.crm.save_batch(plan.changes).await {
+                Ok(()) => {
+                    remember(&key, None);
+                    receipt.set(None);
+                    let mut said = format!(
+                        "Undone: removed {} {} and emptied the fields it filled in {}.",
+                        plan.removed, state.import.plural, plan.emptied
+                    );
+                    if !left.is_empty() {
+                        said.push_str(&format!(
+                            " Changed since, so left as they are: {}.",
+                            left.join(", ")
+                        ));
+                    }
+                    outcome.set(Some(said));
+                }
+                Err(error) => state.problem.set(Some(error.message())),
+            }
+        });
+    };
+    view! {
+        {move || receipt.get().map(|found| view! {
+            <p class="last-import" data-testid="last-import">
+                {format!(
+                    "Last import on this device: {}, {} new and {} filled in, {}. ",
+                    found.file_name,
+                    found.created.len(),
+                    found.filled.len(),
+                    found.at.format("%d %b %Y %H:%M UTC"),
+                )}
+                <button data-testid="import-undo" on:click=undo.clone()>"Undo import"</button>
+            </p>
+        })}
+        {move || outcome.get().map(|said| view! { <p role="status" data-testid="import-undone">{said}</p> })}
     }
 }
 
@@ -290,6 +365,7 @@ fn MapColumns() -> impl IntoView {
                 format!("{}: {rows} rows. Choose the field each column fills.", state.file_name.get())
             }}
         </p>
+        <div class="table-wrap">
         <table class="mapping">
             <thead>
                 <tr><th>"Column"</th><th>"First row"</th><th>"Fills"</th></tr>
@@ -304,6 +380,7 @@ fn MapColumns() -> impl IntoView {
                 </For>
             </tbody>
         </table>
+        </div>
         <div class="actions">
             <button class="primary" data-testid="import-check" on:click=move |_| state.check()>
                 "Check rows"
@@ -501,14 +578,15 @@ fn PreviewRows() -> impl IntoView {
 
 fn preview_row(state: ImportState, row: PlannedRow) -> impl IntoView {
     let entity = state.import.kind.entity();
-    let shown = |fields: &serde_json::Map<String, serde_json::Value>,
-                 entity: crate::domain::Entity| {
-        fields
+    // In the form's order, owners by name.
+    let shown = |fields: &serde_json::Map<String, serde_json::Value>, entity: Entity| {
+        entity
+            .fields()
             .iter()
-            .filter_map(|(name, value)| {
-                let spec = entity.field(name)?;
+            .filter_map(|spec| {
+                let value = fields.get(spec.name)?;
                 let text = match (spec.kind, value.as_str()) {
-                    (crate::domain::FieldKind::Member, Some(id)) => uuid::Uuid::parse_str(id)
+                    (FieldKind::Member, Some(id)) => uuid::Uuid::parse_str(id)
                         .map_or_else(|_| id.to_owned(), |id| state.crm.person_name(id)),
                     (_, Some(text)) => text.to_owned(),
                     (_, None) => value.to_string(),
@@ -520,10 +598,7 @@ fn preview_row(state: ImportState, row: PlannedRow) -> impl IntoView {
     };
     let mut saved = shown(&row.record, entity);
     if let Some(contact) = &row.contact {
-        saved.push_str(&format!(
-            " — Contact: {}",
-            shown(contact, crate::domain::Entity::Contact)
-        ));
+        saved.push_str(&format!(" — Contact: {}", shown(contact, Entity::Contact)));
     }
     let outcome = match &row.outcome {
         Outcome::New => "New".to_owned(),
@@ -563,5 +638,6 @@ fn Done(created: usize, updated: usize) -> impl IntoView {
             <A href=list_href attr:class="button primary">{format!("Open {plural}")}</A>
             <button on:click=move |_| state.step.set(Step::Choose)>"Import another file"</button>
         </div>
+        <LastImport/>
     }
 }
