@@ -137,6 +137,19 @@ async function walkSignedIn(page: Page, where: string): Promise<void> {
   await expect(page.getByTestId("task").first()).toBeVisible();
   await expectNoSeriousViolations(page, `tasks ${where}`);
 
+  await page.getByRole("navigation").getByRole("link", { name: "Customers" }).click();
+  await page.getByTestId("import").click();
+  await page.getByTestId("import-file").setInputFiles({
+    name: "a11y.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(`Company,E-mail,Status\nA11y ${records.tag},bad,Hot\nFine ${records.tag},f@x.test,Prospect\n`),
+  });
+  await expect(page.getByTestId("import-check")).toBeVisible();
+  await expectNoSeriousViolations(page, `import columns ${where}`);
+  await page.getByTestId("import-check").click();
+  await expect(page.getByTestId("import-invalid")).toHaveText("1");
+  await expectNoSeriousViolations(page, `import preview ${where}`);
+
   await page.getByRole("navigation").getByRole("link", { name: "Home" }).click();
   await expect(page.getByTestId("won-lost-chart")).toBeVisible();
   await expectNoSeriousViolations(page, `home ${where}`);
