@@ -1,9 +1,10 @@
 //! The HTML shell and the routes.
 
 use crate::ui::{
-    AccountPage, CustomerImportPage, CustomerListPage, CustomerPage, HomePage, JoinPage, Layout,
-    LeadImportPage, LeadListPage, LeadPage, LoginPage, NewCustomerPage, NewLeadPage, NotFound,
-    OpportunityPage, PageCodeMissing, PipelinePage, ShellPage, SignupPage, TasksPage,
+    AccountPage, ContactImportPage, CustomerImportPage, CustomerListPage, CustomerPage, HomePage,
+    JoinPage, Layout, LeadImportPage, LeadListPage, LeadPage, LoginPage, NewCustomerPage,
+    NewLeadPage, NotFound, OpportunityPage, PageCodeMissing, PipelinePage, ShellPage, SignupPage,
+    TasksPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -77,6 +78,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers/new") view={Lazy::<NewCustomerPageRoute>::new()}/>
                     <Route path=path!("/customers/import") view={Lazy::<CustomerImportPageRoute>::new()}/>
                     <Route path=path!("/customers/:id") view={Lazy::<CustomerPageRoute>::new()}/>
+                    <Route path=path!("/contacts/import") view={Lazy::<ContactImportPageRoute>::new()}/>
                     <Route path=path!("/leads") view={Lazy::<LeadListPageRoute>::new()}/>
                     <Route path=path!("/leads/new") view={Lazy::<NewLeadPageRoute>::new()}/>
                     <Route path=path!("/leads/import") view={Lazy::<LeadImportPageRoute>::new()}/>
@@ -158,6 +160,7 @@ split_routes! {
         HomePageRoute: HomePage in home_page, preloaded by preload_home_page;
         CustomerImportPageRoute: CustomerImportPage in customer_import_page, preloaded by preload_customer_import_page;
         LeadImportPageRoute: LeadImportPage in lead_import_page, preloaded by preload_lead_import_page;
+        ContactImportPageRoute: ContactImportPage in contact_import_page, preloaded by preload_contact_import_page;
         LoginPageRoute: LoginPage in login_page, preloaded by preload_login_page;
         SignupPageRoute: SignupPage in signup_page, preloaded by preload_signup_page;
         JoinPageRoute: JoinPage in join_page, preloaded by preload_join_page;

@@ -158,3 +158,31 @@ test("a filtered list exports what it shows, and the file imports into an empty 
   expect(imported).toEqual(shown);
   await expect(fresh.getByTestId("customer-row").first()).toContainText("Customer");
 });
+
+test("contacts import onto the customers their rows name, by name or email", async ({ page, request }) => {
+  const tag = uid();
+  const pushed = await colleague(request).push([
+    customerUpsert({ name: `Anvil ${tag} Ltd`, email: `office.${tag}@anvil.test` }),
+    customerUpsert({ name: `Bellows ${tag}` }),
+  ]);
+  expect(pushed.ok()).toBe(true);
+  await open(page);
+  await page.getByTestId("import").click();
+  await page.getByRole("link", { name: "Import contacts instead" }).click();
+  await expect(page.getByRole("heading", { name: "Import contacts" })).toBeVisible();
+  await importFile(
+    page,
+    "people.csv",
+    `Full name,Company,Email\nRay Smith,anvil ${tag},ray.${tag}@anvil.test\nSue Park,OFFICE.${tag}@anvil.test,\nTim Doe,Bellows ${tag},\nNo Body,Nowhere ${tag},\n`,
+  );
+  expect(await importCounts(page)).toEqual([3, 0, 0, 1]);
+  await expect(page.getByTestId("import-preview-row").nth(3)).toContainText(`No customer here is called “Nowhere ${tag}”`);
+  await page.getByTestId("import-confirm").click();
+  await expect(page.getByTestId("import-done")).toContainText("Imported 3 new contacts");
+  await page.getByRole("link", { name: "Open contacts" }).click();
+  await search(page).fill(tag);
+  await expect(page.getByTestId("customer-row").filter({ hasText: `Anvil ${tag}` })).toContainText("Ray Smith");
+  await expect(page.getByTestId("customer-row").filter({ hasText: `Bellows ${tag}` })).toContainText("Tim Doe");
+  await page.getByRole("link", { name: `Anvil ${tag} Ltd` }).click();
+  await expect(page.getByTestId("contact")).toHaveCount(2);
+});

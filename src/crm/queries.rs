@@ -207,10 +207,12 @@ impl Crm {
                 members.push((me, self.person_name(me)));
             }
             self.read(None, |replica| {
-                let contacts = (kind == ImportKind::Customers)
-                    .then(|| replica.records(Entity::Contact))
-                    .into_iter()
-                    .flatten();
+                let related = match kind {
+                    ImportKind::Customers => Some(replica.records(Entity::Contact)),
+                    ImportKind::Contacts => Some(replica.records(Entity::Customer)),
+                    ImportKind::Leads => None,
+                };
+                let related = related.into_iter().flatten();
                 Some(Planner::new(
                     kind,
                     headers,
@@ -218,7 +220,7 @@ impl Crm {
                     replica
                         .records(kind.entity())
                         .map(|record| (record.id, &record.fields)),
-                    contacts.map(|record| (record.id, &record.fields)),
+                    related.map(|record| (record.id, &record.fields)),
                     members,
                     me,
                 ))

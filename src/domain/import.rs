@@ -25,10 +25,15 @@ pub enum ImportKind {
     /// Customers, each with its default contact when the row names a person.
     Customers,
     Leads,
+    /// Contacts of customers already here, found by name or e-mail.
+    Contacts,
 }
 
 /// The pseudo-field of a contact's whole name, split into first and last.
 const FULL_NAME: &str = "full_name";
+/// The pseudo-field naming, by name or e-mail, the existing customer a
+/// contact goes to.
+const CUSTOMER_MATCH: &str = "match";
 
 /// A field a column can fill: one of the imported record's, or one of the
 /// default contact's made from the same row.
@@ -45,9 +50,10 @@ impl Target {
 
     /// What the column menu says: "Email", "Contact: Email".
     pub fn label(self) -> String {
-        let label = match self.entity.field(self.field) {
-            Some(spec) => spec.label,
-            None => "Full name",
+        let label = match (self.entity, self.entity.field(self.field)) {
+            (_, Some(spec)) => spec.label,
+            (Entity::Customer, None) => return "Customer (name or email)".to_owned(),
+            (_, None) => "Full name",
         };
         match self.entity {
             Entity::Contact => format!("Contact: {label}"),
@@ -75,6 +81,7 @@ impl ImportKind {
         match self {
             ImportKind::Customers => Entity::Customer,
             ImportKind::Leads => Entity::Lead,
+            ImportKind::Contacts => Entity::Contact,
         }
     }
 
@@ -85,9 +92,17 @@ impl ImportKind {
             .fields()
             .iter()
             .filter(|spec| spec.name != CHANGED_BY_FIELD && entity.client_writable(spec.name))
-            .filter(|spec| !matches!(spec.kind, FieldKind::Reference(_)))
+            .filter(|spec| !matches!(spec.kind, FieldKind::Reference(_) | FieldKind::Flag))
             .map(|spec| Target::new(entity, spec.name));
         let contact: &[&'static str] = match self {
+            ImportKind::Contacts => {
+                return own
+                    .chain([
+                        Target::new(Entity::Contact, FULL_NAME),
+                        Target::new(Entity::Customer, CUSTOMER_MATCH),
+                    ])
+                    .collect()
+            }
             ImportKind::Customers => &[
                 FULL_NAME,
                 "first_name",
@@ -126,13 +141,14 @@ impl ImportKind {
         match self {
             ImportKind::Customers => CUSTOMER_STATUSES,
             ImportKind::Leads => LEAD_STATUSES,
+            ImportKind::Contacts => &[],
         }
     }
 
     fn default_status(self) -> &'static str {
         match self {
             ImportKind::Customers => "Prospect",
-            ImportKind::Leads => "New",
+            ImportKind::Leads | ImportKind::Contacts => "New",
         }
     }
 }
@@ -222,6 +238,25 @@ fn guess_target(kind: ImportKind, header: &str, person_columns: bool) -> Option<
             }
             ("contactemail" | "personalemail" | "workemail", _) => contact("email"),
             ("contactphone" | "directphone" | "directline", _) => contact("phone"),
+            _ => None,
+        },
+        ImportKind::Contacts => match h {
+            "company" | "companyname" | "organisation" | "organization" | "account"
+            | "accountname" | "customer" | "customername" | "business" | "client"
+            | "customeremail" | "companyemail" => {
+                Some(Target::new(Entity::Customer, CUSTOMER_MATCH))
+            }
+            "firstname" | "givenname" | "forename" | "first" => own("first_name"),
+            "lastname" | "surname" | "familyname" | "last" => own("last_name"),
+            "name" | "contact" | "contactname" | "fullname" | "person" | "personname" => {
+                own(FULL_NAME)
+            }
+            "jobtitle" | "title" | "position" | "role" => own("job_title"),
+            "mobile" | "mobilephone" | "cell" | "cellphone" | "mobilenumber" => own("mobile"),
+            "email" | "emailaddress" | "mail" | "email1" | "phone" | "phonenumber"
+            | "telephone" | "tel" | "directphone" | "notes" | "note" | "comments" => {
+                shared.and_then(own)
+            }
             _ => None,
         },
         ImportKind::Leads => match (h, shared) {
@@ -347,6 +382,15 @@ fn keys_of(
     let name = match (kind, entity) {
         (ImportKind::Customers, Entity::Customer) => text(fields, "name").map(name_key),
         (ImportKind::Leads, _) => Some(lead_name_key(fields)),
+        // One person twice at one customer; at two customers, two contacts.
+        (ImportKind::Contacts, _) => {
+            let person = [text(fields, "first_name"), text(fields, "last_name")]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            text(fields, "customer_id").map(|customer| format!("{customer}|{}", name_key(&person)))
+        }
         _ => None,
     };
     match_keys(text(fields, "email"), &phones, name)
@@ -590,31 +634,53 @@ pub struct Planner {
     members: Vec<(Uuid, String)>,
     me: Uuid,
     existing: HashMap<(MatchReason, String), Uuid>,
+    /// For a contacts import: customers by name key and by e-mail; `None`
+    /// where two customers share a name.
+    customers: HashMap<String, Option<Uuid>>,
     seen: HashMap<(MatchReason, String), usize>,
     rows: Vec<PlannedRow>,
 }
 
 impl Planner {
     /// A planner for a file with these headers mapped as `mapping` says.
-    /// `records` are the workspace's live records of the kind imported and,
-    /// for customers, `contacts` their contacts (matched to their customer).
-    /// Owners are given by member name; `me` owns rows that name none.
+    /// `records` are the workspace's live records of the kind imported;
+    /// `related` are, for customers, their contacts (a row with a contact's
+    /// e-mail is that contact's customer), for contacts the customers they
+    /// can go to, and nothing for leads. Owners are given by member name;
+    /// `me` owns rows that name none.
     pub fn new<'a>(
         kind: ImportKind,
         headers: &[String],
         mapping: &[Option<Target>],
         records: impl IntoIterator<Item = (Uuid, &'a Map<String, Value>)>,
-        contacts: impl IntoIterator<Item = (Uuid, &'a Map<String, Value>)>,
+        related: impl IntoIterator<Item = (Uuid, &'a Map<String, Value>)>,
         members: Vec<(Uuid, String)>,
         me: Uuid,
     ) -> Self {
         let mut existing = HashMap::new();
+        let mut customers = HashMap::new();
         for (id, fields) in records {
             for key in keys_of(kind, kind.entity(), fields) {
                 existing.entry(key).or_insert(id);
             }
         }
-        for (_, fields) in contacts {
+        for (id, fields) in related {
+            if kind == ImportKind::Contacts {
+                let keys = [
+                    text(fields, "name").map(name_key),
+                    text(fields, "email").map(str::to_lowercase),
+                ];
+                for key in keys.into_iter().flatten().filter(|key| !key.is_empty()) {
+                    // Two customers of one name: the file must use the e-mail.
+                    customers
+                        .entry(key)
+                        .and_modify(|found: &mut Option<Uuid>| {
+                            *found = found.filter(|held| *held == id)
+                        })
+                        .or_insert(Some(id));
+                }
+                continue;
+            }
             let Some(customer) =
                 text(fields, "customer_id").and_then(|id| Uuid::parse_str(id).ok())
             else {
@@ -635,6 +701,7 @@ impl Planner {
             members,
             me,
             existing,
+            customers,
             seen: HashMap::new(),
             rows: Vec::new(),
         }
@@ -751,17 +818,22 @@ impl Planner {
                     continue;
                 }
             };
-            if target.entity == entity {
-                record.insert(target.field.to_owned(), value);
-            } else if target.field == FULL_NAME {
+            if target.field == FULL_NAME {
+                let person = if entity == Entity::Contact {
+                    &mut record
+                } else {
+                    &mut contact
+                };
                 let (first, last) = split_person_name(value.as_str().unwrap_or_default());
-                contact.entry("first_name").or_insert(first.into());
-                contact.entry("last_name").or_insert(last.into());
+                person.entry("first_name").or_insert(first.into());
+                person.entry("last_name").or_insert(last.into());
+            } else if target.entity == entity || target.field == CUSTOMER_MATCH {
+                record.insert(target.field.to_owned(), value);
             } else {
                 contact.insert(target.field.to_owned(), value);
             }
         }
-        if !contact.contains_key("first_name") {
+        if self.kind == ImportKind::Customers && !contact.contains_key("first_name") {
             // No person to make a contact of: their details are the customer's.
             for (field, value) in std::mem::take(&mut contact) {
                 let field = if field == "mobile" {
@@ -826,6 +898,20 @@ impl Planner {
                         .ok_or(error)
                 })
             }
+            (Entity::Customer, CUSTOMER_MATCH) => {
+                let key = if cell.contains('@') {
+                    cell.to_lowercase()
+                } else {
+                    name_key(cell)
+                };
+                match self.customers.get(&key) {
+                    Some(Some(customer)) => Ok(Value::from(customer.to_string())),
+                    Some(None) => Err(format!(
+                        "More than one customer is called \u{201c}{cell}\u{201d}; use its email"
+                    )),
+                    None => Err(format!("No customer here is called \u{201c}{cell}\u{201d}")),
+                }
+            }
             (_, OWNER_FIELD) => self
                 .members
                 .iter()
@@ -841,12 +927,20 @@ impl Planner {
     /// What a row leaves out: the default status, the importer as owner, a
     /// person customer's name from its contact, the contact's customer link.
     fn fill_defaults(&self, record: &mut Map<String, Value>, contact: &Map<String, Value>) {
-        record
-            .entry("status")
-            .or_insert_with(|| self.kind.default_status().into());
-        record
-            .entry(OWNER_FIELD)
-            .or_insert_with(|| self.me.to_string().into());
+        if let Some(customer) = record.remove(CUSTOMER_MATCH) {
+            record.insert("customer_id".into(), customer);
+        }
+        let entity = self.kind.entity();
+        if entity.field("status").is_some() {
+            record
+                .entry("status")
+                .or_insert_with(|| self.kind.default_status().into());
+        }
+        if entity.has_owner() {
+            record
+                .entry(OWNER_FIELD)
+                .or_insert_with(|| self.me.to_string().into());
+        }
         if self.kind == ImportKind::Customers {
             if !record.contains_key("name") {
                 let person = [text(contact, "first_name"), text(contact, "last_name")]
@@ -872,8 +966,10 @@ impl Planner {
         mut fields: Map<String, Value>,
         problems: &mut Vec<Problem>,
     ) -> Map<String, Value> {
-        if entity == Entity::Contact {
-            // Checked as a contact of some customer; linked when saved.
+        // A customer's default contact is checked as a contact of some
+        // customer, and linked to its own when saved.
+        let linked_later = entity == Entity::Contact && self.kind == ImportKind::Customers;
+        if linked_later {
             fields.insert("customer_id".into(), Uuid::nil().to_string().into());
         }
         let mut clean = Map::new();
@@ -887,7 +983,7 @@ impl Planner {
         if let Err(error) = check_required(entity, &clean) {
             problems.push(self.problem(entity, &error.field, error.message));
         }
-        if entity == Entity::Contact {
+        if linked_later {
             clean.remove("customer_id");
         }
         clean.retain(|_, value| !value.is_null());
@@ -1336,6 +1432,79 @@ mod tests {
             serde_json::from_str::<ImportReceipt>(&json).ok(),
             Some(receipt)
         );
+    }
+
+    #[test]
+    fn contacts_go_to_the_customer_their_row_names_by_name_or_email() {
+        let acme = Uuid::now_v7();
+        let globex = Uuid::now_v7();
+        let twin = Uuid::now_v7();
+        let customers = [
+            (
+                acme,
+                fields(json!({"name": "ACME Ltd", "email": "info@acme.test"})),
+            ),
+            (globex, fields(json!({"name": "Globex"}))),
+            (twin, fields(json!({"name": "Globex GmbH"}))),
+        ];
+        let jane = Uuid::now_v7();
+        let contacts = [(
+            jane,
+            fields(
+                json!({"customer_id": acme.to_string(), "first_name": "Jane", "email": "jane@acme.test"}),
+            ),
+        )];
+        let file = "Name,Company,Email,Job title\nMax Muster,acme,max@acme.test,Buyer\nIda Ink,INFO@acme.test,,\nJane Doe,Acme,jane@acme.test,\nBo,Globex,,\nCy,Initech,,\nDi,,,\n";
+        let table = read_table(file.as_bytes(), windows_1252).expect("reads");
+        let mapping = guess_mapping(ImportKind::Contacts, &table.headers);
+        assert_eq!(
+            keys(&mapping),
+            [
+                "contact.full_name",
+                "customer.match",
+                "contact.email",
+                "contact.job_title"
+            ]
+        );
+        let me = Uuid::now_v7();
+        let mut planner = Planner::new(
+            ImportKind::Contacts,
+            &table.headers,
+            &mapping,
+            contacts.iter().map(|(id, fields)| (*id, fields)),
+            customers.iter().map(|(id, fields)| (*id, fields)),
+            vec![],
+            me,
+        );
+        planner.add(&table.rows);
+        let rows = planner.rows();
+        assert_eq!(rows[0].outcome, Outcome::New);
+        assert_eq!(rows[0].record["customer_id"], acme.to_string(), "by name");
+        assert_eq!(rows[0].record["last_name"], "Muster");
+        assert_eq!(rows[1].record["customer_id"], acme.to_string(), "by email");
+        assert_eq!(
+            rows[2].outcome,
+            Outcome::Duplicate {
+                of: jane,
+                reason: MatchReason::SameEmail
+            }
+        );
+        let problem = |at: usize| match &rows[at].outcome {
+            Outcome::Invalid(problems) => problems[0].message.clone(),
+            other => format!("{other:?}"),
+        };
+        assert!(
+            problem(3).starts_with("More than one customer"),
+            "{}",
+            problem(3)
+        );
+        assert!(problem(4).starts_with("No customer here"), "{}", problem(4));
+        assert_eq!(problem(5), "Customer is required");
+        let changes = planner.changes(Decisions::default(), |_| None, |_| false);
+        assert_eq!(changes.len(), 2);
+        assert!(changes
+            .iter()
+            .all(|change| change.entity == Entity::Contact && change.creates));
     }
 
     #[test]

@@ -68,6 +68,17 @@ pub fn CustomerImportPage() -> impl IntoView {
     view! { <ImportPage import/> }
 }
 
+/// Importing contacts onto customers already here.
+#[component]
+pub fn ContactImportPage() -> impl IntoView {
+    let import = Import {
+        kind: ImportKind::Contacts,
+        plural: "contacts",
+        list_href: "/",
+    };
+    view! { <ImportPage import/> }
+}
+
 /// Importing leads.
 #[component]
 pub fn LeadImportPage() -> impl IntoView {
@@ -268,6 +279,13 @@ fn ChooseFile() -> impl IntoView {
                 on:change=move |event| state.open(event_target(&event))
             />
         </label>
+        {(state.import.kind == ImportKind::Customers).then(|| view! {
+            <p>
+                "Adding people to customers already here? "
+                <A href="/contacts/import">"Import contacts instead"</A>
+                ", matched to their customer by its name or email."
+            </p>
+        })}
         <LastImport/>
     }
 }

@@ -21,7 +21,7 @@ pub use account::{AccountPage, JoinPage, LoginPage, SignupPage};
 pub use activities::TasksPage;
 pub use customers::{CustomerListPage, CustomerPage, NewCustomerPage};
 pub use home::HomePage;
-pub use import::{CustomerImportPage, LeadImportPage};
+pub use import::{ContactImportPage, CustomerImportPage, LeadImportPage};
 #[cfg(feature = "hydrate")]
 pub(crate) use layout::preload_fix_form;
 pub use layout::{Layout, NotFound, PageCodeMissing, ShellPage};
