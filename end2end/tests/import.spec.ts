@@ -179,7 +179,7 @@ test("contacts import onto the customers their rows name, by name or email", asy
   await expect(page.getByTestId("import-preview-row").nth(3)).toContainText(`No customer here is called “Nowhere ${tag}”`);
   await page.getByTestId("import-confirm").click();
   await expect(page.getByTestId("import-done")).toContainText("Imported 3 new contacts");
-  await page.getByRole("link", { name: "Open contacts" }).click();
+  await page.getByRole("link", { name: "Open customers" }).click();
   await search(page).fill(tag);
   await expect(page.getByTestId("customer-row").filter({ hasText: `Anvil ${tag}` })).toContainText("Ray Smith");
   await expect(page.getByTestId("customer-row").filter({ hasText: `Bellows ${tag}` })).toContainText("Tim Doe");

@@ -39,7 +39,9 @@ enum Step {
 struct Import {
     kind: ImportKind,
     plural: &'static str,
+    /// The list the records show in, and its name: "/", "customers".
     list_href: &'static str,
+    list_name: &'static str,
 }
 
 /// The state one import shares between its steps.
@@ -64,6 +66,7 @@ pub fn CustomerImportPage() -> impl IntoView {
         kind: ImportKind::Customers,
         plural: "customers",
         list_href: "/",
+        list_name: "customers",
     };
     view! { <ImportPage import/> }
 }
@@ -75,6 +78,7 @@ pub fn ContactImportPage() -> impl IntoView {
         kind: ImportKind::Contacts,
         plural: "contacts",
         list_href: "/",
+        list_name: "customers",
     };
     view! { <ImportPage import/> }
 }
@@ -86,6 +90,7 @@ pub fn LeadImportPage() -> impl IntoView {
         kind: ImportKind::Leads,
         plural: "leads",
         list_href: "/leads",
+        list_name: "leads",
     };
     view! { <ImportPage import/> }
 }
@@ -109,7 +114,7 @@ fn ImportPage(import: Import) -> impl IntoView {
         <section class="import-page">
             <div class="page-head">
                 <h1>{format!("Import {}", import.plural)}</h1>
-                <A href=import.list_href>{format!("Back to {}", import.plural)}</A>
+                <A href=import.list_href>{format!("Back to {}", import.list_name)}</A>
             </div>
             <WhenCanEdit>
                 <Show when=move || state.problem.with(Option::is_some)>
@@ -646,14 +651,17 @@ fn preview_row(state: ImportState, row: PlannedRow) -> impl IntoView {
 fn Done(created: usize, updated: usize) -> impl IntoView {
     let state = expect_context::<ImportState>();
     let Import {
-        plural, list_href, ..
+        plural,
+        list_href,
+        list_name,
+        ..
     } = state.import;
     view! {
         <p role="status" data-testid="import-done">
             {format!("Imported {created} new {plural} and filled in {updated} existing ones. They sync like any change.")}
         </p>
         <div class="actions">
-            <A href=list_href attr:class="button primary">{format!("Open {plural}")}</A>
+            <A href=list_href attr:class="button primary">{format!("Open {list_name}")}</A>
             <button on:click=move |_| state.step.set(Step::Choose)>"Import another file"</button>
         </div>
         <LastImport/>
