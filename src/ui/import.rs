@@ -586,7 +586,8 @@ fn PreviewRows() -> impl IntoView {
     };
     view! {
         <h2>{format!("The first {PREVIEW_ROWS} rows as they will be saved")}</h2>
-        <div class="table-wrap">
+        // Focusable, so a keyboard can scroll it on a narrow screen.
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Rows as they will be saved">
             <table class="import-preview">
                 <thead>
                     <tr><th>"Line"</th><th>"Saved as"</th><th>"Outcome"</th></tr>
