@@ -47,7 +47,7 @@ mod tests {
     use super::*;
     use crate::domain::import::{guess_mapping, Decisions, Planner};
     use crate::domain::tabular::read_table;
-    use crate::domain::tabular::tests::windows_1252;
+    use crate::domain::tabular::windows_1252;
     use serde_json::json;
 
     fn fields(value: Value) -> Map<String, Value> {

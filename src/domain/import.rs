@@ -1127,7 +1127,7 @@ fn is_empty_value(value: &Value) -> bool {
 mod tests {
     use super::*;
     use crate::domain::tabular::read_table;
-    use crate::domain::tabular::tests::windows_1252;
+    use crate::domain::tabular::windows_1252;
     use serde_json::json;
 
     fn headers(names: &[&str]) -> Vec<String> {

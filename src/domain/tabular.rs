@@ -312,19 +312,21 @@ where
     writer.into_inner().unwrap_or_default()
 }
 
+/// What native code decodes Windows-1252 with: `encoding_rs`, the WHATWG
+/// standard's decoder, for the tests of the import.
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
+pub(crate) fn windows_1252(bytes: &[u8]) -> Option<String> {
+    Some(
+        encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
+    )
+}
 
-    /// What native code decodes Windows-1252 with.
-    pub(crate) fn windows_1252(bytes: &[u8]) -> Option<String> {
-        Some(
-            encoding_rs::WINDOWS_1252
-                .decode_without_bom_handling(bytes)
-                .0
-                .into_owned(),
-        )
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     fn cells(table: &Table) -> Vec<Vec<&str>> {
         table
