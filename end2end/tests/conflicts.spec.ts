@@ -16,11 +16,13 @@ test("journey 2 of issue 3: two people edit one customer, one of them offline", 
   await bob.getByRole("button", { name: "Edit" }).click();
   await fillCustomerForm(bob, { phone: "200", email: `bob-${tag}@x.test` });
   await bob.getByRole("button", { name: "Save changes" }).click();
+  await expect(bob.getByRole("link", { name: `bob-${tag}@x.test` })).toBeVisible();
 
   // Meanwhile Alice, online, edits the status and the email.
   await alice.getByRole("button", { name: "Edit" }).click();
   await fillCustomerForm(alice, { status: "Customer", email: `alice-${tag}@x.test` });
   await alice.getByRole("button", { name: "Save changes" }).click();
+  await expect(alice.getByRole("link", { name: `alice-${tag}@x.test` })).toBeVisible();
   await synced(alice);
 
   // Bob comes back: different fields both survive, the same field is a conflict.

@@ -16,7 +16,7 @@ pub use status::{
     SIGNED_OUT_MESSAGE,
 };
 
-use crate::domain::{BatchChange, Conflict, ConvertRequest, Entity, People};
+use crate::domain::{BatchChange, Conflict, ConvertRequest, Entity, MergeRequest, People};
 use crate::sync::Replica;
 use leptos::prelude::*;
 use serde_json::{Map, Value};
@@ -148,12 +148,25 @@ impl Crm {
         device.tell_other_tabs();
         device.sync_now();
     }
+    /// Runs one write to the local store, counted in the status while it
+    /// runs, then shows it everywhere.
+    async fn write(
+        &self,
+        device: &dyn Device,
+        write: impl std::future::Future<Output = Result<(), crate::sync::EngineError>>,
+    ) -> Result<(), SaveError> {
+        self.status.update(|status| status.saving += 1);
+        let written = write.await;
+        self.status
+            .update(|status| status.saving = status.saving.saturating_sub(1));
+        written?;
+        self.after_write(device);
+        Ok(())
+    }
     /// Converts a lead on this device and schedules a sync.
     pub async fn convert(&self, lead_id: Uuid, request: ConvertRequest) -> Result<(), SaveError> {
         let device = self.writable()?;
-        device.convert(lead_id, request).await?;
-        self.after_write(&*device);
-        Ok(())
+        self.write(&*device, device.convert(lead_id, request)).await
     }
     /// Puts an overwritten value back (an ordinary, synced edit) and closes the conflict.
     pub async fn restore(&self, conflict: &Conflict) -> Result<(), SaveError> {
@@ -179,24 +192,33 @@ impl Crm {
         patch: Map<String, Value>,
     ) -> Result<(), SaveError> {
         let device = self.writable()?;
-        device.upsert(entity, id, patch).await?;
-        self.after_write(&*device);
-        Ok(())
+        self.write(&*device, device.upsert(entity, id, patch)).await
     }
     /// Saves many changes as one (an import) and schedules a sync: every
     /// one is shown and stored at once, or none is.
     pub async fn save_batch(&self, changes: Vec<BatchChange>) -> Result<(), SaveError> {
         let device = self.writable()?;
-        device.save_batch(changes).await?;
-        self.after_write(&*device);
-        Ok(())
+        self.write(&*device, device.save_batch(changes)).await
+    }
+    /// Merges duplicates into `survivor` on this device, with the moves of
+    /// what hangs off them, as one batch, and schedules a sync.
+    pub async fn merge(
+        &self,
+        entity: Entity,
+        survivor: Uuid,
+        request: MergeRequest,
+    ) -> Result<(), SaveError> {
+        self.save_batch(vec![BatchChange::Merge {
+            entity,
+            survivor,
+            request,
+        }])
+        .await
     }
     /// Deletes a record on this device and schedules a sync.
     pub async fn delete(&self, entity: Entity, id: Uuid) -> Result<(), SaveError> {
         let device = self.writable()?;
-        device.delete(entity, id).await?;
-        self.after_write(&*device);
-        Ok(())
+        self.write(&*device, device.delete(entity, id)).await
     }
     /// Drops a refused change for good.
     /// Allowed to a viewer too: it only empties their own queue (changes

@@ -3,9 +3,10 @@
 
 use super::{AccountState, Crm};
 use crate::domain::{
-    export_csv, latest_changes, Activity, Conflict, Contact, Customer, Decisions, Entity,
-    ImportChange, ImportKind, ImportReceipt, Lead, Opportunity, Planner, RecentChange, Record,
-    RecordKey, Target, TimelineScope, UndoPlan, CHANGES_LISTED,
+    duplicate_groups, export_csv, latest_changes, survivor_of, Activity, Conflict, Contact,
+    Customer, Decisions, DuplicateGroup, Entity, ImportChange, ImportKind, ImportReceipt, Lead,
+    Opportunity, Planner, RecentChange, Record, RecordKey, Target, TimelineScope, UndoPlan,
+    CHANGES_LISTED, MERGED_INTO_FIELD,
 };
 use crate::sync::RejectedMutation;
 use leptos::prelude::*;
@@ -263,6 +264,36 @@ impl Crm {
             .iter()
             .find_map(|name| fields.get(*name)?.as_str().map(str::to_owned))
             .unwrap_or_else(|| entity.label().to_owned())
+    }
+    /// Likely duplicates among the live records of one entity (the
+    /// Duplicates page), by `domain::duplicate_groups`'s rules.
+    pub fn duplicate_groups(&self, entity: Entity) -> Vec<DuplicateGroup> {
+        self.read(Vec::new(), |replica| {
+            duplicate_groups(entity, replica.records(entity))
+        })
+    }
+    /// These live records, in the order asked (the columns of a merge);
+    /// a record gone meanwhile is left out.
+    pub fn records_of(&self, entity: Entity, ids: &[Uuid]) -> Vec<Record> {
+        self.read(Vec::new(), |replica| {
+            ids.iter()
+                .filter_map(|id| replica.get(RecordKey::new(entity, *id)).cloned())
+                .collect()
+        })
+    }
+    /// The record a merged-away record stands for now, following merges
+    /// of merges; `None` for a record that was never merged away.
+    pub fn merged_into(&self, entity: Entity, id: Uuid) -> Option<Uuid> {
+        self.read(None, |replica| {
+            let link = |id: Uuid| {
+                replica
+                    .last_known(RecordKey::new(entity, id))
+                    .filter(|record| record.deleted)
+                    .and_then(|record| record.reference(MERGED_INTO_FIELD))
+            };
+            link(id)?;
+            Some(survivor_of(id, link))
+        })
     }
     /// Who is signed in here, to tell their own edits from a teammate's.
     pub fn user_id(&self) -> Option<Uuid> {

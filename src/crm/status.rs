@@ -24,6 +24,10 @@ pub struct SyncStatus {
     pub pull_at: i64,
     pub pull_head: Option<i64>,
     pub pending: usize,
+    /// Changes being written to the local store right now: counted before
+    /// they are in the outbox, so the status never says "synced" between a
+    /// click on Save and the change being queued.
+    pub saving: usize,
     /// Changes waiting that were made more than a day ago.
     pub stale: usize,
     /// Whether the browser keeps the local copy and how much room it takes.

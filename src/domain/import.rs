@@ -8,6 +8,7 @@
 //! imports is a row the server accepts.
 
 use super::conversion::{name_key, split_person_name};
+use super::merge_request::MergeRequest;
 use super::schema::{
     check_required, normalize_patch, Entity, FieldKind, CHANGED_BY_FIELD, CUSTOMER_KINDS,
     CUSTOMER_STATUSES, LEAD_CONVERTED, LEAD_STATUSES, OWNER_FIELD,
@@ -494,8 +495,8 @@ impl From<ImportChange> for BatchChange {
     }
 }
 
-/// One change of many saved as one (an import, the undoing of one): all
-/// are stored and shown, or none.
+/// One change of many saved as one (an import, the undoing of one, a
+/// merge with the moves it makes): all are stored and shown, or none.
 #[derive(Clone, Debug, PartialEq)]
 pub enum BatchChange {
     Upsert {
@@ -506,6 +507,12 @@ pub enum BatchChange {
     Delete {
         entity: Entity,
         id: Uuid,
+    },
+    /// Merges duplicates into `survivor` (see [`MergeRequest`]).
+    Merge {
+        entity: Entity,
+        survivor: Uuid,
+        request: MergeRequest,
     },
 }
 

@@ -9,11 +9,13 @@ mod conflict;
 mod contacts;
 mod conversion;
 mod customer;
+mod duplicates;
 mod export;
 mod home;
 mod import;
 mod lead;
 mod listing;
+mod merge_request;
 mod opportunity;
 mod record;
 mod schema;
@@ -35,6 +37,9 @@ pub use conversion::{
     ConvertRequest, Duplicate, MatchReason, CONVERTED_CUSTOMER_STATUS, CONVERT_FIELDS,
 };
 pub use customer::{Contact, Customer};
+pub use duplicates::{
+    default_merge_values, duplicate_groups, merge_fields, DuplicateGroup, DuplicateReason,
+};
 pub use export::export_csv;
 pub use home::{
     latest_changes, open_pipeline, tasks_due, uncontacted_leads, won_and_lost_by_month, MonthTally,
@@ -47,6 +52,7 @@ pub use import::{
 };
 pub use lead::Lead;
 pub use listing::{ListFilter, Listed, StatusCount};
+pub use merge_request::{survivor_of, MergeRequest, MERGEABLE, MERGE_FIELDS, MERGE_MAX};
 pub use opportunity::{
     format_money, money_input_text, parse_money, pipeline, Opportunity, StageColumn,
 };
@@ -54,7 +60,7 @@ pub use record::{Record, RecordKey};
 pub use schema::{
     check_change, check_required, normalize_patch, unknown_field, Entity, FieldError, FieldKind,
     FieldSpec, ACTIVITY_KINDS, CHANGED_BY_FIELD, CUSTOMER_KINDS, CUSTOMER_STATUSES, LEAD_CONVERTED,
-    LEAD_STATUSES, OPPORTUNITY_STAGES, OWNER_FIELD,
+    LEAD_STATUSES, MERGED_INTO_FIELD, OPPORTUNITY_STAGES, OWNER_FIELD,
 };
 pub use storage::StorageUse;
 pub use tabular::{

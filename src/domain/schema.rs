@@ -68,8 +68,9 @@ impl Entity {
             Entity::Conflict => field == "resolved",
             // Conversion links a lead to its customer; nothing else may.
             Entity::Lead if field == "customer_id" => false,
-            // Who made a record's last change is the server's to say.
-            _ if field == CHANGED_BY_FIELD => false,
+            // Who made a record's last change, and what a record was
+            // merged into, are the server's to say.
+            _ if field == CHANGED_BY_FIELD || field == MERGED_INTO_FIELD => false,
             _ => field == "deleted" || self.field(field).is_some(),
         }
     }
@@ -215,6 +216,11 @@ const CUSTOMER_FIELDS: &[FieldSpec] = &[
     field("notes", "Notes", FieldKind::Notes),
     field("owner", "Owner", FieldKind::Member),
     field(CHANGED_BY_FIELD, "Changed by", FieldKind::Member),
+    field(
+        MERGED_INTO_FIELD,
+        "Merged into",
+        FieldKind::Reference(Entity::Customer),
+    ),
 ];
 
 const CONTACT_FIELDS: &[FieldSpec] = &[
@@ -232,6 +238,11 @@ const CONTACT_FIELDS: &[FieldSpec] = &[
     field("is_default", "Default contact", FieldKind::Flag),
     field("notes", "Notes", FieldKind::Notes),
     field(CHANGED_BY_FIELD, "Changed by", FieldKind::Member),
+    field(
+        MERGED_INTO_FIELD,
+        "Merged into",
+        FieldKind::Reference(Entity::Contact),
+    ),
 ];
 
 /// Lead statuses, in the order the list shows them. Only conversion sets
@@ -263,6 +274,11 @@ const LEAD_FIELDS: &[FieldSpec] = &[
     field("notes", "Notes", FieldKind::Notes),
     field("owner", "Owner", FieldKind::Member),
     field(CHANGED_BY_FIELD, "Changed by", FieldKind::Member),
+    field(
+        MERGED_INTO_FIELD,
+        "Merged into",
+        FieldKind::Reference(Entity::Lead),
+    ),
 ];
 
 /// Opportunity stages, in pipeline order.
@@ -328,6 +344,10 @@ const ACTIVITY_FIELDS: &[FieldSpec] = &[
 /// by the server on every write a push makes, so pages can say who
 /// changed what ("Ada changed Acme"). Clients may not send it.
 pub const CHANGED_BY_FIELD: &str = "changed_by";
+
+/// The field of a merged-away record naming the record it was merged
+/// into (see `merge_request`). Written by the server only.
+pub const MERGED_INTO_FIELD: &str = "merged_into";
 
 /// The field naming a record's owner (an activity's assignee), on every
 /// entity that has one.

@@ -7,8 +7,8 @@ use super::repository::{self as repo, Db, StoredRecord, Tx, Versions, WorkspaceI
 use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
     customer_from_lead, is_converted, normalize_patch, unknown_field, ConvertRequest,
-    DefaultCandidate, Entity, FieldError, FieldKind, Record, Role, CHANGED_BY_FIELD,
-    CONVERT_FIELDS, OWNER_FIELD,
+    DefaultCandidate, Entity, FieldError, FieldKind, MergeRequest, Record, Role, CHANGED_BY_FIELD,
+    CONVERT_FIELDS, MERGED_INTO_FIELD, MERGE_FIELDS, OWNER_FIELD,
 };
 use crate::sync::{FieldConflict, Mutation, MutationResult, MutationStatus, Op, PushResponse};
 use chrono::{DateTime, Utc};
@@ -94,10 +94,11 @@ pub async fn push(
             answered += 1;
             continue;
         }
-        let result = if mutation.op == Op::Convert {
+        let result = if matches!(mutation.op, Op::Convert | Op::Merge) {
             // Only a conversion can be refused after it wrote (its customer,
-            // then a contact it cannot use); upserts and deletes decide
-            // before their first write, so they need no savepoint.
+            // then a contact it cannot use), and a merge is kept whole
+            // however it ends; upserts and deletes decide before their
+            // first write, so they need no savepoint.
             state.records.begin_savepoint(&mut tx).await?;
             let mark = state.versions.mark();
             let result = apply(&mut tx, &mut state, mutation).await?;
@@ -225,6 +226,17 @@ fn check_batch(mutations: &[Mutation]) -> Result<(), ServerError> {
                     mutation.id
                 )));
             }
+        } else if mutation.op == Op::Merge {
+            if let Some(field) = mutation
+                .fields
+                .keys()
+                .find(|field| !MERGE_FIELDS.contains(&field.as_str()))
+            {
+                return Err(ServerError::BadRequest(format!(
+                    "mutation {}: `{field}` is not a field of a merge",
+                    mutation.id
+                )));
+            }
         } else if let Some(field) = unknown_field(mutation.entity, &mutation.fields) {
             return Err(ServerError::BadRequest(format!(
                 "mutation {}: `{field}` is not a field of a {}",
@@ -278,6 +290,12 @@ fn records_named(mutations: &[Mutation]) -> Vec<(Entity, Uuid)> {
                 named.push((Entity::Customer, request.customer_id));
                 named.extend(request.contact_id.map(|id| (Entity::Contact, id)));
             }
+        } else if mutation.op == Op::Merge {
+            if let Ok(request) =
+                MergeRequest::from_fields(mutation.entity, mutation.record_id, &mutation.fields)
+            {
+                named.extend(request.merged.iter().map(|id| (mutation.entity, *id)));
+            }
         } else {
             for spec in mutation.entity.fields() {
                 let FieldKind::Reference(target) = spec.kind else {
@@ -311,11 +329,88 @@ async fn apply(
         .records
         .find(tx, mutation.entity, mutation.record_id)
         .await?;
+    // An edit or a merge that names a record merged away since lands on
+    // the record it was merged into; a delete of it has happened already.
+    let merged_away = existing.as_ref().and_then(merged_into);
+    if let (Some(_), Op::Upsert | Op::Merge | Op::Convert) = (merged_away, mutation.op) {
+        let survivor = survivor(tx, state, mutation.entity, mutation.record_id).await?;
+        let redirected = Mutation {
+            record_id: survivor,
+            ..mutation.clone()
+        };
+        let existing = state.records.find(tx, mutation.entity, survivor).await?;
+        return match mutation.op {
+            Op::Merge => merge_records(tx, state, &redirected, existing).await,
+            Op::Convert => convert(tx, state, &redirected, existing).await,
+            _ => upsert(tx, state, &redirected, existing).await,
+        };
+    }
     match mutation.op {
         Op::Upsert => upsert(tx, state, mutation, existing).await,
         Op::Delete => delete(tx, state, mutation, existing).await,
         Op::Convert => convert(tx, state, mutation, existing).await,
+        Op::Merge => merge_records(tx, state, mutation, existing).await,
     }
+}
+
+/// The record a merged-away record names as its survivor.
+fn merged_into(stored: &StoredRecord) -> Option<Uuid> {
+    stored
+        .record
+        .deleted
+        .then(|| stored.record.reference(MERGED_INTO_FIELD))
+        .flatten()
+}
+
+/// The record that stands for `id` now: itself, or the end of its chain of
+/// merges. Hops are bounded so bad data cannot hang a push.
+async fn survivor(
+    tx: &mut Tx,
+    state: &mut PushState,
+    entity: Entity,
+    id: Uuid,
+) -> Result<Uuid, ServerError> {
+    let mut current = id;
+    for _ in 0..64 {
+        let next = state
+            .records
+            .find(tx, entity, current)
+            .await?
+            .as_ref()
+            .and_then(merged_into);
+        match next {
+            Some(next) if next != current => current = next,
+            _ => break,
+        }
+    }
+    Ok(current)
+}
+
+/// Rewrites the references of a change that name merged-away records to
+/// their survivors: a contact added offline to a customer merged away
+/// since joins the survivor.
+async fn follow_merges(
+    tx: &mut Tx,
+    state: &mut PushState,
+    entity: Entity,
+    fields: &mut Map<String, Value>,
+) -> Result<(), ServerError> {
+    for spec in entity.fields() {
+        let FieldKind::Reference(target) = spec.kind else {
+            continue;
+        };
+        let Some(id) = fields.get(spec.name).and_then(Value::as_str) else {
+            continue;
+        };
+        let Ok(id) = Uuid::parse_str(id) else {
+            continue;
+        };
+        let stands_for = survivor(tx, state, target, id).await?;
+        if stands_for != id {
+            fields.insert(spec.name.to_owned(), stands_for.to_string().into());
+        }
+    }
+    Ok(())
 }
 
 fn not_found(mutation: &Mutation) -> MutationResult {
@@ -338,6 +433,7 @@ async fn upsert(
         Ok(fields) => fields,
         Err(error) => return Ok(MutationResult::rejected(mutation.id, error)),
     };
+    follow_merges(tx, state, mutation.entity, &mut fields).await?;
     // A new record belongs to whoever made it unless they gave it away;
     // an owner the client names must be a current member.
     let unowned = fields.get(OWNER_FIELD).is_none_or(Value::is_null);
@@ -542,10 +638,14 @@ async fn convert(
             Vec::new(),
         ));
     }
-    let request = match ConvertRequest::from_fields(&mutation.fields) {
+    let mut request = match ConvertRequest::from_fields(&mutation.fields) {
         Ok(request) => request,
         Err(error) => return Ok(MutationResult::rejected(mutation.id, error)),
     };
+    request.customer_id = survivor(tx, state, Entity::Customer, request.customer_id).await?;
+    if let Some(contact) = request.contact_id {
+        request.contact_id = Some(survivor(tx, state, Entity::Contact, contact).await?);
+    }
     let reject = |field: &str, message: &str| {
         Ok(MutationResult::rejected(
             mutation.id,
@@ -604,6 +704,202 @@ async fn convert(
     }
     state.save(Entity::Lead, lead);
     Ok(MutationResult::applied(mutation.id, version, Vec::new()))
+}
+
+/// Merges duplicates into the mutation's record, all in the mutation's
+/// savepoint: the chosen values are applied to the survivor as an edit,
+/// everything attached to the records merged away (contacts,
+/// opportunities, activities, converted leads, conflicts) is moved to it,
+/// and those records become tombstones naming it in `merged_into`. A
+/// record merged already (here, or into this survivor by another device)
+/// is skipped, so a retry or a second device's overlapping merge changes
+/// nothing twice; the survivor's default contact stays the default.
+async fn merge_records(
+    tx: &mut Tx,
+    state: &mut PushState,
+    mutation: &Mutation,
+    existing: Option<StoredRecord>,
+) -> Result<MutationResult, ServerError> {
+    let entity = mutation.entity;
+    let request = match MergeRequest::from_fields(entity, mutation.record_id, &mutation.fields) {
+        Ok(request) => request,
+        Err(error) => return Ok(MutationResult::rejected(mutation.id, error)),
+    };
+    let Some(mut kept) = existing else {
+        return Ok(not_found(mutation));
+    };
+    if kept.record.deleted {
+        return Ok(deleted_by_someone_else(mutation, &kept));
+    }
+    let mut merged: Vec<StoredRecord> = Vec::new();
+    for id in &request.merged {
+        let stands_for = survivor(tx, state, entity, *id).await?;
+        if stands_for == kept.record.id || merged.iter().any(|m| m.record.id == stands_for) {
+            continue;
+        }
+        let Some(other) = state.records.find(tx, entity, stands_for).await? else {
+            return Ok(MutationResult::rejected(
+                mutation.id,
+                FieldError::new("merged", format!("there is no {entity} with the id {id}")),
+            ));
+        };
+        // Deleted meanwhile: it took what was attached to it along.
+        if other.record.deleted {
+            continue;
+        }
+        if entity == Entity::Lead && is_converted(&other.record.fields) {
+            return Ok(MutationResult::rejected(
+                mutation.id,
+                FieldError::new(
+                    "merged",
+                    "A converted lead is kept as the history of its customer",
+                ),
+            ));
+        }
+        merged.push(other);
+    }
+    let mut changes = request.values.clone();
+    if entity == Entity::Contact {
+        // A default contact merged into another of the same customer
+        // hands the mark to the one that stays.
+        let survivor_customer = kept.record.reference("customer_id");
+        if merged.iter().any(|other| {
+            other.record.flag("is_default")
+                && other.record.reference("customer_id") == survivor_customer
+        }) && !kept.record.flag("is_default")
+        {
+            changes.insert("is_default".into(), Value::Bool(true));
+        }
+    }
+    if let Err(error) = check_change(entity, Some(&kept.record.fields), &changes) {
+        return Ok(MutationResult::rejected(mutation.id, error));
+    }
+    let field_merge = merge(&kept, mutation.base_version, &changes);
+    kept.record.apply_patch(&changes);
+    if let Err(error) = check_required(entity, &kept.record.fields) {
+        return Ok(MutationResult::rejected(mutation.id, error));
+    }
+    if merged.is_empty() && field_merge.changed.is_empty() {
+        return Ok(MutationResult::applied(
+            mutation.id,
+            kept.record.version,
+            Vec::new(),
+        ));
+    }
+    // The records merged away and what moves are written first, the
+    // survivor last: its version is then newer than every tombstone of the
+    // merge, so an edit redirected to it later is never answered with a
+    // version older than the record it named.
+    let survivor_id = kept.record.id;
+    let survivor_customer = kept.record.reference("customer_id");
+    let merged_ids: Vec<Uuid> = merged.iter().map(|other| other.record.id).collect();
+    let mut customers: Vec<Uuid> = survivor_customer.into_iter().collect();
+    for mut other in merged {
+        if entity == Entity::Contact {
+            customers.extend(other.record.reference("customer_id"));
+        }
+        other
+            .record
+            .fields
+            .insert(MERGED_INTO_FIELD.into(), survivor_id.to_string().into());
+        // The version the tombstone is about to take.
+        other
+            .field_versions
+            .insert(MERGED_INTO_FIELD.into(), state.versions.mark() + 1);
+        tombstone(state, entity, other);
+    }
+    for (child, column) in attachments(entity) {
+        let children = state
+            .records
+            .live_referencing(tx, *child, column, &merged_ids)
+            .await?;
+        for stored in children {
+            if *child == Entity::Contact {
+                customers.extend(stored.record.reference("customer_id"));
+            }
+            move_to(state, *child, stored, column, survivor_id);
+        }
+    }
+    let version = state.versions.take();
+    kept.record.version = version;
+    kept.record.updated_at = state.now;
+    for field in &field_merge.changed {
+        kept.field_versions.insert(field.clone(), version);
+    }
+    state.save(entity, kept);
+    for conflict in &field_merge.conflicts {
+        keep_overwritten_value(state, mutation, conflict);
+    }
+    if entity == Entity::Customer {
+        customers = vec![survivor_id];
+    }
+    customers.sort_unstable();
+    customers.dedup();
+    for customer in customers {
+        restore_default_contact(tx, state, customer).await?;
+    }
+    Ok(MutationResult::applied(
+        mutation.id,
+        version,
+        field_merge.conflicts,
+    ))
+}
+
+/// What points at a record of `entity`, by entity and column: what a merge
+/// moves to the survivor.
+fn attachments(entity: Entity) -> &'static [(Entity, &'static str)] {
+    match entity {
+        Entity::Customer => &[
+            (Entity::Contact, "customer_id"),
+            (Entity::Opportunity, "customer_id"),
+            (Entity::Activity, "customer_id"),
+            (Entity::Lead, "customer_id"),
+            (Entity::Conflict, "record_id"),
+        ],
+        Entity::Contact => &[
+            (Entity::Activity, "contact_id"),
+            (Entity::Conflict, "record_id"),
+        ],
+        Entity::Lead => &[
+            (Entity::Opportunity, "lead_id"),
+            (Entity::Activity, "lead_id"),
+            (Entity::Conflict, "record_id"),
+        ],
+        Entity::Opportunity | Entity::Activity | Entity::Conflict => &[],
+    }
+}
+
+/// Points one field of a record at the survivor of a merge, as a new
+/// version. A contact moved to another customer arrives without the
+/// default mark, so the survivor's own default stays the default (the
+/// rule gives it one if it had none).
+fn move_to(
+    state: &mut PushState,
+    entity: Entity,
+    mut stored: StoredRecord,
+    column: &str,
+    survivor: Uuid,
+) {
+    let version = state.versions.take();
+    stored
+        .record
+        .fields
+        .insert(column.to_owned(), survivor.to_string().into());
+    stored.field_versions.insert(column.to_owned(), version);
+    if entity == Entity::Contact && stored.record.flag("is_default") {
+        stored
+            .record
+            .fields
+            .insert("is_default".into(), Value::Bool(false));
+        stored.field_versions.insert("is_default".into(), version);
+    }
+    stored.record.version = version;
+    stored.record.updated_at = state.now;
+    if entity == Entity::Conflict {
+        state.records.save(entity, stored);
+    } else {
+        state.save(entity, stored);
+    }
 }
 
 /// Writes a new record the server derived (conversion).

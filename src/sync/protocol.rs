@@ -40,6 +40,10 @@ pub enum Op {
     /// Converts a lead into a customer (fields: `customer_id`, `contact_id`);
     /// a lead converts once, whoever asks again.
     Convert,
+    /// Merges duplicates into the mutation's record, which stays (fields:
+    /// `merged`, `values`; see `domain::MergeRequest`). A merge already
+    /// done is a no-op.
+    Merge,
 }
 
 /// One local change, queued in the outbox until the server has it.

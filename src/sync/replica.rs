@@ -9,7 +9,8 @@ use super::store::{PendingMutation, RejectedMutation, Snapshot};
 use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
     customer_from_lead, is_converted, normalize_patch, BatchChange, ConvertRequest,
-    DefaultCandidate, Entity, FieldError, FieldKind, Record, RecordKey,
+    DefaultCandidate, Entity, FieldError, FieldKind, MergeRequest, Record, RecordKey,
+    MERGED_INTO_FIELD,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -226,21 +227,35 @@ impl Replica {
         Ok(self.reserve(entity, Op::Upsert, record_id, fields))
     }
 
-    /// Builds the mutations of many edits saved as one (an import): each is
-    /// checked as [`Self::prepare_upsert`] checks one, and may name records
-    /// created earlier in the same batch.
+    /// Builds the mutations of many edits saved as one (an import, a
+    /// merge): each is checked as [`Self::prepare_upsert`] checks one, and
+    /// may name records created earlier in the same batch. A merge comes
+    /// after the moves of what hangs off the records it merges away.
     pub fn prepare_batch(&mut self, changes: &[BatchChange]) -> Result<Vec<Mutation>, FieldError> {
         let mut created = HashSet::new();
         let mut checked = Vec::with_capacity(changes.len());
         for change in changes {
-            checked.push(match change {
+            let one = match change {
                 BatchChange::Upsert { entity, id, fields } => {
                     let fields = self.checked_upsert(*entity, *id, fields, &created)?;
                     created.insert(RecordKey::new(*entity, *id));
                     (*entity, Op::Upsert, *id, fields)
                 }
                 BatchChange::Delete { entity, id } => (*entity, Op::Delete, *id, Map::new()),
-            });
+                BatchChange::Merge {
+                    entity,
+                    survivor,
+                    request,
+                } => {
+                    let request = self.checked_merge(*entity, *survivor, request)?;
+                    for (child, id, fields) in self.merge_moves(*entity, *survivor, &request) {
+                        let fields = self.checked_upsert(child, id, &fields, &created)?;
+                        checked.push((child, Op::Upsert, id, fields));
+                    }
+                    (*entity, Op::Merge, *survivor, request.to_fields())
+                }
+            };
+            checked.push(one);
         }
         Ok(checked
             .into_iter()
@@ -327,6 +342,100 @@ impl Replica {
             }
         }
         Ok(self.reserve(Entity::Lead, Op::Convert, lead_id, request.to_fields()))
+    }
+
+    /// A merge as the server will take it: every record live, none a
+    /// converted lead, and a default contact merged into another contact
+    /// of its customer handing the mark to the one that stays.
+    fn checked_merge(
+        &self,
+        entity: Entity,
+        survivor: Uuid,
+        request: &MergeRequest,
+    ) -> Result<MergeRequest, FieldError> {
+        let mut request = MergeRequest::from_fields(entity, survivor, &request.to_fields())?;
+        let kept = self.get(RecordKey::new(entity, survivor)).ok_or_else(|| {
+            FieldError::new("record_id", format!("This {entity} no longer exists"))
+        })?;
+        let mut hands_default = false;
+        for id in &request.merged {
+            let other = self.get(RecordKey::new(entity, *id)).ok_or_else(|| {
+                FieldError::new("merged", format!("One of these {entity}s no longer exists"))
+            })?;
+            if entity == Entity::Lead && is_converted(&other.fields) {
+                return Err(FieldError::new(
+                    "merged",
+                    "A converted lead is kept as the history of its customer",
+                ));
+            }
+            hands_default |= entity == Entity::Contact
+                && other.flag("is_default")
+                && other.reference("customer_id") == kept.reference("customer_id");
+        }
+        if hands_default && !kept.flag("is_default") {
+            request
+                .values
+                .insert("is_default".into(), Value::Bool(true));
+        }
+        Ok(request)
+    }
+
+    /// The edits that move what hangs off the merged records to the
+    /// survivor, shown at once and sent ahead of the merge. The server
+    /// moves them too (and whatever this device has not seen); a moved
+    /// contact loses its default mark, so the survivor's default stays.
+    /// Converted leads and conflicts, which no client may repoint, follow
+    /// with the server's answer.
+    fn merge_moves(
+        &self,
+        entity: Entity,
+        survivor: Uuid,
+        request: &MergeRequest,
+    ) -> Vec<(Entity, Uuid, Map<String, Value>)> {
+        let merged: HashSet<Uuid> = request.merged.iter().copied().collect();
+        let survivor_has_default =
+            entity == Entity::Customer && self.default_contact(survivor).is_some();
+        let columns: &[(Entity, &str)] = match entity {
+            Entity::Customer => &[
+                (Entity::Contact, "customer_id"),
+                (Entity::Opportunity, "customer_id"),
+                (Entity::Activity, "customer_id"),
+            ],
+            Entity::Contact => &[(Entity::Activity, "contact_id")],
+            Entity::Lead => &[
+                (Entity::Opportunity, "lead_id"),
+                (Entity::Activity, "lead_id"),
+            ],
+            Entity::Opportunity | Entity::Activity | Entity::Conflict => &[],
+        };
+        let mut moves = Vec::new();
+        for (child, column) in columns {
+            let attached: Vec<&Record> = if *child == Entity::Contact {
+                merged
+                    .iter()
+                    .flat_map(|customer| self.view.contacts_of(*customer))
+                    .filter(|contact| !contact.deleted)
+                    .collect()
+            } else {
+                self.records(*child)
+                    .filter(|record| {
+                        record
+                            .reference(column)
+                            .is_some_and(|id| merged.contains(&id))
+                    })
+                    .collect()
+            };
+            for record in attached {
+                let mut fields = Map::new();
+                fields.insert((*column).to_owned(), survivor.to_string().into());
+                if *child == Entity::Contact && survivor_has_default && record.flag("is_default") {
+                    fields.insert("is_default".into(), Value::Bool(false));
+                }
+                moves.push((*child, record.id, fields));
+            }
+        }
+        moves.sort_by_key(|(child, id, _)| (*child, *id));
+        moves
     }
 
     /// Builds the mutation that deletes a record.
@@ -501,6 +610,8 @@ impl Replica {
                 let mutation = &self.outbox[at].mutation;
                 if key_of(mutation) == key {
                     apply_to_own_record(&mut record, mutation);
+                } else if mutation.op == Op::Merge {
+                    merge_away(&mut record, mutation);
                 } else {
                     self.apply_conversion_to(&mut record, key, mutation);
                 }
@@ -628,10 +739,23 @@ fn key_of(mutation: &Mutation) -> RecordKey {
     RecordKey::new(mutation.entity, mutation.record_id)
 }
 
-/// Every record a mutation shows on: its own, and for a conversion the
-/// customer and contact it creates or attaches to.
+/// Every record a mutation shows on: its own, for a conversion the
+/// customer and contact it creates or attaches to, and for a merge the
+/// records it merges away.
 fn keys_of(mutation: &Mutation) -> Vec<RecordKey> {
     let mut keys = vec![key_of(mutation)];
+    if mutation.op == Op::Merge {
+        if let Ok(request) =
+            MergeRequest::from_fields(mutation.entity, mutation.record_id, &mutation.fields)
+        {
+            keys.extend(
+                request
+                    .merged
+                    .iter()
+                    .map(|id| RecordKey::new(mutation.entity, *id)),
+            );
+        }
+    }
     if mutation.op == Op::Convert {
         if let Ok(request) = ConvertRequest::from_fields(&mutation.fields) {
             keys.push(RecordKey::new(Entity::Customer, request.customer_id));
@@ -669,6 +793,27 @@ fn apply_to_own_record(record: &mut Option<Rc<Record>>, mutation: &Mutation) {
                 }
             }
         }
+        Op::Merge => {
+            let request =
+                MergeRequest::from_fields(mutation.entity, mutation.record_id, &mutation.fields);
+            if let (Some(kept), Ok(request)) = (record.as_mut().map(Rc::make_mut), request) {
+                if !kept.deleted {
+                    kept.apply_patch(&request.values);
+                }
+            }
+        }
+    }
+}
+
+/// A pending merge's effect on a record it merges away: a tombstone that
+/// names the survivor, as the server will write it.
+fn merge_away(record: &mut Option<Rc<Record>>, merge: &Mutation) {
+    if let Some(record) = record.as_mut() {
+        let record = Rc::make_mut(record);
+        record.deleted = true;
+        record
+            .fields
+            .insert(MERGED_INTO_FIELD.into(), merge.record_id.to_string().into());
     }
 }
 

@@ -47,6 +47,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <A href="/leads">"Leads"</A>
                     <A href="/pipeline">"Pipeline"</A>
                     <A href="/tasks">"Tasks"</A>
+                    <A href="/duplicates">"Duplicates"</A>
                     <A href="/account" attr:class="account-link" attr:data-testid="account-link" attr:title=account_label>
                         {account_label}
                     </A>
@@ -151,7 +152,7 @@ fn SyncIndicator() -> impl IntoView {
             "offline"
         } else if status.error.is_some() {
             "error"
-        } else if status.syncing || status.pending > 0 {
+        } else if status.syncing || status.pending > 0 || status.saving > 0 {
             "syncing"
         } else {
             "synced"
@@ -240,6 +241,7 @@ fn describe(rejected: &RejectedMutation) -> String {
         Op::Upsert => "Saving",
         Op::Delete => "Deleting",
         Op::Convert => "Converting",
+        Op::Merge => "Merging",
     };
     let FieldError { field, message } = &rejected.error;
     let name = rejected

@@ -7,6 +7,7 @@ mod clock;
 mod conflicts;
 mod contacts;
 mod customers;
+mod duplicates;
 mod form;
 mod home;
 mod import;
@@ -20,6 +21,7 @@ mod platform;
 pub use account::{AccountPage, JoinPage, LoginPage, SignupPage};
 pub use activities::TasksPage;
 pub use customers::{CustomerListPage, CustomerPage, NewCustomerPage};
+pub use duplicates::DuplicatesPage;
 pub use home::HomePage;
 pub use import::{ContactImportPage, CustomerImportPage, LeadImportPage};
 #[cfg(feature = "hydrate")]

@@ -296,9 +296,11 @@ pub async fn live_referencing(
     column: &str,
     parents: &[Uuid],
 ) -> Result<Vec<StoredRecord>, ServerError> {
+    // A conflict names its record by `record_id`, which a merge follows.
     let is_reference = entity
         .field(column)
-        .is_some_and(|spec| matches!(spec.kind, FieldKind::Reference(_)));
+        .is_some_and(|spec| matches!(spec.kind, FieldKind::Reference(_)))
+        || (entity == Entity::Conflict && column == "record_id");
     if parents.is_empty() || !is_reference {
         return Ok(Vec::new());
     }

@@ -8,7 +8,8 @@ use crate::ui::form::{form_fields, RecordForm};
 use crate::ui::platform::focus_soon;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_location, use_navigate, use_params_map};
+use leptos_router::NavigateOptions;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -68,6 +69,7 @@ where
     let present = Memo::new(move |_| record.with(Option::is_some));
     let editing = RwSignal::new(false);
     let loaded = Memo::new(move |_| crm.status.with(|status| status.loaded));
+    follow_merges(entity, id, present, loaded);
     move || {
         if !loaded.get() {
             return view! { <p class="muted">"Loading…"</p> }.into_any();
@@ -119,6 +121,33 @@ where
         }
         .into_any()
     }
+}
+
+/// Opens the survivor's page in place of a record merged away, at this
+/// device's first sight of the merge: old links and bookmarks keep working.
+fn follow_merges(entity: Entity, id: Memo<Option<Uuid>>, present: Memo<bool>, loaded: Memo<bool>) {
+    let crm = expect_context::<Crm>();
+    let navigate = use_navigate();
+    let location = use_location();
+    Effect::new(move |_| {
+        if !loaded.get() || present.get() {
+            return;
+        }
+        let Some(id) = id.get() else {
+            return;
+        };
+        if let Some(survivor) = crm.merged_into(entity, id) {
+            let path = location
+                .pathname
+                .get_untracked()
+                .replace(&id.to_string(), &survivor.to_string());
+            let options = NavigateOptions {
+                replace: true,
+                ..NavigateOptions::default()
+            };
+            navigate(&path, options);
+        }
+    });
 }
 
 /// The id of a record page's Edit button, where focus returns after editing.

@@ -1,0 +1,100 @@
+import { expect } from "@playwright/test";
+import { addContact, addCustomer, fillCustomerForm, open, synced, test, uid } from "./helpers";
+
+test("two customers merged on one device while another edits the merged-away one offline end as one, with both changes", async ({
+  twoDevices,
+}) => {
+  const tag = uid();
+  const [{ page: alice }, { context: bobContext, page: bob }] = twoDevices;
+  await open(alice);
+  await addCustomer(alice, { name: `Cedar Works ${tag}`, email: `office-${tag}@cedar.test` });
+  const keptPath = new URL(alice.url()).pathname;
+  await open(alice);
+  await addCustomer(alice, {
+    name: `Cedar Works Ltd ${tag}`,
+    email: `OFFICE-${tag}@cedar.test`,
+    phone: "0207 946 0001",
+  });
+  const gonePath = new URL(alice.url()).pathname;
+  await addContact(alice, "Gil", `Moved ${tag}`);
+  await synced(alice);
+
+  // Bob opens the second one and, offline, edits it and adds a contact.
+  await open(bob, gonePath);
+  await expect(bob.getByTestId("customer-name")).toHaveText(`Cedar Works Ltd ${tag}`);
+  await bobContext.setOffline(true);
+  await bob.getByRole("button", { name: "Edit" }).click();
+  await fillCustomerForm(bob, { city: "Lyon" });
+  await bob.getByRole("button", { name: "Save changes" }).click();
+  await expect(bob.getByTestId("customer-page")).toContainText("Lyon");
+  await addContact(bob, "Noa", `Offline ${tag}`);
+
+  // Alice finds the pair on the Duplicates page and merges it, keeping the
+  // older record and the other one's phone.
+  await alice.getByRole("navigation").getByRole("link", { name: "Duplicates" }).click();
+  const group = alice.getByTestId("duplicate-group").filter({ hasText: tag });
+  await expect(group).toHaveCount(1);
+  await expect(group).toContainText("Same email");
+  await expect(group).toContainText("Same name");
+  await group.getByRole("button", { name: /Review and merge/ }).click();
+  const panel = alice.getByTestId("merge-panel");
+  await expect(panel.getByRole("radio", { name: `Keep Cedar Works ${tag}`, exact: true })).toBeChecked();
+  await expect(panel.getByRole("radio", { name: "Keep Phone: 0207 946 0001" })).toBeChecked();
+  await panel.getByRole("button", { name: "Merge 2 records" }).click();
+  await expect(alice.getByTestId("merge-notice")).toContainText(`Cedar Works ${tag}`);
+  await expect(alice.getByTestId("duplicate-group").filter({ hasText: tag })).toHaveCount(0);
+
+  // The merged-away address opens the survivor, with the phone and the contact.
+  await open(alice, gonePath);
+  await expect(alice).toHaveURL(new RegExp(`${keptPath}$`));
+  await expect(alice.getByTestId("customer-name")).toHaveText(`Cedar Works ${tag}`);
+  await expect(alice.getByRole("link", { name: "0207 946 0001" })).toBeVisible();
+  await expect(alice.getByTestId("contact").filter({ hasText: `Moved ${tag}` })).toHaveCount(1);
+  await synced(alice);
+
+  // Bob comes back: his page moves to the survivor, which has both changes.
+  await bobContext.setOffline(false);
+  await synced(bob);
+  await expect(bob).toHaveURL(new RegExp(`${keptPath}$`), { timeout: 20_000 });
+  await expect(bob.getByTestId("customer-page")).toContainText("Lyon");
+  await expect(bob.getByRole("link", { name: "0207 946 0001" })).toBeVisible();
+  for (const page of [alice, bob]) {
+    await page.reload();
+    await expect(page.getByTestId("customer-name")).toHaveText(`Cedar Works ${tag}`);
+    await expect(page.getByTestId("customer-page")).toContainText("Lyon");
+    await expect(page.getByTestId("contact").filter({ hasText: `Offline ${tag}` })).toHaveCount(1);
+    await expect(page.getByTestId("contact").filter({ hasText: `Moved ${tag}` })).toHaveCount(1);
+  }
+});
+
+test("contacts and leads can be merged offline, and the merge survives a reload", async ({ page, context }) => {
+  const tag = uid();
+  await open(page);
+  await addCustomer(page, { name: `Birch ${tag}` });
+  await addContact(page, "Dana", `Twice ${tag}`, `dana-${tag}@birch.test`);
+  await addContact(page, "Dana", `Twice ${tag}`);
+  await synced(page);
+
+  await context.setOffline(true);
+  await page.getByRole("navigation").getByRole("link", { name: "Duplicates" }).click();
+  await page.getByRole("button", { name: "Contacts" }).click();
+  const group = page.getByTestId("duplicate-group").filter({ hasText: tag });
+  await expect(group).toHaveCount(1);
+  await group.getByRole("button", { name: /Review and merge/ }).click();
+  await page.getByTestId("merge-panel").getByRole("button", { name: "Merge 2 records" }).click();
+  await expect(page.getByTestId("merge-notice")).toBeVisible();
+  await page.reload();
+  await expect(page.getByTestId("sync-status")).toHaveAttribute("data-loaded", "true");
+  await page.getByRole("button", { name: "Contacts" }).click();
+  await expect(page.getByTestId("duplicate-group").filter({ hasText: tag })).toHaveCount(0);
+  await page.getByTestId("merge-notice").waitFor({ state: "detached" });
+  await context.setOffline(false);
+  await synced(page);
+  await open(page, "/");
+  await page.getByRole("searchbox", { name: "Search customers" }).fill(`Birch ${tag}`);
+  await page.getByRole("link", { name: `Birch ${tag}` }).click();
+  const contacts = page.getByTestId("contact");
+  await expect(contacts).toHaveCount(1);
+  await expect(contacts).toContainText(`dana-${tag}@birch.test`);
+  await expect(contacts).toContainText("Default");
+});

@@ -1,0 +1,505 @@
+//! Merging duplicates (issue 20) through the real engine and the real
+//! server code: what a merge moves, what it leaves, what later edits to a
+//! merged-away record do, and that two devices merging overlapping groups
+//! offline end with one survivor. A last test posts the wire shape of
+//! DESIGN.md section 4 over real HTTP.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use clientele::domain::{
+    BatchChange, ConvertRequest, Entity, MergeRequest, Record, RecordKey, MERGED_INTO_FIELD,
+};
+use clientele::server::repository::{live_referencing, Db};
+use clientele::server::DEFAULT_WORKSPACE;
+use common::http::TestServer;
+use common::records::{
+    add, add_contact, add_customer, counter, set_network, shown_contacts, stored_record, sync,
+};
+use common::{database, device, fields, reload, Network, TestEngine};
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+/// Merges `merged` into `survivor` on a device, with these chosen values.
+async fn merge(
+    engine: &TestEngine,
+    entity: Entity,
+    survivor: Uuid,
+    merged: &[Uuid],
+    values: Value,
+) {
+    let request = MergeRequest {
+        merged: merged.to_vec(),
+        values: fields(values),
+    };
+    engine
+        .save_batch(&[BatchChange::Merge {
+            entity,
+            survivor,
+            request,
+        }])
+        .await
+        .expect("the merge is saved");
+}
+
+/// One live record as the device shows it.
+fn shown(engine: &TestEngine, entity: Entity, id: Uuid) -> Option<Record> {
+    engine.read(|replica| replica.get(RecordKey::new(entity, id)).cloned())
+}
+
+/// A record as the device last knew it, tombstones included.
+fn last_known(engine: &TestEngine, entity: Entity, id: Uuid) -> Option<Record> {
+    engine.read(|replica| replica.last_known(RecordKey::new(entity, id)).cloned())
+}
+
+/// The live records of `entity` the server keeps whose `column` names `parent`.
+async fn stored_children(pool: &Db, entity: Entity, column: &str, parent: Uuid) -> Vec<Record> {
+    let mut tx = pool.begin_read().await.expect("a transaction");
+    live_referencing(&mut tx, DEFAULT_WORKSPACE, entity, column, &[parent])
+        .await
+        .expect("query")
+        .into_iter()
+        .map(|stored| stored.record)
+        .collect()
+}
+
+fn default_of(contacts: &[clientele::domain::Contact]) -> Vec<Uuid> {
+    contacts
+        .iter()
+        .filter(|contact| contact.is_default)
+        .map(|contact| contact.id)
+        .collect()
+}
+
+fn text(record: &Record, field: &str) -> Option<String> {
+    record.text(field).map(str::to_owned)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn merging_two_customers_moves_everything_to_the_survivor_and_keeps_its_default_contact() {
+    let (pool, _dir) = database().await;
+    let ada = device(&pool).await;
+    let kept = add_customer(&ada, "Acme", "Customer").await;
+    let kept_contact = add_contact(&ada, kept, "Kim").await;
+    let gone = add(
+        &ada,
+        Entity::Customer,
+        json!({"name": "ACME Ltd", "kind": "company", "status": "Prospect", "phone": "+44 1"}),
+    )
+    .await;
+    let gone_contact = add_contact(&ada, gone, "Gil").await;
+    let deal = add(
+        &ada,
+        Entity::Opportunity,
+        json!({"customer_id": gone.to_string(), "title": "Renewal", "stage": "Proposal"}),
+    )
+    .await;
+    let call = add(
+        &ada,
+        Entity::Activity,
+        json!({"customer_id": gone.to_string(), "contact_id": gone_contact.to_string(),
+               "kind": "call", "subject": "Intro"}),
+    )
+    .await;
+    let lead = add(
+        &ada,
+        Entity::Lead,
+        json!({"company_name": "Acme", "status": "Qualified"}),
+    )
+    .await;
+    ada.convert(
+        lead,
+        ConvertRequest {
+            customer_id: gone,
+            contact_id: None,
+            status: None,
+        },
+    )
+    .await
+    .expect("converted");
+    sync(&ada).await;
+
+    set_network(&ada, Network::Down);
+    merge(
+        &ada,
+        Entity::Customer,
+        kept,
+        &[gone],
+        json!({"phone": "+44 1"}),
+    )
+    .await;
+    // Shown at once, offline.
+    assert!(shown(&ada, Entity::Customer, gone).is_none());
+    let tombstone = last_known(&ada, Entity::Customer, gone).expect("kept as a tombstone");
+    assert_eq!(text(&tombstone, MERGED_INTO_FIELD), Some(kept.to_string()));
+    let survivor = shown(&ada, Entity::Customer, kept).expect("the survivor");
+    assert_eq!(text(&survivor, "phone").as_deref(), Some("+44 1"));
+    let contacts = shown_contacts(&ada, kept);
+    assert_eq!(contacts.len(), 2);
+    assert_eq!(default_of(&contacts), vec![kept_contact]);
+    let deal_shown = shown(&ada, Entity::Opportunity, deal).expect("the deal");
+    assert_eq!(deal_shown.reference("customer_id"), Some(kept));
+
+    // And on the server once synced, to a second device as well.
+    set_network(&ada, Network::Up);
+    sync(&ada).await;
+    let stored_gone = stored_record(&pool, Entity::Customer, gone).await;
+    assert!(stored_gone.deleted);
+    assert_eq!(
+        text(&stored_gone, MERGED_INTO_FIELD),
+        Some(kept.to_string())
+    );
+    let stored_kept = stored_record(&pool, Entity::Customer, kept).await;
+    assert_eq!(text(&stored_kept, "phone").as_deref(), Some("+44 1"));
+    let stored_contacts = stored_children(&pool, Entity::Contact, "customer_id", kept).await;
+    assert_eq!(stored_contacts.len(), 2);
+    let defaults: Vec<Uuid> = stored_contacts
+        .iter()
+        .filter(|contact| contact.flag("is_default"))
+        .map(|contact| contact.id)
+        .collect();
+    assert_eq!(defaults, vec![kept_contact]);
+    for (entity, id) in [(Entity::Opportunity, deal), (Entity::Activity, call)] {
+        let record = stored_record(&pool, entity, id).await;
+        assert!(!record.deleted, "{entity} {id} survives the merge");
+        assert_eq!(record.reference("customer_id"), Some(kept));
+    }
+    assert_eq!(
+        stored_record(&pool, Entity::Lead, lead)
+            .await
+            .reference("customer_id"),
+        Some(kept),
+        "the lead converted into the merged customer follows it"
+    );
+    for column in ["customer_id"] {
+        for entity in [Entity::Contact, Entity::Opportunity, Entity::Activity] {
+            let left = stored_children(&pool, entity, column, gone).await;
+            assert!(left.is_empty(), "nothing stays attached to the tombstone");
+        }
+    }
+    let bea = device(&pool).await;
+    sync(&bea).await;
+    assert!(shown(&bea, Entity::Customer, gone).is_none());
+    assert_eq!(default_of(&shown_contacts(&bea, kept)), vec![kept_contact]);
+    assert_eq!(shown_contacts(&bea, kept).len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn edits_and_contacts_made_offline_on_a_merged_away_customer_land_on_the_survivor() {
+    let (pool, _dir) = database().await;
+    let ada = device(&pool).await;
+    let bea = device(&pool).await;
+    let kept = add_customer(&ada, "Globex", "Customer").await;
+    let gone = add_customer(&ada, "Globex Corp", "Prospect").await;
+    sync(&ada).await;
+    sync(&bea).await;
+
+    set_network(&bea, Network::Down);
+    bea.upsert(Entity::Customer, gone, &fields(json!({"city": "Lyon"})))
+        .await
+        .expect("edited offline");
+    let newcomer = add_contact(&bea, gone, "Noa").await;
+
+    merge(&ada, Entity::Customer, kept, &[gone], json!({})).await;
+    sync(&ada).await;
+
+    set_network(&bea, Network::Up);
+    sync(&bea).await;
+    sync(&ada).await;
+    let survivor = stored_record(&pool, Entity::Customer, kept).await;
+    assert_eq!(text(&survivor, "city").as_deref(), Some("Lyon"));
+    let contact = stored_record(&pool, Entity::Contact, newcomer).await;
+    assert!(!contact.deleted);
+    assert_eq!(contact.reference("customer_id"), Some(kept));
+    assert!(
+        contact.flag("is_default"),
+        "the survivor's only contact is its default"
+    );
+    assert!(stored_children(&pool, Entity::Contact, "customer_id", gone)
+        .await
+        .is_empty());
+    for engine in [&ada, &bea] {
+        assert_eq!(
+            shown_contacts(engine, kept)
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>(),
+            vec![newcomer]
+        );
+        assert_eq!(
+            shown(engine, Entity::Customer, kept).and_then(|c| text(&c, "city")),
+            Some("Lyon".to_owned())
+        );
+        assert!(shown(engine, Entity::Customer, gone).is_none());
+        assert!(engine.read(|replica| replica.rejected().is_empty()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_merge_done_already_changes_nothing_when_another_device_sends_it_again() {
+    let (pool, _dir) = database().await;
+    let ada = device(&pool).await;
+    let bea = device(&pool).await;
+    let kept = add_customer(&ada, "Initech", "Customer").await;
+    let gone = add_customer(&ada, "Initech Inc", "Customer").await;
+    sync(&ada).await;
+    sync(&bea).await;
+
+    set_network(&bea, Network::Down);
+    merge(&ada, Entity::Customer, kept, &[gone], json!({})).await;
+    merge(&bea, Entity::Customer, kept, &[gone], json!({})).await;
+    sync(&ada).await;
+    let after_first = counter(&pool).await;
+    set_network(&bea, Network::Up);
+    sync(&bea).await;
+    assert_eq!(
+        counter(&pool).await,
+        after_first,
+        "the second merge wrote nothing"
+    );
+    assert!(bea.read(|replica| replica.rejected().is_empty()));
+
+    // A retried push whose reply was lost is answered as the first time.
+    let cy = device(&pool).await;
+    sync(&cy).await;
+    let third = add_customer(&cy, "Initech GmbH", "Customer").await;
+    sync(&cy).await;
+    merge(&cy, Entity::Customer, kept, &[third], json!({})).await;
+    set_network(&cy, Network::LoseNextPushReply);
+    assert!(cy.sync(|_| {}).await.is_err());
+    let after_lost_reply = counter(&pool).await;
+    sync(&cy).await;
+    assert_eq!(counter(&pool).await, after_lost_reply);
+    assert!(stored_record(&pool, Entity::Customer, third).await.deleted);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_devices_merging_overlapping_groups_offline_converge_to_one_survivor() {
+    let (pool, _dir) = database().await;
+    let ada = device(&pool).await;
+    let bea = device(&pool).await;
+    let first = add_customer(&ada, "Umbrella", "Customer").await;
+    let second = add_customer(&ada, "Umbrella Corp", "Customer").await;
+    let third = add_customer(&ada, "The Umbrella Company", "Customer").await;
+    let contacts = [
+        add_contact(&ada, first, "Ann").await,
+        add_contact(&ada, second, "Ben").await,
+        add_contact(&ada, third, "Cat").await,
+    ];
+    sync(&ada).await;
+    sync(&bea).await;
+
+    set_network(&ada, Network::Down);
+    set_network(&bea, Network::Down);
+    merge(&ada, Entity::Customer, first, &[second], json!({})).await;
+    merge(&bea, Entity::Customer, second, &[first, third], json!({})).await;
+    set_network(&ada, Network::Up);
+    set_network(&bea, Network::Up);
+    sync(&ada).await;
+    sync(&bea).await;
+    sync(&ada).await;
+
+    for engine in [&ada, &bea] {
+        let live: Vec<Uuid> = [first, second, third]
+            .into_iter()
+            .filter(|id| shown(engine, Entity::Customer, *id).is_some())
+            .collect();
+        assert_eq!(live, vec![first], "one survivor, the same on both devices");
+        let mut held: Vec<Uuid> = shown_contacts(engine, first).iter().map(|c| c.id).collect();
+        held.sort_unstable();
+        let mut expected = contacts.to_vec();
+        expected.sort_unstable();
+        assert_eq!(held, expected, "every contact is on the survivor");
+        assert_eq!(default_of(&shown_contacts(engine, first)).len(), 1);
+        assert!(engine.read(|replica| replica.rejected().is_empty()));
+    }
+    for gone in [second, third] {
+        let tombstone = stored_record(&pool, Entity::Customer, gone).await;
+        assert!(tombstone.deleted);
+        assert_eq!(text(&tombstone, MERGED_INTO_FIELD), Some(first.to_string()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn merging_contacts_hands_the_default_mark_to_the_one_that_stays_and_moves_activities() {
+    let (pool, _dir) = database().await;
+    let ada = device(&pool).await;
+    let customer = add_customer(&ada, "Hooli", "Customer").await;
+    let original = add_contact(&ada, customer, "Gavin").await;
+    let copy = add_contact(&ada, customer, "Gavin").await;
+    let note = add(
+        &ada,
+        Entity::Activity,
+        json!({"contact_id": original.to_string(), "kind": "note", "subject": "Met"}),
+    )
+    .await;
+    sync(&ada).await;
+    assert_eq!(default_of(&shown_contacts(&ada, customer)), vec![original]);
+
+    merge(
+        &ada,
+        Entity::Contact,
+        copy,
+        &[original],
+        json!({"job_title": "CEO"}),
+    )
+    .await;
+    assert_eq!(default_of(&shown_contacts(&ada, customer)), vec![copy]);
+    sync(&ada).await;
+    let kept = stored_record(&pool, Entity::Contact, copy).await;
+    assert!(kept.flag("is_default"));
+    assert_eq!(text(&kept, "job_title").as_deref(), Some("CEO"));
+    assert_eq!(
+        stored_record(&pool, Entity::Activity, note)
+            .await
+            .reference("contact_id"),
+        Some(copy)
+    );
+    let reloaded = reload(ada, &pool).await;
+    assert_eq!(default_of(&shown_contacts(&reloaded, customer)), vec![copy]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn merging_leads_moves_their_deals_and_a_converted_lead_cannot_be_merged_away() {
+    let (pool, _dir) = database().await;
+    let ada = device(&pool).await;
+    let kept = add(
+        &ada,
+        Entity::Lead,
+        json!({"person_name": "Jo Bloggs", "status": "New"}),
+    )
+    .await;
+    let gone = add(
+        &ada,
+        Entity::Lead,
+        json!({"person_name": "Jo Bloggs", "email": "jo@bloggs.test", "status": "Contacted"}),
+    )
+    .await;
+    let deal = add(
+        &ada,
+        Entity::Opportunity,
+        json!({"lead_id": gone.to_string(), "title": "Pilot", "stage": "Qualification"}),
+    )
+    .await;
+    sync(&ada).await;
+    merge(
+        &ada,
+        Entity::Lead,
+        kept,
+        &[gone],
+        json!({"email": "jo@bloggs.test"}),
+    )
+    .await;
+    sync(&ada).await;
+    let survivor = stored_record(&pool, Entity::Lead, kept).await;
+    assert_eq!(text(&survivor, "email").as_deref(), Some("jo@bloggs.test"));
+    assert_eq!(
+        stored_record(&pool, Entity::Opportunity, deal)
+            .await
+            .reference("lead_id"),
+        Some(kept)
+    );
+
+    let converted = add(
+        &ada,
+        Entity::Lead,
+        json!({"person_name": "Jo Bloggs", "status": "Qualified"}),
+    )
+    .await;
+    ada.convert(
+        converted,
+        ConvertRequest {
+            customer_id: Uuid::now_v7(),
+            contact_id: None,
+            status: None,
+        },
+    )
+    .await
+    .expect("converted");
+    let refused = ada
+        .save_batch(&[BatchChange::Merge {
+            entity: Entity::Lead,
+            survivor: kept,
+            request: MergeRequest {
+                merged: vec![converted],
+                values: Map::new(),
+            },
+        }])
+        .await;
+    assert!(
+        refused.is_err(),
+        "the device refuses it as the server would"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_merge_op_of_the_wire_contract_is_answered_and_pulled_as_designed() {
+    let server = TestServer::start().await;
+    let ada = server.member_of_new_workspace("ada@merge.test").await;
+    let (kept, gone, contact) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let client_id = Uuid::now_v7();
+    let upsert = |id: u64, entity: &str, record: Uuid, fields: Value| {
+        json!({"id": id, "entity": entity, "op": "upsert", "record_id": record,
+               "base_version": 0, "fields": fields})
+    };
+    let (status, reply) = ada
+        .post(
+            "/api/sync/push",
+            json!({"client_id": client_id, "mutations": [
+                upsert(1, "customer", kept, json!({"name": "Acme", "kind": "company", "status": "Customer"})),
+                upsert(2, "customer", gone, json!({"name": "Acme Ltd", "kind": "company", "status": "Prospect", "phone": "+44 2"})),
+                upsert(3, "contact", contact, json!({"customer_id": gone, "first_name": "Gil"})),
+            ]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let merge = json!({"id": 4, "entity": "customer", "op": "merge", "record_id": kept,
+        "base_version": 1, "fields": {"merged": [gone], "values": {"phone": "+44 2"}}});
+    let body = json!({"client_id": client_id, "mutations": [merge]});
+    let (status, first) = ada.post("/api/sync/push", body.clone()).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["results"][0]["status"], "applied", "{first}");
+    assert!(first["results"][0]["version"].is_i64());
+    let (status, again) = ada.post("/api/sync/push", body).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        again["results"], first["results"],
+        "a retry is answered as the first time"
+    );
+
+    let rows = ada.pull_all().await;
+    let record = |id: Uuid| {
+        rows.iter()
+            .map(|row| &row["record"])
+            .find(|record| record["id"] == id.to_string())
+            .cloned()
+            .expect("pulled")
+    };
+    assert_eq!(record(gone)["deleted"], true);
+    assert_eq!(record(gone)["merged_into"], kept.to_string());
+    assert_eq!(record(kept)["phone"], "+44 2");
+    assert_eq!(record(contact)["customer_id"], kept.to_string());
+
+    // A client may not write `merged_into` itself, nor merge what cannot be.
+    let (status, refused) = ada
+        .post(
+            "/api/sync/push",
+            json!({"client_id": client_id, "mutations": [
+                upsert(5, "customer", kept, json!({"merged_into": gone})),
+            ]}),
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    let (status, refused) = ada
+        .post(
+            "/api/sync/push",
+            json!({"client_id": client_id, "mutations": [
+                {"id": 5, "entity": "activity", "op": "merge", "record_id": kept,
+                 "base_version": 0, "fields": {"merged": [gone]}},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{refused}");
+    assert_eq!(refused["results"][0]["status"], "rejected");
+    assert_eq!(refused["results"][0]["error"]["field"], "entity");
+}
