@@ -170,6 +170,18 @@ async function exportAll(page) {
   return Date.now() - started;
 }
 
+/** Click on "Duplicates" to the groups among every customer listed. */
+async function duplicateGroups(page) {
+  const started = Date.now();
+  await page.getByRole("navigation").getByRole("link", { name: "Duplicates" }).click();
+  await page.getByTestId("duplicate-count").waitFor({ timeout: 120_000 });
+  const elapsed = Date.now() - started;
+  const said = await page.getByTestId("duplicate-count").textContent();
+  await page.getByRole("navigation").getByRole("link", { name: "Customers" }).click();
+  await page.getByTestId("customer-row").first().waitFor();
+  return { elapsed, said };
+}
+
 /** A customer file of `count` rows, each with a person, as a CRM export has them. */
 function customerFile(count) {
   const lines = ["Company,First name,Last name,Email,Phone,City,Status"];
@@ -233,6 +245,8 @@ async function main() {
     const keystrokes = [];
     const ownerChanges = [];
     const exports = [];
+    const duplicates = [];
+    let groupsSaid = "";
     let imported;
     const importRows = Math.round(rows / 8.6);
     for (let run = 0; run < runs; run++) {
@@ -243,6 +257,9 @@ async function main() {
       keystrokes.push(...(await searchKeystrokes(page, "cedar")));
       ownerChanges.push(...(await ownerFilterChanges(page)));
       exports.push(await exportAll(page));
+      const found = await duplicateGroups(page);
+      duplicates.push(found.elapsed);
+      groupsSaid = found.said;
       // Once: the file is imported offline and dropped with the context.
       if (run === runs - 1) imported = await importFile(page, importRows);
       await context.close();
@@ -261,6 +278,10 @@ async function main() {
         `${Math.max(...ownerChanges).toFixed(1)} ms slowest (${ownerChanges.length} changes)`,
     );
     console.log(`browser export of every customer to CSV: ${median(exports).toFixed(0)} ms click to file (median of ${runs})`);
+    console.log(
+      `browser Duplicates page, click to the customer groups listed: ${median(duplicates).toFixed(0)} ms ` +
+        `(median of ${runs}; "${groupsSaid}")`,
+    );
     console.log(
       `browser import of ${importRows} customers with contacts, offline: ${imported.checked.toFixed(1)} s to check, ` +
         `${imported.saved.toFixed(1)} s to save, longest frame ${imported.longestFrame.toFixed(0)} ms`,

@@ -55,6 +55,9 @@ test.beforeAll(async ({ browser }) => {
   await lead.getByLabel("Email").fill(`ada-${tag}@axe.test`);
   await lead.getByRole("button", { name: "Save lead" }).click();
   await expect(page.getByTestId("lead-page")).toBeVisible();
+  // A customer entered twice, for the Duplicates page and its merge panel.
+  await open(page);
+  await addCustomer(page, { name: `Axe Works Limited ${tag}`, email: `office-${tag}@axe.test`, phone: "020 7946 0001" });
   await synced(page);
 
   await open(page, "/account");
@@ -149,6 +152,15 @@ async function walkSignedIn(page: Page, where: string): Promise<void> {
   await page.getByTestId("import-check").click();
   await expect(page.getByTestId("import-invalid")).toHaveText("1");
   await expectNoSeriousViolations(page, `import preview ${where}`);
+
+  await page.getByRole("navigation").getByRole("link", { name: "Duplicates" }).click();
+  const group = page.getByTestId("duplicate-group").filter({ hasText: records.tag });
+  await expect(group).toHaveCount(1);
+  await expectNoSeriousViolations(page, `duplicates ${where}`);
+  await group.getByRole("button", { name: /Review and merge/ }).click();
+  await expect(page.getByTestId("merge-panel")).toBeVisible();
+  await expectNoSeriousViolations(page, `merge panel ${where}`);
+  await page.getByTestId("merge-panel").getByRole("button", { name: "Cancel" }).click();
 
   await page.getByRole("navigation").getByRole("link", { name: "Home" }).click();
   await expect(page.getByTestId("won-lost-chart")).toBeVisible();

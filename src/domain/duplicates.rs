@@ -133,7 +133,8 @@ fn display_name(entity: Entity, record: &Record) -> Option<String> {
 /// converted (a converted lead already is its customer; merging it would
 /// undo history, not tidy it).
 fn is_candidate(entity: Entity, record: &Record) -> bool {
-    !record.deleted && !(entity == Entity::Lead && is_converted(&record.fields))
+    let converted_lead = entity == Entity::Lead && is_converted(&record.fields);
+    !record.deleted && !converted_lead
 }
 
 /// Every key a record can be matched by, each once.
