@@ -23,7 +23,7 @@ test("two customers merged on one device while another edits the merged-away one
   await open(bob, gonePath);
   await expect(bob.getByTestId("customer-name")).toHaveText(`Cedar Works Ltd ${tag}`);
   await bobContext.setOffline(true);
-  await bob.getByRole("button", { name: "Edit" }).click();
+  await bob.locator("#edit-record").click();
   await fillCustomerForm(bob, { city: "Lyon" });
   await bob.getByRole("button", { name: "Save changes" }).click();
   await expect(bob.getByTestId("customer-page")).toContainText("Lyon");
@@ -67,7 +67,7 @@ test("two customers merged on one device while another edits the merged-away one
   }
 });
 
-test("contacts and leads can be merged offline, and the merge survives a reload", async ({ page, context }) => {
+test("two contacts merged offline stay merged over a reload, and the one kept is the default after sync", async ({ page, context }) => {
   const tag = uid();
   await open(page);
   await addCustomer(page, { name: `Birch ${tag}` });
