@@ -22,6 +22,33 @@ pub const MERGE_MAX: usize = 50;
 /// The entities that can be merged: the ones people create twice.
 pub const MERGEABLE: &[Entity] = &[Entity::Customer, Entity::Contact, Entity::Lead];
 
+/// What points at a record of `entity`, by entity and column: what a merge
+/// moves to the survivor. The server moves all of them; a device moves at
+/// once those a client may write (`Entity::client_writable`), and the
+/// rest (a lead's customer, a conflict's record) follow with the server's
+/// answer.
+pub fn merge_attachments(entity: Entity) -> &'static [(Entity, &'static str)] {
+    match entity {
+        Entity::Customer => &[
+            (Entity::Contact, "customer_id"),
+            (Entity::Opportunity, "customer_id"),
+            (Entity::Activity, "customer_id"),
+            (Entity::Lead, "customer_id"),
+            (Entity::Conflict, "record_id"),
+        ],
+        Entity::Contact => &[
+            (Entity::Activity, "contact_id"),
+            (Entity::Conflict, "record_id"),
+        ],
+        Entity::Lead => &[
+            (Entity::Opportunity, "lead_id"),
+            (Entity::Activity, "lead_id"),
+            (Entity::Conflict, "record_id"),
+        ],
+        Entity::Opportunity | Entity::Activity | Entity::Conflict => &[],
+    }
+}
+
 /// What a `merge` mutation asks for.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MergeRequest {

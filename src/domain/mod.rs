@@ -52,7 +52,9 @@ pub use import::{
 };
 pub use lead::Lead;
 pub use listing::{ListFilter, Listed, StatusCount};
-pub use merge_request::{survivor_of, MergeRequest, MERGEABLE, MERGE_FIELDS, MERGE_MAX};
+pub use merge_request::{
+    merge_attachments, survivor_of, MergeRequest, MERGEABLE, MERGE_FIELDS, MERGE_MAX,
+};
 pub use opportunity::{
     format_money, money_input_text, parse_money, pipeline, Opportunity, StageColumn,
 };

@@ -6,9 +6,9 @@ use super::record_cache::RecordCache;
 use super::repository::{self as repo, Db, StoredRecord, Tx, Versions, WorkspaceId};
 use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
-    customer_from_lead, is_converted, normalize_patch, unknown_field, ConvertRequest,
-    DefaultCandidate, Entity, FieldError, FieldKind, MergeRequest, Record, Role, CHANGED_BY_FIELD,
-    CONVERT_FIELDS, MERGED_INTO_FIELD, MERGE_FIELDS, OWNER_FIELD,
+    customer_from_lead, is_converted, merge_attachments, normalize_patch, unknown_field,
+    ConvertRequest, DefaultCandidate, Entity, FieldError, FieldKind, MergeRequest, Record, Role,
+    CHANGED_BY_FIELD, CONVERT_FIELDS, MERGED_INTO_FIELD, MERGE_FIELDS, OWNER_FIELD,
 };
 use crate::sync::{FieldConflict, Mutation, MutationResult, MutationStatus, Op, PushResponse};
 use chrono::{DateTime, Utc};
@@ -808,7 +808,7 @@ async fn merge_records(
             .insert(MERGED_INTO_FIELD.into(), state.versions.mark() + 1);
         tombstone(state, entity, other);
     }
-    for (child, column) in attachments(entity) {
+    for (child, column) in merge_attachments(entity) {
         let children = state
             .records
             .live_referencing(tx, *child, column, &merged_ids)
@@ -843,30 +843,6 @@ async fn merge_records(
         version,
         field_merge.conflicts,
     ))
-}
-
-/// What points at a record of `entity`, by entity and column: what a merge
-/// moves to the survivor.
-fn attachments(entity: Entity) -> &'static [(Entity, &'static str)] {
-    match entity {
-        Entity::Customer => &[
-            (Entity::Contact, "customer_id"),
-            (Entity::Opportunity, "customer_id"),
-            (Entity::Activity, "customer_id"),
-            (Entity::Lead, "customer_id"),
-            (Entity::Conflict, "record_id"),
-        ],
-        Entity::Contact => &[
-            (Entity::Activity, "contact_id"),
-            (Entity::Conflict, "record_id"),
-        ],
-        Entity::Lead => &[
-            (Entity::Opportunity, "lead_id"),
-            (Entity::Activity, "lead_id"),
-            (Entity::Conflict, "record_id"),
-        ],
-        Entity::Opportunity | Entity::Activity | Entity::Conflict => &[],
-    }
 }
 
 /// Points one field of a record at the survivor of a merge, as a new

@@ -8,9 +8,9 @@ use super::protocol::{json_len, Mutation, Op, PulledRow};
 use super::store::{PendingMutation, RejectedMutation, Snapshot};
 use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
-    customer_from_lead, is_converted, normalize_patch, BatchChange, ConvertRequest,
-    DefaultCandidate, Entity, FieldError, FieldKind, MergeRequest, Record, RecordKey,
-    MERGED_INTO_FIELD,
+    customer_from_lead, is_converted, merge_attachments, normalize_patch, BatchChange,
+    ConvertRequest, DefaultCandidate, Entity, FieldError, FieldKind, MergeRequest, Record,
+    RecordKey, MERGED_INTO_FIELD,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -384,8 +384,8 @@ impl Replica {
     /// survivor, shown at once and sent ahead of the merge. The server
     /// moves them too (and whatever this device has not seen); a moved
     /// contact loses its default mark, so the survivor's default stays.
-    /// Converted leads and conflicts, which no client may repoint, follow
-    /// with the server's answer.
+    /// What no client may repoint (see `merge_attachments`) follows with
+    /// the server's answer.
     fn merge_moves(
         &self,
         entity: Entity,
@@ -395,21 +395,11 @@ impl Replica {
         let merged: HashSet<Uuid> = request.merged.iter().copied().collect();
         let survivor_has_default =
             entity == Entity::Customer && self.default_contact(survivor).is_some();
-        let columns: &[(Entity, &str)] = match entity {
-            Entity::Customer => &[
-                (Entity::Contact, "customer_id"),
-                (Entity::Opportunity, "customer_id"),
-                (Entity::Activity, "customer_id"),
-            ],
-            Entity::Contact => &[(Entity::Activity, "contact_id")],
-            Entity::Lead => &[
-                (Entity::Opportunity, "lead_id"),
-                (Entity::Activity, "lead_id"),
-            ],
-            Entity::Opportunity | Entity::Activity | Entity::Conflict => &[],
-        };
         let mut moves = Vec::new();
-        for (child, column) in columns {
+        let movable = merge_attachments(entity)
+            .iter()
+            .filter(|(child, column)| child.client_writable(column));
+        for (child, column) in movable {
             let attached: Vec<&Record> = if *child == Entity::Contact {
                 merged
                     .iter()
