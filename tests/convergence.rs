@@ -1274,7 +1274,9 @@ impl World {
                             .push((version, value.clone(), *who));
                     }
                 }
-                Op::Convert => {}
+                // Conversions are checked by `check_conversions`; this search
+                // makes no unmerges (tests/merge.rs takes merges back).
+                Op::Convert | Op::Unmerge => {}
             }
         }
         // A conversion sets the lead's status at the version it was answered with.

@@ -503,3 +503,217 @@ async fn the_merge_op_of_the_wire_contract_is_answered_and_pulled_as_designed() 
     assert_eq!(refused["results"][0]["status"], "rejected");
     assert_eq!(refused["results"][0]["error"]["field"], "entity");
 }
+
+/// Takes back the merge of `merged` on a device.
+async fn unmerge(engine: &TestEngine, entity: Entity, merged: Uuid) {
+    engine
+        .unmerge(entity, merged)
+        .await
+        .expect("the unmerge is saved");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unmerging_a_customer_brings_it_back_with_what_moved_except_what_changed_since() {
+    let (pool, _dir) = database().await;
+    let ada = device(&pool).await;
+    let bea = device(&pool).await;
+    let kept = add_customer(&ada, "Initech", "Customer").await;
+    let kept_contact = add_contact(&ada, kept, "Kim").await;
+    let gone = add(
+        &ada,
+        Entity::Customer,
+        json!({"name": "Initech Ltd", "kind": "company", "status": "Prospect",
+               "phone": "+44 2", "city": "Bath"}),
+    )
+    .await;
+    let gone_default = add_contact(&ada, gone, "Gil").await;
+    let gone_other = add_contact(&ada, gone, "Lou").await;
+    let elsewhere = add_customer(&ada, "Umbrella", "Customer").await;
+    let deal = add(
+        &ada,
+        Entity::Opportunity,
+        json!({"customer_id": gone.to_string(), "title": "Renewal", "stage": "Proposal"}),
+    )
+    .await;
+    let call = add(
+        &ada,
+        Entity::Activity,
+        json!({"customer_id": gone.to_string(), "kind": "call", "subject": "Intro"}),
+    )
+    .await;
+    let lead = add(
+        &ada,
+        Entity::Lead,
+        json!({"company_name": "Initech", "status": "Qualified"}),
+    )
+    .await;
+    ada.convert(
+        lead,
+        ConvertRequest {
+            customer_id: gone,
+            contact_id: None,
+            status: None,
+        },
+    )
+    .await
+    .expect("converted");
+    sync(&ada).await;
+    merge(
+        &ada,
+        Entity::Customer,
+        kept,
+        &[gone],
+        json!({"phone": "+44 2", "city": "Bath"}),
+    )
+    .await;
+    sync(&ada).await;
+    sync(&bea).await;
+    assert_eq!(
+        stored_record(&pool, Entity::Lead, lead)
+            .await
+            .reference("customer_id"),
+        Some(kept)
+    );
+
+    // After the merge, someone moves the deal on and edits the city.
+    bea.upsert(
+        Entity::Opportunity,
+        deal,
+        &fields(json!({"customer_id": elsewhere.to_string()})),
+    )
+    .await
+    .expect("moved on");
+    bea.upsert(Entity::Customer, kept, &fields(json!({"city": "Leeds"})))
+        .await
+        .expect("edited");
+    sync(&bea).await;
+    sync(&ada).await;
+
+    set_network(&ada, Network::Down);
+    unmerge(&ada, Entity::Customer, gone).await;
+    let back = shown(&ada, Entity::Customer, gone).expect("shown again at once, offline");
+    assert_eq!(back.text(MERGED_INTO_FIELD), None);
+    set_network(&ada, Network::Up);
+    sync(&ada).await;
+    sync(&bea).await;
+
+    let restored = stored_record(&pool, Entity::Customer, gone).await;
+    assert!(!restored.deleted);
+    assert_eq!(text(&restored, "phone").as_deref(), Some("+44 2"));
+    let survivor = stored_record(&pool, Entity::Customer, kept).await;
+    assert_eq!(
+        text(&survivor, "phone"),
+        None,
+        "the phone it took from the merged one goes"
+    );
+    assert_eq!(
+        text(&survivor, "city").as_deref(),
+        Some("Leeds"),
+        "an edit since stays"
+    );
+    assert_eq!(
+        stored_record(&pool, Entity::Opportunity, deal)
+            .await
+            .reference("customer_id"),
+        Some(elsewhere)
+    );
+    assert_eq!(
+        stored_record(&pool, Entity::Activity, call)
+            .await
+            .reference("customer_id"),
+        Some(gone)
+    );
+    assert_eq!(
+        stored_record(&pool, Entity::Lead, lead)
+            .await
+            .reference("customer_id"),
+        Some(gone)
+    );
+    for engine in [&ada, &bea] {
+        let back: Vec<Uuid> = shown_contacts(engine, gone).iter().map(|c| c.id).collect();
+        assert_eq!(back.len(), 2);
+        assert!(back.contains(&gone_default) && back.contains(&gone_other));
+        assert_eq!(
+            default_of(&shown_contacts(engine, gone)),
+            vec![gone_default]
+        );
+        assert_eq!(
+            default_of(&shown_contacts(engine, kept)),
+            vec![kept_contact]
+        );
+        assert!(shown(engine, Entity::Customer, gone).is_some());
+        assert!(engine.read(|replica| replica.rejected().is_empty()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unmerge_sent_twice_changes_nothing_more_and_a_forgotten_merge_is_refused() {
+    let (pool, _dir) = database().await;
+    let ada = device(&pool).await;
+    let bea = device(&pool).await;
+    let kept = add_customer(&ada, "Hooli", "Customer").await;
+    let gone = add_customer(&ada, "Hooli Inc", "Prospect").await;
+    let third = add_customer(&ada, "Hooli Corp", "Prospect").await;
+    sync(&ada).await;
+    merge(&ada, Entity::Customer, kept, &[gone, third], json!({})).await;
+    sync(&ada).await;
+    sync(&bea).await;
+
+    // Both devices unmerge the same record, offline of each other.
+    unmerge(&ada, Entity::Customer, gone).await;
+    unmerge(&bea, Entity::Customer, gone).await;
+    sync(&ada).await;
+    let head = counter(&pool).await;
+    sync(&bea).await;
+    assert_eq!(
+        counter(&pool).await,
+        head,
+        "the second unmerge wrote nothing"
+    );
+    assert!(bea.read(|replica| replica.rejected().is_empty()));
+    assert!(!stored_record(&pool, Entity::Customer, gone).await.deleted);
+
+    // What the server kept of the other merge is gone (as after 30 days).
+    crate::on_test_db!(&pool, |pool| {
+        sqlx::query("DELETE FROM merge_undo")
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+            .expect("forget the merge")
+    });
+    sync(&ada).await;
+    unmerge(&ada, Entity::Customer, third).await;
+    sync(&ada).await;
+    let refused = ada.read(|replica| replica.rejected().to_vec());
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].error.field, MERGED_INTO_FIELD);
+    assert!(
+        refused[0].error.message.contains("30 days"),
+        "{}",
+        refused[0].error.message
+    );
+    assert!(stored_record(&pool, Entity::Customer, third).await.deleted);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unmerging_a_contact_gives_the_default_mark_back_to_it() {
+    let (pool, _dir) = database().await;
+    let ada = device(&pool).await;
+    let customer = add_customer(&ada, "Vandelay", "Customer").await;
+    let first = add_contact(&ada, customer, "Art").await;
+    let second = add_contact(&ada, customer, "Arthur").await;
+    sync(&ada).await;
+    merge(&ada, Entity::Contact, second, &[first], json!({})).await;
+    sync(&ada).await;
+    assert_eq!(default_of(&shown_contacts(&ada, customer)), vec![second]);
+
+    unmerge(&ada, Entity::Contact, first).await;
+    sync(&ada).await;
+    assert!(stored_record(&pool, Entity::Contact, first)
+        .await
+        .flag("is_default"));
+    assert!(!stored_record(&pool, Entity::Contact, second)
+        .await
+        .flag("is_default"));
+    assert_eq!(default_of(&shown_contacts(&ada, customer)), vec![first]);
+}

@@ -130,6 +130,10 @@ impl Device for BrowserDevice {
         Box::pin(self.engine.delete(entity, id))
     }
 
+    fn unmerge(&self, entity: Entity, id: Uuid) -> LocalBoxFuture<'_, Result<(), EngineError>> {
+        Box::pin(self.engine.unmerge(entity, id))
+    }
+
     fn convert(
         &self,
         lead_id: Uuid,

@@ -27,6 +27,8 @@ pub trait Device {
     fn save_batch(&self, changes: Vec<BatchChange>) -> LocalBoxFuture<'_, Result<(), EngineError>>;
     /// Deletes a record (and what goes with it).
     fn delete(&self, entity: Entity, id: Uuid) -> LocalBoxFuture<'_, Result<(), EngineError>>;
+    /// Takes back the merge of a record merged away.
+    fn unmerge(&self, entity: Entity, id: Uuid) -> LocalBoxFuture<'_, Result<(), EngineError>>;
     /// Converts a lead into a customer.
     fn convert(
         &self,

@@ -215,6 +215,11 @@ impl Crm {
         }])
         .await
     }
+    /// Takes back the merge of a record merged away, and schedules a sync.
+    pub async fn unmerge(&self, entity: Entity, id: Uuid) -> Result<(), SaveError> {
+        let device = self.writable()?;
+        self.write(&*device, device.unmerge(entity, id)).await
+    }
     /// Deletes a record on this device and schedules a sync.
     pub async fn delete(&self, entity: Entity, id: Uuid) -> Result<(), SaveError> {
         let device = self.writable()?;

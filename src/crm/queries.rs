@@ -9,6 +9,7 @@ use crate::domain::{
     CHANGES_LISTED, MERGED_INTO_FIELD,
 };
 use crate::sync::RejectedMutation;
+use chrono::Utc;
 use leptos::prelude::*;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -293,6 +294,17 @@ impl Crm {
             };
             link(id)?;
             Some(survivor_of(id, link))
+        })
+    }
+    /// The records merged into this one that can still be unmerged, the
+    /// latest first.
+    pub fn merged_here(&self, entity: Entity, id: Uuid) -> Vec<Record> {
+        self.read(Vec::new(), |replica| {
+            replica
+                .merged_here(entity, id, Utc::now())
+                .into_iter()
+                .cloned()
+                .collect()
         })
     }
     /// Who is signed in here, to tell their own edits from a teammate's.

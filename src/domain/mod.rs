@@ -23,6 +23,7 @@ mod search;
 mod storage;
 mod tabular;
 mod team;
+mod unmerge;
 
 pub use account::{
     check_email, check_invitation_token, check_new_password, check_password_length,
@@ -72,3 +73,4 @@ pub use team::{
     adopted_owner, check_display_name, keeps_an_admin, FormerMember, PendingInvitation, People,
     Role, Team, TeamChange, TeamMember, DISPLAY_NAME_MAX,
 };
+pub use unmerge::{MergeUndo, MovedRecord, UNMERGE_DAYS};

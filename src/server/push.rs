@@ -7,13 +7,14 @@ use super::repository::{self as repo, Db, StoredRecord, Tx, Versions, WorkspaceI
 use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
     customer_from_lead, is_converted, merge_attachments, normalize_patch, unknown_field,
-    ConvertRequest, DefaultCandidate, Entity, FieldError, FieldKind, MergeRequest, Record, Role,
-    CHANGED_BY_FIELD, CONVERT_FIELDS, MERGED_INTO_FIELD, MERGE_FIELDS, OWNER_FIELD,
+    ConvertRequest, DefaultCandidate, Entity, FieldError, FieldKind, MergeRequest, MergeUndo,
+    MovedRecord, Record, Role, CHANGED_BY_FIELD, CONVERT_FIELDS, MERGED_INTO_FIELD, MERGE_FIELDS,
+    OWNER_FIELD, UNMERGE_DAYS,
 };
 use crate::sync::{FieldConflict, Mutation, MutationResult, MutationStatus, Op, PushResponse};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// The most mutations one push may carry; the client sends at most 500.
@@ -73,6 +74,7 @@ pub async fn push(
         HashSet::new()
     };
     let mut state = PushState {
+        workspace,
         pusher,
         members,
         may_edit: role.can_edit(),
@@ -94,10 +96,10 @@ pub async fn push(
             answered += 1;
             continue;
         }
-        let result = if matches!(mutation.op, Op::Convert | Op::Merge) {
+        let result = if matches!(mutation.op, Op::Convert | Op::Merge | Op::Unmerge) {
             // Only a conversion can be refused after it wrote (its customer,
-            // then a contact it cannot use), and a merge is kept whole
-            // however it ends; upserts and deletes decide before their
+            // then a contact it cannot use), and a merge or unmerge is kept
+            // whole however it ends; upserts and deletes decide before their
             // first write, so they need no savepoint.
             state.records.begin_savepoint(&mut tx).await?;
             let mark = state.versions.mark();
@@ -237,6 +239,13 @@ fn check_batch(mutations: &[Mutation]) -> Result<(), ServerError> {
                     mutation.id
                 )));
             }
+        } else if mutation.op == Op::Unmerge {
+            if let Some(field) = mutation.fields.keys().next() {
+                return Err(ServerError::BadRequest(format!(
+                    "mutation {}: an unmerge has no fields, not even `{field}`",
+                    mutation.id
+                )));
+            }
         } else if let Some(field) = unknown_field(mutation.entity, &mutation.fields) {
             return Err(ServerError::BadRequest(format!(
                 "mutation {}: `{field}` is not a field of a {}",
@@ -251,6 +260,7 @@ fn check_batch(mutations: &[Mutation]) -> Result<(), ServerError> {
 /// taken so far, the records read or written so far (in the workspace the
 /// cache reads) and the time the push is stamped with.
 struct PushState {
+    workspace: WorkspaceId,
     pusher: Uuid,
     /// Who a record may be given to: the workspace's current members.
     members: HashSet<Uuid>,
@@ -350,6 +360,7 @@ async fn apply(
         Op::Delete => delete(tx, state, mutation, existing).await,
         Op::Convert => convert(tx, state, mutation, existing).await,
         Op::Merge => merge_records(tx, state, mutation, existing).await,
+        Op::Unmerge => unmerge_record(tx, state, mutation, existing).await,
     }
 }
 
@@ -775,6 +786,14 @@ async fn merge_records(
         return Ok(MutationResult::rejected(mutation.id, error));
     }
     let field_merge = merge(&kept, mutation.base_version, &changes);
+    let survivor_before: Map<String, Value> = field_merge
+        .changed
+        .iter()
+        .map(|field| {
+            let before = kept.record.fields.get(field).cloned();
+            (field.clone(), before.unwrap_or(Value::Null))
+        })
+        .collect();
     kept.record.apply_patch(&changes);
     if let Err(error) = check_required(entity, &kept.record.fields) {
         return Ok(MutationResult::rejected(mutation.id, error));
@@ -794,6 +813,7 @@ async fn merge_records(
     let survivor_customer = kept.record.reference("customer_id");
     let merged_ids: Vec<Uuid> = merged.iter().map(|other| other.record.id).collect();
     let mut customers: Vec<Uuid> = survivor_customer.into_iter().collect();
+    let mut moved_from: HashMap<Uuid, Vec<MovedRecord>> = HashMap::new();
     for mut other in merged {
         if entity == Entity::Contact {
             customers.extend(other.record.reference("customer_id"));
@@ -817,7 +837,18 @@ async fn merge_records(
             if *child == Entity::Contact {
                 customers.extend(stored.record.reference("customer_id"));
             }
-            move_to(state, *child, stored, column, survivor_id);
+            let (Some(from), id) = (stored.record.reference(column), stored.record.id) else {
+                continue;
+            };
+            let was_default = *child == Entity::Contact && stored.record.flag("is_default");
+            let version = move_to(state, *child, stored, column, survivor_id);
+            moved_from.entry(from).or_default().push(MovedRecord {
+                entity: *child,
+                id,
+                column: (*column).to_owned(),
+                version,
+                was_default,
+            });
         }
     }
     let version = state.versions.take();
@@ -827,6 +858,16 @@ async fn merge_records(
         kept.field_versions.insert(field.clone(), version);
     }
     state.save(entity, kept);
+    for merged_id in merged_ids {
+        let undo = MergeUndo {
+            survivor: survivor_id,
+            merge_version: version,
+            merged_at: state.now,
+            survivor_before: survivor_before.clone(),
+            moved: moved_from.remove(&merged_id).unwrap_or_default(),
+        };
+        repo::merges::keep_merge_undo(tx, state.workspace, entity, merged_id, &undo).await?;
+    }
     for conflict in &field_merge.conflicts {
         keep_overwritten_value(state, mutation, conflict);
     }
@@ -845,6 +886,131 @@ async fn merge_records(
     ))
 }
 
+/// Takes back the merge of the mutation's record, in its savepoint: the
+/// record is restored, what the merge moved from it goes back where
+/// nobody has moved or deleted it since, and the survivor's fields it
+/// set from the record get their old values where nobody has changed them
+/// since (see `domain::MergeUndo`). A record that is not merged is left
+/// as it is; a merge older than `UNMERGE_DAYS`, or from before merges
+/// were kept, is refused.
+async fn unmerge_record(
+    tx: &mut Tx,
+    state: &mut PushState,
+    mutation: &Mutation,
+    existing: Option<StoredRecord>,
+) -> Result<MutationResult, ServerError> {
+    let entity = mutation.entity;
+    let Some(mut away) = existing else {
+        return Ok(not_found(mutation));
+    };
+    let Some(survivor_id) = merged_into(&away) else {
+        return Ok(MutationResult::applied(
+            mutation.id,
+            away.record.version,
+            Vec::new(),
+        ));
+    };
+    let kept = repo::merges::merge_undo(tx, state.workspace, entity, away.record.id).await?;
+    let Some(undo) =
+        kept.filter(|undo| undo.survivor == survivor_id && undo.can_undo_at(state.now))
+    else {
+        return Ok(MutationResult::rejected(
+            mutation.id,
+            FieldError::new(
+                MERGED_INTO_FIELD,
+                format!(
+                    "A merge can be taken back for {UNMERGE_DAYS} days; this one can no longer be"
+                ),
+            ),
+        ));
+    };
+    let away_id = away.record.id;
+    let version = state.versions.take();
+    away.record.deleted = false;
+    away.record
+        .fields
+        .insert(MERGED_INTO_FIELD.into(), Value::Null);
+    away.record.version = version;
+    away.record.updated_at = state.now;
+    for field in ["deleted", MERGED_INTO_FIELD] {
+        away.field_versions.insert(field.into(), version);
+    }
+    let away_fields = away.record.fields.clone();
+    let mut customers: Vec<Uuid> = Vec::new();
+    if entity == Entity::Customer {
+        customers.extend([away_id, survivor_id]);
+    } else if entity == Entity::Contact {
+        customers.extend(away.record.reference("customer_id"));
+    }
+    state.save(entity, away);
+    for moved in &undo.moved {
+        let Some(stored) = state.records.find(tx, moved.entity, moved.id).await? else {
+            continue;
+        };
+        let unchanged = undo.may_move_back(
+            moved,
+            !stored.record.deleted,
+            stored.record.reference(&moved.column),
+            stored.field_versions.get(&moved.column).copied(),
+        );
+        if unchanged {
+            move_back(state, stored, moved, away_id);
+        }
+    }
+    if let Some(mut survivor) = state.records.find(tx, entity, survivor_id).await? {
+        let restore = undo.survivor_values_to_restore(
+            &survivor.record.fields,
+            |field| survivor.field_versions.get(field).copied(),
+            &away_fields,
+        );
+        if !survivor.record.deleted && !restore.is_empty() {
+            let version = state.versions.take();
+            survivor.record.apply_patch(&restore);
+            survivor.record.version = version;
+            survivor.record.updated_at = state.now;
+            for field in restore.keys() {
+                survivor.field_versions.insert(field.clone(), version);
+            }
+            if entity == Entity::Contact {
+                customers.extend(survivor.record.reference("customer_id"));
+            }
+            state.save(entity, survivor);
+        }
+    }
+    customers.sort_unstable();
+    customers.dedup();
+    for customer in customers {
+        restore_default_contact(tx, state, customer).await?;
+    }
+    repo::merges::forget_merge_undo(tx, state.workspace, entity, away_id).await?;
+    Ok(MutationResult::applied(mutation.id, version, Vec::new()))
+}
+
+/// Points a record a merge moved back at the record it came from, as a
+/// new version, with the default mark it had there.
+fn move_back(state: &mut PushState, mut stored: StoredRecord, moved: &MovedRecord, home: Uuid) {
+    let version = state.versions.take();
+    stored
+        .record
+        .fields
+        .insert(moved.column.clone(), home.to_string().into());
+    stored.field_versions.insert(moved.column.clone(), version);
+    if moved.was_default {
+        stored
+            .record
+            .fields
+            .insert("is_default".into(), Value::Bool(true));
+        stored.field_versions.insert("is_default".into(), version);
+    }
+    stored.record.version = version;
+    stored.record.updated_at = state.now;
+    if moved.entity == Entity::Conflict {
+        state.records.save(moved.entity, stored);
+    } else {
+        state.save(moved.entity, stored);
+    }
+}
+
 /// Points one field of a record at the survivor of a merge, as a new
 /// version. A contact moved to another customer arrives without the
 /// default mark, so the survivor's own default stays the default (the
@@ -855,7 +1021,7 @@ fn move_to(
     mut stored: StoredRecord,
     column: &str,
     survivor: Uuid,
-) {
+) -> i64 {
     let version = state.versions.take();
     stored
         .record
@@ -876,6 +1042,7 @@ fn move_to(
     } else {
         state.save(entity, stored);
     }
+    version
 }
 
 /// Writes a new record the server derived (conversion).

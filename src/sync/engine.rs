@@ -181,6 +181,17 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
         self.enqueue(mutation).await
     }
 
+    /// Takes back the merge of a record merged away, offline or not: it
+    /// shows restored at once, and what the merge moved comes back with
+    /// the server's answer.
+    pub async fn unmerge(&self, entity: Entity, record_id: Uuid) -> Result<(), EngineError> {
+        let mutation = self
+            .replica
+            .borrow_mut()
+            .prepare_unmerge(entity, record_id)?;
+        self.enqueue(mutation).await
+    }
+
     /// Converts a lead into a customer, offline or not; see [`ConvertRequest`].
     pub async fn convert(&self, lead_id: Uuid, request: ConvertRequest) -> Result<(), EngineError> {
         let mutation = self

@@ -44,6 +44,11 @@ pub enum Op {
     /// `merged`, `values`; see `domain::MergeRequest`). A merge already
     /// done is a no-op.
     Merge,
+    /// Takes back the merge of the mutation's record (merged away within
+    /// `domain::UNMERGE_DAYS`): restores it and moves back what the merge
+    /// moved where nobody has changed it since. No fields; unmerging a
+    /// record that is not merged is a no-op.
+    Unmerge,
 }
 
 /// One local change, queued in the outbox until the server has it.

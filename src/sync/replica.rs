@@ -10,9 +10,9 @@ use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
     customer_from_lead, is_converted, merge_attachments, normalize_patch, BatchChange,
     ConvertRequest, DefaultCandidate, Entity, FieldError, FieldKind, MergeRequest, Record,
-    RecordKey, MERGED_INTO_FIELD,
+    RecordKey, MERGED_INTO_FIELD, UNMERGE_DAYS,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -189,6 +189,23 @@ impl Replica {
         self.view.get(key)
     }
 
+    /// The records merged into this one that can still be taken back
+    /// (merged within `UNMERGE_DAYS` of `now`), the latest merge first:
+    /// what its page offers to unmerge.
+    pub fn merged_here(&self, entity: Entity, survivor: Uuid, now: DateTime<Utc>) -> Vec<&Record> {
+        let mut merged: Vec<&Record> = self
+            .view
+            .of(entity)
+            .filter(|record| {
+                record.deleted
+                    && record.reference(MERGED_INTO_FIELD) == Some(survivor)
+                    && now - record.updated_at <= Duration::days(UNMERGE_DAYS)
+            })
+            .collect();
+        merged.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
+        merged
+    }
+
     /// Changes not yet sent that were made more than a day before `now`:
     /// the status line tells the user they are stuck.
     pub fn stale_count(&self, now: chrono::DateTime<chrono::Utc>) -> usize {
@@ -229,8 +246,10 @@ impl Replica {
 
     /// Builds the mutations of many edits saved as one (an import, a
     /// merge): each is checked as [`Self::prepare_upsert`] checks one, and
-    /// may name records created earlier in the same batch. A merge comes
-    /// after the moves of what hangs off the records it merges away.
+    /// may name records created earlier in the same batch. The moves of
+    /// what hangs off the records a merge takes in follow the merge: they
+    /// show here at once, and the server, which moves them itself (and
+    /// keeps what it moved, for an unmerge), finds them moved already.
     pub fn prepare_batch(&mut self, changes: &[BatchChange]) -> Result<Vec<Mutation>, FieldError> {
         let mut created = HashSet::new();
         let mut checked = Vec::with_capacity(changes.len());
@@ -248,11 +267,13 @@ impl Replica {
                     request,
                 } => {
                     let request = self.checked_merge(*entity, *survivor, request)?;
-                    for (child, id, fields) in self.merge_moves(*entity, *survivor, &request) {
+                    let moves = self.merge_moves(*entity, *survivor, &request);
+                    checked.push((*entity, Op::Merge, *survivor, request.to_fields()));
+                    for (child, id, fields) in moves {
                         let fields = self.checked_upsert(child, id, &fields, &created)?;
                         checked.push((child, Op::Upsert, id, fields));
                     }
-                    (*entity, Op::Merge, *survivor, request.to_fields())
+                    continue;
                 }
             };
             checked.push(one);
@@ -381,7 +402,7 @@ impl Replica {
     }
 
     /// The edits that move what hangs off the merged records to the
-    /// survivor, shown at once and sent ahead of the merge. The server
+    /// survivor, shown at once and sent after the merge. The server
     /// moves them too (and whatever this device has not seen); a moved
     /// contact loses its default mark, so the survivor's default stays.
     /// What no client may repoint (see `merge_attachments`) follows with
@@ -426,6 +447,34 @@ impl Replica {
         }
         moves.sort_by_key(|(child, id, _)| (*child, *id));
         moves
+    }
+
+    /// Builds the mutation that takes back the merge of a record merged
+    /// away within `UNMERGE_DAYS` (by this device's clock; the server
+    /// decides by its own record of the merge).
+    pub fn prepare_unmerge(
+        &mut self,
+        entity: Entity,
+        record_id: Uuid,
+    ) -> Result<Mutation, FieldError> {
+        let merged = self
+            .last_known(RecordKey::new(entity, record_id))
+            .filter(|record| record.deleted && record.reference(MERGED_INTO_FIELD).is_some())
+            .ok_or_else(|| {
+                FieldError::new(
+                    MERGED_INTO_FIELD,
+                    format!("This {entity} is not merged into another"),
+                )
+            })?;
+        if Utc::now() - merged.updated_at > Duration::days(UNMERGE_DAYS) {
+            return Err(FieldError::new(
+                MERGED_INTO_FIELD,
+                format!(
+                    "A merge can be taken back for {UNMERGE_DAYS} days; this one can no longer be"
+                ),
+            ));
+        }
+        Ok(self.reserve(entity, Op::Unmerge, record_id, Map::new()))
     }
 
     /// Builds the mutation that deletes a record.
@@ -780,6 +829,15 @@ fn apply_to_own_record(record: &mut Option<Rc<Record>>, mutation: &Mutation) {
             if let (Some(lead), Ok(request)) = (record.as_mut().map(Rc::make_mut), request) {
                 if !lead.deleted && !is_converted(&lead.fields) {
                     lead.apply_patch(&converted_lead(request.customer_id));
+                }
+            }
+        }
+        Op::Unmerge => {
+            if let Some(record) = record.as_mut() {
+                if record.deleted && record.reference(MERGED_INTO_FIELD).is_some() {
+                    let record = Rc::make_mut(record);
+                    record.deleted = false;
+                    record.fields.insert(MERGED_INTO_FIELD.into(), Value::Null);
                 }
             }
         }

@@ -5,8 +5,8 @@ use super::conflicts::ConflictNotices;
 use super::contacts::ContactsSection;
 use super::form::choice_label;
 use super::kit::{
-    Column, DeleteButton, Detail, Details, EditButton, ListPage, ListSpec, NewRecordPage,
-    RecordHeader, RecordPage, RecordPageSpec, RecordView, Transfer,
+    Column, DeleteButton, Detail, Details, EditButton, ListPage, ListSpec, MergedHere,
+    NewRecordPage, RecordHeader, RecordPage, RecordPageSpec, RecordView, Transfer,
 };
 use super::opportunities::OpportunitiesSection;
 use super::parent::Parent;
@@ -170,6 +170,11 @@ fn customer_body(page: RecordView<Customer>) -> AnyView {
             }
         })}
         <ContactsSection customer_id=id/>
+        <MergedHere into=Signal::derive(move || {
+            let mut into = vec![(Entity::Customer, id)];
+            into.extend(crm.contacts_of(id).iter().map(|contact| (Entity::Contact, contact.id)));
+            into
+        })/>
         <OpportunitiesSection parent=Parent::Customer(id)/>
         <TimelineSection parent=Parent::Customer(id) scope=Signal::derive(move || crm.customer_scope(id))/>
     }

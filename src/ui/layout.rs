@@ -242,6 +242,7 @@ fn describe(rejected: &RejectedMutation) -> String {
         Op::Delete => "Deleting",
         Op::Convert => "Converting",
         Op::Merge => "Merging",
+        Op::Unmerge => "Unmerging",
     };
     let FieldError { field, message } = &rejected.error;
     let name = rejected

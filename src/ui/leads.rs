@@ -4,8 +4,8 @@
 use super::activities::TimelineSection;
 use super::conflicts::ConflictNotices;
 use super::kit::{
-    slug, Column, DeleteButton, Detail, Details, EditButton, ListPage, ListSpec, NewRecordPage,
-    RecordHeader, RecordPage, RecordPageSpec, RecordView, Transfer,
+    slug, Column, DeleteButton, Detail, Details, EditButton, ListPage, ListSpec, MergedHere,
+    NewRecordPage, RecordHeader, RecordPage, RecordPageSpec, RecordView, Transfer,
 };
 use super::opportunities::OpportunitiesSection;
 use super::parent::Parent;
@@ -150,6 +150,7 @@ fn lead_body(page: RecordView<Lead>) -> AnyView {
                 })/>
             })}
         </Show>
+        <MergedHere into=vec![(Entity::Lead, id)]/>
         <OpportunitiesSection parent=Parent::Lead(id)/>
         <TimelineSection parent=Parent::Lead(id) scope=Signal::derive(move || crm.lead_scope(id))/>
     }

@@ -11,6 +11,7 @@
 //! - [`EditInPlace`] and [`ItemEditButton`]: an item of such a list that
 //!   becomes its edit form.
 //! - [`ConfirmButton`] and [`DeleteButton`]: an action that asks first.
+//! - [`MergedHere`]: the records merged into this one, with "Unmerge".
 //! - [`BarChart`]: grouped bars as SVG with a table of the same figures.
 //! - [`WhenCanEdit`]: what only a role that may change records sees; the
 //!   kit's own edit, add and delete buttons are inside it already.
@@ -22,6 +23,7 @@
 mod chart;
 mod confirm;
 mod list;
+mod merged_here;
 mod record_page;
 mod role;
 mod section;
@@ -29,6 +31,7 @@ mod section;
 pub use chart::{BarChart, BarGroup};
 pub use confirm::{ConfirmButton, DeleteButton};
 pub use list::{slug, Column, ListPage, ListSpec, OtherMemberOptions, Transfer};
+pub use merged_here::MergedHere;
 pub use record_page::{
     Detail, Details, EditButton, NewRecordPage, RecordHeader, RecordPage, RecordPageSpec,
     RecordView,
