@@ -502,6 +502,34 @@ async fn the_merge_op_of_the_wire_contract_is_answered_and_pulled_as_designed() 
     assert_eq!(status, 200, "{refused}");
     assert_eq!(refused["results"][0]["status"], "rejected");
     assert_eq!(refused["results"][0]["error"]["field"], "entity");
+
+    // The unmerge op: no fields, answered with the restored record's version.
+    let unmerge = |id: u64, fields: Value| {
+        json!({"client_id": client_id, "mutations": [
+            {"id": id, "entity": "customer", "op": "unmerge", "record_id": gone,
+             "base_version": 0, "fields": fields}]})
+    };
+    let (status, refused) = ada
+        .post("/api/sync/push", unmerge(6, json!({"phone": "+44 3"})))
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    let (status, answered) = ada.post("/api/sync/push", unmerge(6, json!({}))).await;
+    assert_eq!(status, 200, "{answered}");
+    assert_eq!(answered["results"][0]["status"], "applied", "{answered}");
+    let rows = ada.pull_all().await;
+    let record = |id: Uuid| {
+        rows.iter()
+            .map(|row| &row["record"])
+            .filter(|record| record["id"] == id.to_string())
+            .last()
+            .cloned()
+            .expect("pulled")
+    };
+    assert_eq!(record(gone)["deleted"], false);
+    assert_eq!(record(gone)["merged_into"], Value::Null);
+    assert_eq!(record(gone)["version"], answered["results"][0]["version"]);
+    assert_eq!(record(contact)["customer_id"], gone.to_string());
+    assert_eq!(record(kept)["phone"], Value::Null);
 }
 
 /// Takes back the merge of `merged` on a device.

@@ -1,4 +1,5 @@
 import { expect } from "@playwright/test";
+import { expectNoSeriousViolations } from "./a11y-helpers";
 import { addContact, addCustomer, fillCustomerForm, open, synced, test, uid } from "./helpers";
 
 test("two customers merged on one device while another edits the merged-away one offline end as one, with both changes", async ({
@@ -100,4 +101,56 @@ test("two contacts merged offline stay merged over a reload, and the one kept is
   await expect(contacts).toHaveCount(1);
   await expect(contacts).toContainText(`dana-${tag}@birch.test`);
   await expect(contacts).toContainText("Default");
+});
+
+test("a customer merged by mistake is unmerged offline from the survivor's page and gets its contact back after sync", async ({
+  page,
+  context,
+}) => {
+  const tag = uid();
+  const phone = `0113 ${Math.floor(1_000_000 + Math.random() * 9_000_000)}`;
+  await open(page);
+  await addCustomer(page, { name: `Larch ${tag}`, email: `hello-${tag}@larch.test` });
+  const keptPath = new URL(page.url()).pathname;
+  await open(page);
+  await addCustomer(page, { name: `Larch Ltd ${tag}`, email: `hello-${tag}@larch.test`, phone });
+  const gonePath = new URL(page.url()).pathname;
+  await addContact(page, "Ivo", `Moved ${tag}`);
+  await synced(page);
+
+  await page.getByRole("navigation").getByRole("link", { name: "Duplicates" }).click();
+  const group = page.getByTestId("duplicate-group").filter({ hasText: tag });
+  await group.getByRole("button", { name: /Review and merge/ }).click();
+  await page.getByTestId("merge-panel").getByRole("button", { name: "Merge 2 records" }).click();
+  await expect(page.getByTestId("merge-notice")).toContainText(`Larch ${tag}`);
+  await synced(page);
+
+  await open(page, keptPath);
+  await expect(page.getByRole("link", { name: phone })).toBeVisible();
+  await expect(page.getByTestId("contact").filter({ hasText: `Moved ${tag}` })).toHaveCount(1);
+  const merged = page.getByTestId("merged-record");
+  await expect(merged).toHaveCount(1);
+  await expect(merged).toContainText(`Larch Ltd ${tag}`);
+  await expectNoSeriousViolations(page, "merged records");
+
+  // Offline, the merged-away customer comes back at once.
+  await context.setOffline(true);
+  await merged.getByTestId("unmerge").click();
+  await expectNoSeriousViolations(page, "unmerge question");
+  await page.getByTestId("confirm-unmerge").click();
+  await expect(page.getByTestId("unmerge-notice")).toHaveText(`Larch Ltd ${tag} is unmerged.`);
+  await expect(page.getByTestId("merged-record")).toHaveCount(0);
+  await open(page, gonePath);
+  await expect(page).toHaveURL(new RegExp(`${gonePath}$`));
+  await expect(page.getByTestId("customer-name")).toHaveText(`Larch Ltd ${tag}`);
+
+  // Online, the server moves its contact back and takes the phone off the survivor.
+  await context.setOffline(false);
+  await synced(page);
+  await expect(page.getByTestId("contact").filter({ hasText: `Moved ${tag}` })).toHaveCount(1, { timeout: 20_000 });
+  await expect(page.getByTestId("contact").filter({ hasText: `Moved ${tag}` })).toContainText("Default");
+  await open(page, keptPath);
+  await expect(page.getByTestId("customer-name")).toHaveText(`Larch ${tag}`);
+  await expect(page.getByTestId("contact")).toHaveCount(0);
+  await expect(page.getByRole("link", { name: phone })).toHaveCount(0);
 });
