@@ -11,13 +11,16 @@ use clientele::domain::{
     BatchChange, ConvertRequest, Entity, MergeRequest, Record, RecordKey, MERGED_INTO_FIELD,
 };
 use clientele::server::repository::{live_referencing, Db};
-use clientele::server::DEFAULT_WORKSPACE;
+use clientele::server::{pull, DEFAULT_WORKSPACE};
 use common::http::TestServer;
 use common::records::{
     add, add_contact, add_customer, counter, set_network, shown_contacts, stored_record, sync,
 };
 use common::{database, device, fields, reload, Network, TestEngine};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Merges `merged` into `survivor` on a device, with these chosen values.
@@ -520,8 +523,7 @@ async fn the_merge_op_of_the_wire_contract_is_answered_and_pulled_as_designed() 
     let record = |id: Uuid| {
         rows.iter()
             .map(|row| &row["record"])
-            .filter(|record| record["id"] == id.to_string())
-            .last()
+            .rfind(|record| record["id"] == id.to_string())
             .cloned()
             .expect("pulled")
     };
@@ -744,4 +746,210 @@ async fn unmerging_a_contact_gives_the_default_mark_back_to_it() {
         .await
         .flag("is_default"));
     assert_eq!(default_of(&shown_contacts(&ada, customer)), vec![first]);
+}
+
+/// A step count and seed for the search below: `MERGE_SEED` replays one.
+fn search_seed() -> u64 {
+    std::env::var("MERGE_SEED")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or_else(rand::random)
+}
+
+/// Every record the server keeps, tombstones included, by entity and id.
+async fn server_rows(pool: &Db) -> BTreeMap<(Entity, Uuid), Record> {
+    let mut rows = BTreeMap::new();
+    let mut cursor = 0;
+    loop {
+        let page = pull::pull(pool, DEFAULT_WORKSPACE, cursor, Some(5000))
+            .await
+            .expect("pull")
+            .decode()
+            .expect("a pulled page decodes");
+        for row in page.rows {
+            rows.insert((row.entity, row.record.id), row.record);
+        }
+        cursor = page.cursor;
+        if !page.more {
+            return rows;
+        }
+    }
+}
+
+/// Every record a device knows, tombstones included.
+fn device_rows(
+    engine: &TestEngine,
+    keys: impl Iterator<Item = (Entity, Uuid)>,
+) -> Vec<Option<Record>> {
+    engine.read(|replica| {
+        keys.map(|(entity, id)| replica.last_known(RecordKey::new(entity, id)).cloned())
+            .collect()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn random_merges_unmerges_and_edits_on_two_devices_converge_with_nothing_left_on_a_tombstone()
+{
+    let seed = search_seed();
+    println!("MERGE_SEED={seed}");
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let ctx = format!("MERGE_SEED={seed}:");
+    let (pool, _dir) = database().await;
+    let devices = [device(&pool).await, device(&pool).await];
+    let mut offline = [false, false];
+    let (mut merges, mut unmerges) = (0, 0);
+    for step in 0..400 {
+        let at = rng.random_range(0..2);
+        let engine = &devices[at];
+        let live: Vec<Uuid> = engine.read(|r| r.records(Entity::Customer).map(|c| c.id).collect());
+        let merged_away: Vec<Uuid> = engine.read(|r| {
+            live.iter()
+                .flat_map(|kept| r.merged_here(Entity::Customer, *kept, chrono::Utc::now()))
+                .map(|record| record.id)
+                .collect()
+        });
+        let pick = |rng: &mut ChaCha8Rng, from: &[Uuid]| from[rng.random_range(0..from.len())];
+        match rng.random_range(0..10) {
+            0 | 1 if live.len() < 12 => {
+                add_customer(engine, &format!("Firm {step}"), "Prospect").await;
+            }
+            2 if !live.is_empty() => {
+                let customer = pick(&mut rng, &live);
+                let _ = engine
+                    .upsert(
+                        Entity::Contact,
+                        Uuid::now_v7(),
+                        &fields(json!({
+                        "customer_id": customer.to_string(), "first_name": format!("P{step}")})),
+                    )
+                    .await;
+            }
+            3 if !live.is_empty() => {
+                let customer = pick(&mut rng, &live);
+                let _ = engine
+                    .upsert(
+                        Entity::Activity,
+                        Uuid::now_v7(),
+                        &fields(json!({
+                        "customer_id": customer.to_string(), "kind": "call",
+                        "subject": format!("Call {step}")})),
+                    )
+                    .await;
+            }
+            4 if !live.is_empty() => {
+                let customer = pick(&mut rng, &live);
+                let city = ["Leeds", "York", "Bath"][rng.random_range(0..3)];
+                let _ = engine
+                    .upsert(Entity::Customer, customer, &fields(json!({"city": city})))
+                    .await;
+            }
+            5 | 6 if live.len() >= 2 => {
+                let kept = pick(&mut rng, &live);
+                let other = pick(&mut rng, &live);
+                if other != kept {
+                    let values = if rng.random_bool(0.5) {
+                        json!({"phone": format!("+44 {step}")})
+                    } else {
+                        json!({})
+                    };
+                    let request = MergeRequest {
+                        merged: vec![other],
+                        values: fields(values),
+                    };
+                    let saved = engine
+                        .save_batch(&[BatchChange::Merge {
+                            entity: Entity::Customer,
+                            survivor: kept,
+                            request,
+                        }])
+                        .await;
+                    merges += usize::from(saved.is_ok());
+                }
+            }
+            7 if !merged_away.is_empty() => {
+                let saved = engine
+                    .unmerge(Entity::Customer, pick(&mut rng, &merged_away))
+                    .await;
+                unmerges += usize::from(saved.is_ok());
+            }
+            8 => {
+                offline[at] = !offline[at];
+                set_network(
+                    engine,
+                    if offline[at] {
+                        Network::Down
+                    } else {
+                        Network::Up
+                    },
+                );
+            }
+            _ => {
+                let _ = engine.sync(|_| {}).await;
+            }
+        }
+    }
+    for (at, engine) in devices.iter().enumerate() {
+        offline[at] = false;
+        set_network(engine, Network::Up);
+    }
+    for _ in 0..3 {
+        for engine in &devices {
+            sync(engine).await;
+        }
+    }
+
+    let rows = server_rows(&pool).await;
+    println!(
+        "{ctx} {merges} merges and {unmerges} unmerges saved, {} rows",
+        rows.len()
+    );
+    for (n, engine) in devices.iter().enumerate() {
+        let shown = device_rows(engine, rows.keys().copied());
+        for (((entity, id), row), shown) in rows.iter().zip(shown) {
+            assert_eq!(
+                shown.as_ref(),
+                Some(row),
+                "{ctx} device {n} shows {entity} {id} otherwise"
+            );
+        }
+        assert!(
+            engine.read(|r| r.pending_count()) == 0,
+            "{ctx} device {n} has changes left"
+        );
+    }
+    let customer = |id: Option<Uuid>| id.and_then(|id| rows.get(&(Entity::Customer, id)));
+    for ((entity, id), row) in &rows {
+        if row.deleted || *entity == Entity::Customer || *entity == Entity::Conflict {
+            continue;
+        }
+        let parent = customer(row.reference("customer_id"));
+        assert!(
+            parent.is_some_and(|parent| !parent.deleted),
+            "{ctx} live {entity} {id} hangs off a tombstone or nothing: {parent:?}"
+        );
+    }
+    for ((entity, id), row) in &rows {
+        if *entity != Entity::Customer || row.deleted {
+            continue;
+        }
+        let defaults = rows
+            .values()
+            .filter(|c| !c.deleted && c.reference("customer_id") == Some(*id))
+            .filter(|c| c.flag("is_default"))
+            .count();
+        let contacts = rows
+            .iter()
+            .filter(|((e, _), c)| {
+                *e == Entity::Contact && !c.deleted && c.reference("customer_id") == Some(*id)
+            })
+            .count();
+        assert_eq!(
+            defaults,
+            usize::from(contacts > 0),
+            "{ctx} customer {id} has {defaults} default contacts of {contacts}"
+        );
+        if let Some(survivor) = row.reference(MERGED_INTO_FIELD) {
+            panic!("{ctx} live customer {id} still names {survivor} as its survivor");
+        }
+    }
 }
