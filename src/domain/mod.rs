@@ -73,4 +73,4 @@ pub use team::{
     adopted_owner, check_display_name, keeps_an_admin, FormerMember, PendingInvitation, People,
     Role, Team, TeamChange, TeamMember, DISPLAY_NAME_MAX,
 };
-pub use unmerge::{MergeUndo, MovedRecord, UNMERGE_DAYS};
+pub use unmerge::{can_unmerge, too_late_to_unmerge, MergeUndo, MovedRecord, UNMERGE_DAYS};

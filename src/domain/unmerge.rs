@@ -9,7 +9,7 @@
 //! the merge's version and still holding the merged record's value gets
 //! its old value back. Anything changed since stays as it is.
 
-use super::schema::Entity;
+use super::schema::{Entity, FieldError, MERGED_INTO_FIELD};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -19,6 +19,20 @@ use uuid::Uuid;
 /// merge at the next call with the customer, short enough that what the
 /// server keeps for it stays small.
 pub const UNMERGE_DAYS: i64 = 30;
+
+/// Whether a merge done at `merged_at` can still be taken back at `now`.
+pub fn can_unmerge(merged_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    now - merged_at <= Duration::days(UNMERGE_DAYS)
+}
+
+/// The refusal of an unmerge that came too late, in the same words on
+/// the device and on the server.
+pub fn too_late_to_unmerge() -> FieldError {
+    FieldError::new(
+        MERGED_INTO_FIELD,
+        format!("A merge can be taken back for {UNMERGE_DAYS} days; this one can no longer be"),
+    )
+}
 
 /// One record a merge repointed from the merged-away record to the survivor.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,7 +69,7 @@ pub struct MergeUndo {
 impl MergeUndo {
     /// Whether the merge is recent enough to be taken back at `now`.
     pub fn can_undo_at(&self, now: DateTime<Utc>) -> bool {
-        now - self.merged_at <= Duration::days(UNMERGE_DAYS)
+        can_unmerge(self.merged_at, now)
     }
 
     /// Whether a moved record may go back: it is live, its reference still

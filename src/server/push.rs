@@ -6,10 +6,10 @@ use super::record_cache::RecordCache;
 use super::repository::{self as repo, Db, StoredRecord, Tx, Versions, WorkspaceId};
 use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
-    customer_from_lead, is_converted, merge_attachments, normalize_patch, unknown_field,
-    ConvertRequest, DefaultCandidate, Entity, FieldError, FieldKind, MergeRequest, MergeUndo,
-    MovedRecord, Record, Role, CHANGED_BY_FIELD, CONVERT_FIELDS, MERGED_INTO_FIELD, MERGE_FIELDS,
-    OWNER_FIELD, UNMERGE_DAYS,
+    customer_from_lead, is_converted, merge_attachments, normalize_patch, too_late_to_unmerge,
+    unknown_field, ConvertRequest, DefaultCandidate, Entity, FieldError, FieldKind, MergeRequest,
+    MergeUndo, MovedRecord, Record, Role, CHANGED_BY_FIELD, CONVERT_FIELDS, MERGED_INTO_FIELD,
+    MERGE_FIELDS, OWNER_FIELD,
 };
 use crate::sync::{FieldConflict, Mutation, MutationResult, MutationStatus, Op, PushResponse};
 use chrono::{DateTime, Utc};
@@ -914,15 +914,7 @@ async fn unmerge_record(
     let Some(undo) =
         kept.filter(|undo| undo.survivor == survivor_id && undo.can_undo_at(state.now))
     else {
-        return Ok(MutationResult::rejected(
-            mutation.id,
-            FieldError::new(
-                MERGED_INTO_FIELD,
-                format!(
-                    "A merge can be taken back for {UNMERGE_DAYS} days; this one can no longer be"
-                ),
-            ),
-        ));
+        return Ok(MutationResult::rejected(mutation.id, too_late_to_unmerge()));
     };
     let away_id = away.record.id;
     let version = state.versions.take();

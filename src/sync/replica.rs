@@ -7,12 +7,12 @@
 use super::protocol::{json_len, Mutation, Op, PulledRow};
 use super::store::{PendingMutation, RejectedMutation, Snapshot};
 use crate::domain::{
-    check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
-    customer_from_lead, is_converted, merge_attachments, normalize_patch, BatchChange,
-    ConvertRequest, DefaultCandidate, Entity, FieldError, FieldKind, MergeRequest, Record,
-    RecordKey, MERGED_INTO_FIELD, UNMERGE_DAYS,
+    can_unmerge, check_change, check_required, choose_default_contact, contact_from_lead,
+    converted_lead, customer_from_lead, is_converted, merge_attachments, normalize_patch,
+    too_late_to_unmerge, BatchChange, ConvertRequest, DefaultCandidate, Entity, FieldError,
+    FieldKind, MergeRequest, Record, RecordKey, MERGED_INTO_FIELD,
 };
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -199,7 +199,7 @@ impl Replica {
             .filter(|record| {
                 record.deleted
                     && record.reference(MERGED_INTO_FIELD) == Some(survivor)
-                    && now - record.updated_at <= Duration::days(UNMERGE_DAYS)
+                    && can_unmerge(record.updated_at, now)
             })
             .collect();
         merged.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
@@ -466,13 +466,8 @@ impl Replica {
                     format!("This {entity} is not merged into another"),
                 )
             })?;
-        if Utc::now() - merged.updated_at > Duration::days(UNMERGE_DAYS) {
-            return Err(FieldError::new(
-                MERGED_INTO_FIELD,
-                format!(
-                    "A merge can be taken back for {UNMERGE_DAYS} days; this one can no longer be"
-                ),
-            ));
+        if !can_unmerge(merged.updated_at, Utc::now()) {
+            return Err(too_late_to_unmerge());
         }
         Ok(self.reserve(entity, Op::Unmerge, record_id, Map::new()))
     }
