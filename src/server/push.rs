@@ -840,8 +840,12 @@ async fn merge_records(
             let (Some(from), id) = (stored.record.reference(column), stored.record.id) else {
                 continue;
             };
+            // A contact moved to another customer arrives without the
+            // default mark, so the survivor's own default stays the default
+            // (the rule gives it one if it had none).
             let was_default = *child == Entity::Contact && stored.record.flag("is_default");
-            let version = move_to(state, *child, stored, column, survivor_id);
+            let unmark = was_default.then_some(false);
+            let version = repoint(state, *child, stored, column, survivor_id, unmark);
             moved_from.entry(from).or_default().push(MovedRecord {
                 entity: *child,
                 id,
@@ -858,6 +862,7 @@ async fn merge_records(
         kept.field_versions.insert(field.clone(), version);
     }
     state.save(entity, kept);
+    repo::merges::forget_merges_too_old(tx, state.workspace, state.now).await?;
     for merged_id in merged_ids {
         let undo = MergeUndo {
             survivor: survivor_id,
@@ -946,7 +951,8 @@ async fn unmerge_record(
             stored.field_versions.get(&moved.column).copied(),
         );
         if unchanged {
-            move_back(state, stored, moved, away_id);
+            let mark = moved.was_default.then_some(true);
+            repoint(state, moved.entity, stored, &moved.column, away_id, mark);
         }
     }
     if let Some(mut survivor) = state.records.find(tx, entity, survivor_id).await? {
@@ -978,53 +984,28 @@ async fn unmerge_record(
     Ok(MutationResult::applied(mutation.id, version, Vec::new()))
 }
 
-/// Points a record a merge moved back at the record it came from, as a
-/// new version, with the default mark it had there.
-fn move_back(state: &mut PushState, mut stored: StoredRecord, moved: &MovedRecord, home: Uuid) {
-    let version = state.versions.take();
-    stored
-        .record
-        .fields
-        .insert(moved.column.clone(), home.to_string().into());
-    stored.field_versions.insert(moved.column.clone(), version);
-    if moved.was_default {
-        stored
-            .record
-            .fields
-            .insert("is_default".into(), Value::Bool(true));
-        stored.field_versions.insert("is_default".into(), version);
-    }
-    stored.record.version = version;
-    stored.record.updated_at = state.now;
-    if moved.entity == Entity::Conflict {
-        state.records.save(moved.entity, stored);
-    } else {
-        state.save(moved.entity, stored);
-    }
-}
-
-/// Points one field of a record at the survivor of a merge, as a new
-/// version. A contact moved to another customer arrives without the
-/// default mark, so the survivor's own default stays the default (the
-/// rule gives it one if it had none).
-fn move_to(
+/// Points one reference of a record at `target` as a new version, for a
+/// merge (to the survivor) or an unmerge (back home), with the contact's
+/// default mark set to `is_default` where given; returns that version.
+fn repoint(
     state: &mut PushState,
     entity: Entity,
     mut stored: StoredRecord,
     column: &str,
-    survivor: Uuid,
+    target: Uuid,
+    is_default: Option<bool>,
 ) -> i64 {
     let version = state.versions.take();
     stored
         .record
         .fields
-        .insert(column.to_owned(), survivor.to_string().into());
+        .insert(column.to_owned(), target.to_string().into());
     stored.field_versions.insert(column.to_owned(), version);
-    if entity == Entity::Contact && stored.record.flag("is_default") {
+    if let Some(is_default) = is_default {
         stored
             .record
             .fields
-            .insert("is_default".into(), Value::Bool(false));
+            .insert("is_default".into(), Value::Bool(is_default));
         stored.field_versions.insert("is_default".into(), version);
     }
     stored.record.version = version;

@@ -7,8 +7,26 @@ use super::backend::on_tx;
 use super::{Tx, WorkspaceId};
 use crate::domain::{Entity, MergeUndo, UNMERGE_DAYS};
 use crate::server::error::ServerError;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
+
+/// Forgets the workspace's merges too old to be taken back at `now`, in
+/// the transaction of the merge about to be kept.
+pub async fn forget_merges_too_old(
+    tx: &mut Tx,
+    workspace: WorkspaceId,
+    now: DateTime<Utc>,
+) -> Result<(), ServerError> {
+    let too_old = (now - Duration::days(UNMERGE_DAYS)).to_rfc3339();
+    on_tx!(tx, |conn| {
+        sqlx::query("DELETE FROM merge_undo WHERE workspace_id = $1 AND merged_at < $2")
+            .bind(workspace.0.to_string())
+            .bind(&too_old)
+            .execute(conn)
+            .await?;
+    });
+    Ok(())
+}
 
 /// Keeps what the merge of `merged` did, in the merge's transaction.
 pub async fn keep_merge_undo(
@@ -19,13 +37,7 @@ pub async fn keep_merge_undo(
     undo: &MergeUndo,
 ) -> Result<(), ServerError> {
     let text = serde_json::to_string(undo).map_err(|err| ServerError::Corrupt(err.to_string()))?;
-    let too_old = (undo.merged_at - Duration::days(UNMERGE_DAYS)).to_rfc3339();
     on_tx!(tx, |conn| {
-        sqlx::query("DELETE FROM merge_undo WHERE workspace_id = $1 AND merged_at < $2")
-            .bind(workspace.0.to_string())
-            .bind(&too_old)
-            .execute(&mut *conn)
-            .await?;
         sqlx::query(
             "INSERT INTO merge_undo (workspace_id, entity, merged_id, merged_at, undo) \
              VALUES ($1, $2, $3, $4, $5) \
@@ -37,7 +49,7 @@ pub async fn keep_merge_undo(
         .bind(merged.to_string())
         .bind(undo.merged_at.to_rfc3339())
         .bind(&text)
-        .execute(&mut *conn)
+        .execute(conn)
         .await?;
     });
     Ok(())
