@@ -62,8 +62,9 @@ pub use opportunity::{
 pub use record::{Record, RecordKey};
 pub use schema::{
     check_change, check_required, normalize_patch, unknown_field, Entity, FieldError, FieldKind,
-    FieldSpec, ACTIVITY_KINDS, CHANGED_BY_FIELD, CUSTOMER_KINDS, CUSTOMER_STATUSES, LEAD_CONVERTED,
-    LEAD_STATUSES, MERGED_INTO_FIELD, OPPORTUNITY_STAGES, OWNER_FIELD,
+    FieldSpec, ACTIVITY_KINDS, CHANGED_BY_FIELD, CUSTOMER_KINDS, CUSTOMER_STATUSES,
+    DELETED_WITH_FIELD, LEAD_CONVERTED, LEAD_STATUSES, MERGED_INTO_FIELD, OPPORTUNITY_STAGES,
+    OWNER_FIELD,
 };
 pub use storage::StorageUse;
 pub use tabular::{

@@ -68,9 +68,11 @@ impl Entity {
             Entity::Conflict => field == "resolved",
             // Conversion links a lead to its customer; nothing else may.
             Entity::Lead if field == "customer_id" => false,
-            // Who made a record's last change, and what a record was
-            // merged into, are the server's to say.
-            _ if field == CHANGED_BY_FIELD || field == MERGED_INTO_FIELD => false,
+            // Who made a record's last change, what a record was merged
+            // into and what it was deleted with are the server's to say.
+            _ if [CHANGED_BY_FIELD, MERGED_INTO_FIELD, DELETED_WITH_FIELD].contains(&field) => {
+                false
+            }
             _ => field == "deleted" || self.field(field).is_some(),
         }
     }
@@ -243,6 +245,11 @@ const CONTACT_FIELDS: &[FieldSpec] = &[
         "Merged into",
         FieldKind::Reference(Entity::Contact),
     ),
+    field(
+        DELETED_WITH_FIELD,
+        "Deleted with",
+        FieldKind::Text(UUID_LEN),
+    ),
 ];
 
 /// Lead statuses, in the order the list shows them. Only conversion sets
@@ -307,6 +314,11 @@ const OPPORTUNITY_FIELDS: &[FieldSpec] = &[
     field("notes", "Notes", FieldKind::Notes),
     field("owner", "Owner", FieldKind::Member),
     field(CHANGED_BY_FIELD, "Changed by", FieldKind::Member),
+    field(
+        DELETED_WITH_FIELD,
+        "Deleted with",
+        FieldKind::Text(UUID_LEN),
+    ),
 ];
 
 /// Activity kinds; a task is scheduled and later marked done.
@@ -338,6 +350,11 @@ const ACTIVITY_FIELDS: &[FieldSpec] = &[
     // section 2); for an activity it is the member it is assigned to.
     field("owner", "Assigned to", FieldKind::Member),
     field(CHANGED_BY_FIELD, "Changed by", FieldKind::Member),
+    field(
+        DELETED_WITH_FIELD,
+        "Deleted with",
+        FieldKind::Text(UUID_LEN),
+    ),
 ];
 
 /// The field naming the member who made a record's last change: written
@@ -348,6 +365,15 @@ pub const CHANGED_BY_FIELD: &str = "changed_by";
 /// The field of a merged-away record naming the record it was merged
 /// into (see `merge_request`). Written by the server only.
 pub const MERGED_INTO_FIELD: &str = "merged_into";
+
+/// The field of a record deleted because the record it hangs off was
+/// (a customer's contacts, deals and activities) naming that record:
+/// restoring it restores them, and the Trash counts them under it.
+/// Written by the server only.
+pub const DELETED_WITH_FIELD: &str = "deleted_with";
+
+/// How long a record id is written out: the width of `deleted_with`.
+const UUID_LEN: usize = 36;
 
 /// The field naming a record's owner (an activity's assignee), on every
 /// entity that has one.

@@ -8,8 +8,8 @@ use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
     customer_from_lead, is_converted, merge_attachments, normalize_patch, too_late_to_unmerge,
     unknown_field, ConvertRequest, DefaultCandidate, Entity, FieldError, FieldKind, MergeRequest,
-    MergeUndo, MovedRecord, Record, Role, CHANGED_BY_FIELD, CONVERT_FIELDS, MERGED_INTO_FIELD,
-    MERGE_FIELDS, OWNER_FIELD,
+    MergeUndo, MovedRecord, Record, Role, CHANGED_BY_FIELD, CONVERT_FIELDS, DELETED_WITH_FIELD,
+    MERGED_INTO_FIELD, MERGE_FIELDS, OWNER_FIELD,
 };
 use crate::sync::{FieldConflict, Mutation, MutationResult, MutationStatus, Op, PushResponse};
 use chrono::{DateTime, Utc};
@@ -504,6 +504,12 @@ async fn upsert(
         keep_overwritten_value(state, mutation, conflict);
     }
     let mut touched: Vec<Uuid> = previous_customer.into_iter().chain(customer).collect();
+    if restores && merged.changed.iter().any(|field| field == "deleted") {
+        bring_back_what_went_with(tx, state, mutation.record_id).await?;
+        if mutation.entity == Entity::Customer {
+            touched.push(mutation.record_id);
+        }
+    }
     touched.dedup();
     for customer in touched {
         restore_default_contact(tx, state, customer).await?;
@@ -543,7 +549,15 @@ async fn delete(
     let customer = stored.record.reference("customer_id");
     let version = tombstone(state, mutation.entity, stored);
     let doomed = cascade(tx, &mut state.records, mutation.entity, mutation.record_id).await?;
-    for (entity, child) in doomed {
+    for (entity, mut child) in doomed {
+        // Named, so restoring the record restores exactly what went with it.
+        child.record.fields.insert(
+            DELETED_WITH_FIELD.into(),
+            mutation.record_id.to_string().into(),
+        );
+        child
+            .field_versions
+            .insert(DELETED_WITH_FIELD.into(), state.versions.mark() + 1);
         tombstone(state, entity, child);
     }
     if mutation.entity == Entity::Contact {
@@ -623,6 +637,34 @@ async fn cascade(
     doomed.extend(opportunities.into_iter().map(|o| (Entity::Opportunity, o)));
     doomed.extend(activities.into_iter().map(|a| (Entity::Activity, a)));
     Ok(doomed)
+}
+
+/// Restores what was deleted because `parent` was (its contacts, deals
+/// and activities, and the activities of those deals), as new versions,
+/// with the flags they had: the default contact is the default again.
+/// Records deleted on their own before stay in the Trash.
+async fn bring_back_what_went_with(
+    tx: &mut Tx,
+    state: &mut PushState,
+    parent: Uuid,
+) -> Result<(), ServerError> {
+    for entity in [Entity::Contact, Entity::Opportunity, Entity::Activity] {
+        for mut child in state.records.deleted_with(tx, entity, parent).await? {
+            let version = state.versions.take();
+            child.record.deleted = false;
+            child
+                .record
+                .fields
+                .insert(DELETED_WITH_FIELD.into(), Value::Null);
+            child.record.version = version;
+            child.record.updated_at = state.now;
+            for field in ["deleted", DELETED_WITH_FIELD] {
+                child.field_versions.insert(field.into(), version);
+            }
+            state.save(entity, child);
+        }
+    }
+    Ok(())
 }
 
 /// Converts a lead once: creates (or attaches to) the customer and the

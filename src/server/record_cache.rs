@@ -121,6 +121,18 @@ impl RecordCache {
         repo::live_referencing(conn, self.workspace, entity, column, parents).await
     }
 
+    /// Tombstones of `entity` deleted because `parent` was, as
+    /// [`repo::deleted_with`], after writing what the push saved.
+    pub async fn deleted_with(
+        &mut self,
+        conn: &mut Tx,
+        entity: Entity,
+        parent: Uuid,
+    ) -> Result<Vec<StoredRecord>, ServerError> {
+        self.flush(conn).await?;
+        repo::deleted_with(conn, self.workspace, entity, parent).await
+    }
+
     /// Opens a savepoint, with everything saved so far written before it,
     /// and starts keeping what each later write replaces.
     pub async fn begin_savepoint(&mut self, conn: &mut Tx) -> Result<(), ServerError> {

@@ -10,7 +10,7 @@ use crate::domain::{
     can_unmerge, check_change, check_required, choose_default_contact, contact_from_lead,
     converted_lead, customer_from_lead, is_converted, merge_attachments, normalize_patch,
     too_late_to_unmerge, BatchChange, ConvertRequest, DefaultCandidate, Entity, FieldError,
-    FieldKind, MergeRequest, Record, RecordKey, MERGED_INTO_FIELD,
+    FieldKind, MergeRequest, Record, RecordKey, DELETED_WITH_FIELD, MERGED_INTO_FIELD,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -18,21 +18,26 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use uuid::Uuid;
 
-/// Takes a stored copy unless a newer one is held already (stores may keep
-/// superseded copies); returns its key when taken.
-fn keep_newest(
-    confirmed: &mut HashMap<RecordKey, Rc<Record>>,
-    row: PulledRow,
-) -> Option<RecordKey> {
-    let key = RecordKey::new(row.entity, row.record.id);
-    let newer_held = confirmed
-        .get(&key)
-        .is_some_and(|held| held.version >= row.record.version);
-    if newer_held {
-        return None;
-    }
-    confirmed.insert(key, Rc::new(row.record));
-    Some(key)
+/// Tombstones deleted with another record, by that record's id (see
+/// [`DELETED_WITH_FIELD`]): what restoring it brings back, as the server
+/// will, before the server's answer arrives.
+type WentWith = HashMap<Uuid, HashSet<RecordKey>>;
+
+/// The record a tombstone was deleted with, if it was.
+fn deleted_with(record: &Record) -> Option<Uuid> {
+    record
+        .deleted
+        .then(|| record.reference(DELETED_WITH_FIELD))
+        .flatten()
+}
+
+/// Whether [`Replica::confirm`] takes a row older than the copy held.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stale {
+    /// Pulled rows are the server's latest word.
+    Take,
+    /// Rows read back from the store may be superseded copies.
+    Skip,
 }
 
 /// Pending "make default" marks rank above every server version.
@@ -50,6 +55,8 @@ pub struct Replica {
     rejected: Vec<RejectedMutation>,
     cursor: i64,
     next_mutation_id: u64,
+    /// `confirmed`'s tombstones by the record they were deleted with.
+    went_with: WentWith,
     /// `confirmed` with the outbox applied and invariants restored: what users see.
     view: View,
 }
@@ -133,18 +140,18 @@ impl View {
 impl Replica {
     /// Rebuilds the view from what the store kept.
     pub fn from_snapshot(snapshot: Snapshot) -> Self {
-        let mut confirmed = HashMap::with_capacity(snapshot.rows.len());
-        for row in snapshot.rows {
-            keep_newest(&mut confirmed, row);
-        }
         let mut replica = Replica {
-            confirmed,
+            confirmed: HashMap::with_capacity(snapshot.rows.len()),
             outbox: snapshot.outbox,
             rejected: snapshot.rejected,
             cursor: snapshot.cursor,
             next_mutation_id: snapshot.next_mutation_id.max(1),
+            went_with: WentWith::default(),
             view: View::default(),
         };
+        for row in snapshot.rows {
+            replica.confirm(row, Stale::Skip);
+        }
         replica
             .outbox
             .sort_unstable_by_key(|pending| pending.mutation.id);
@@ -159,7 +166,7 @@ impl Replica {
                 replica
                     .outbox
                     .iter()
-                    .flat_map(|pending| keys_of(&pending.mutation)),
+                    .flat_map(|pending| keys_of(&replica.went_with, &pending.mutation)),
             )
             .collect();
         replica.recompute(keys);
@@ -502,7 +509,10 @@ impl Replica {
 
     /// Mutations are safely stored (under the ids the store gave them): show them.
     pub fn enqueued(&mut self, mutations: Vec<Mutation>) {
-        let keys: Vec<RecordKey> = mutations.iter().flat_map(keys_of).collect();
+        let keys: Vec<RecordKey> = mutations
+            .iter()
+            .flat_map(|mutation| keys_of(&self.went_with, mutation))
+            .collect();
         for mutation in mutations {
             self.next_mutation_id = self.next_mutation_id.max(mutation.id + 1);
             let at = self
@@ -548,7 +558,10 @@ impl Replica {
         let refused: HashSet<u64> = rejected.iter().map(|r| r.mutation.id).collect();
         self.outbox
             .retain(|pending| !refused.contains(&pending.mutation.id));
-        let keys: Vec<RecordKey> = rejected.iter().flat_map(|r| keys_of(&r.mutation)).collect();
+        let keys: Vec<RecordKey> = rejected
+            .iter()
+            .flat_map(|r| keys_of(&self.went_with, &r.mutation))
+            .collect();
         self.rejected.extend(rejected);
         self.recompute(keys);
     }
@@ -557,16 +570,15 @@ impl Replica {
     pub fn pulled(&mut self, rows: Vec<PulledRow>, cursor: i64, forget_through: Option<u64>) {
         let mut keys: Vec<RecordKey> = Vec::with_capacity(rows.len());
         for row in rows {
-            let key = RecordKey::new(row.entity, row.record.id);
-            keys.push(key);
-            self.confirmed.insert(key, Rc::new(row.record));
+            keys.extend(self.confirm(row, Stale::Take));
         }
         self.cursor = cursor;
         if let Some(through) = forget_through {
+            let went_with = &self.went_with;
             self.outbox.retain(|pending| {
                 let forget = pending.acknowledged && pending.mutation.id <= through;
                 if forget {
-                    keys.extend(keys_of(&pending.mutation));
+                    keys.extend(keys_of(went_with, &pending.mutation));
                 }
                 !forget
             });
@@ -580,9 +592,43 @@ impl Replica {
     pub fn loaded(&mut self, rows: Vec<PulledRow>) {
         let keys: Vec<RecordKey> = rows
             .into_iter()
-            .filter_map(|row| keep_newest(&mut self.confirmed, row))
+            .filter_map(|row| self.confirm(row, Stale::Skip))
             .collect();
         self.recompute(keys);
+    }
+
+    /// Takes a server row into `confirmed`, keeping the index of what went
+    /// with what in step; returns its key when taken. Stores may keep
+    /// superseded copies: with [`Stale::Skip`] a row older than the copy
+    /// held is not taken.
+    fn confirm(&mut self, row: PulledRow, stale: Stale) -> Option<RecordKey> {
+        let key = RecordKey::new(row.entity, row.record.id);
+        let newer_held = self
+            .confirmed
+            .get(&key)
+            .is_some_and(|held| held.version >= row.record.version);
+        if stale == Stale::Skip && newer_held {
+            return None;
+        }
+        let parent = deleted_with(&row.record);
+        let old_parent = self
+            .confirmed
+            .insert(key, Rc::new(row.record))
+            .and_then(|old| deleted_with(&old));
+        if old_parent != parent {
+            if let Some(old_parent) = old_parent {
+                if let Some(keys) = self.went_with.get_mut(&old_parent) {
+                    keys.remove(&key);
+                    if keys.is_empty() {
+                        self.went_with.remove(&old_parent);
+                    }
+                }
+            }
+            if let Some(parent) = parent {
+                self.went_with.entry(parent).or_default().insert(key);
+            }
+        }
+        Some(key)
     }
 
     /// How many distinct records of each of these entities the device holds
@@ -619,7 +665,7 @@ impl Replica {
         let mut keys: HashSet<RecordKey> = keys.into_iter().collect();
         // A conversion shows on three records; rebuilding one rebuilds all.
         for pending in self.outbox.iter().filter(|p| p.mutation.op == Op::Convert) {
-            let linked = keys_of(&pending.mutation);
+            let linked = keys_of(&self.went_with, &pending.mutation);
             if linked.iter().any(|key| keys.contains(key)) {
                 keys.extend(linked);
             }
@@ -629,7 +675,7 @@ impl Replica {
         // outbox) costs the outbox once, not once per record.
         let mut showing: HashMap<RecordKey, Vec<usize>> = HashMap::new();
         for (at, pending) in self.outbox.iter().enumerate() {
-            for key in keys_of(&pending.mutation) {
+            for key in keys_of(&self.went_with, &pending.mutation) {
                 if keys.contains(&key) {
                     showing.entry(key).or_default().push(at);
                 }
@@ -646,6 +692,8 @@ impl Replica {
                     apply_to_own_record(&mut record, mutation);
                 } else if mutation.op == Op::Merge {
                     merge_away(&mut record, mutation);
+                } else if is_restore(mutation) {
+                    bring_back(&mut record, mutation.record_id);
                 } else {
                     self.apply_conversion_to(&mut record, key, mutation);
                 }
@@ -774,10 +822,13 @@ fn key_of(mutation: &Mutation) -> RecordKey {
 }
 
 /// Every record a mutation shows on: its own, for a conversion the
-/// customer and contact it creates or attaches to, and for a merge the
-/// records it merges away.
-fn keys_of(mutation: &Mutation) -> Vec<RecordKey> {
+/// customer and contact it creates or attaches to, for a merge the
+/// records it merges away, and for a restore what went with the record.
+fn keys_of(went_with: &WentWith, mutation: &Mutation) -> Vec<RecordKey> {
     let mut keys = vec![key_of(mutation)];
+    if is_restore(mutation) {
+        keys.extend(went_with.get(&mutation.record_id).into_iter().flatten());
+    }
     if mutation.op == Op::Merge {
         if let Ok(request) =
             MergeRequest::from_fields(mutation.entity, mutation.record_id, &mutation.fields)
@@ -844,6 +895,23 @@ fn apply_to_own_record(record: &mut Option<Rc<Record>>, mutation: &Mutation) {
                     kept.apply_patch(&request.values);
                 }
             }
+        }
+    }
+}
+
+/// Whether a mutation takes a record out of the Trash.
+fn is_restore(mutation: &Mutation) -> bool {
+    mutation.op == Op::Upsert && mutation.fields.get("deleted") == Some(&Value::Bool(false))
+}
+
+/// A pending restore's effect on a record deleted with the restored one:
+/// back, with the flags it had, as the server will write it.
+fn bring_back(record: &mut Option<Rc<Record>>, restored: Uuid) {
+    if let Some(record) = record.as_mut() {
+        if deleted_with(record) == Some(restored) {
+            let record = Rc::make_mut(record);
+            record.deleted = false;
+            record.fields.insert(DELETED_WITH_FIELD.into(), Value::Null);
         }
     }
 }

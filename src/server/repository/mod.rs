@@ -17,7 +17,7 @@ pub mod owners;
 pub mod team;
 
 use super::error::ServerError;
-use crate::domain::{Entity, FieldKind, Record};
+use crate::domain::{Entity, FieldKind, Record, DELETED_WITH_FIELD};
 use crate::sync::{FieldConflict, MutationResult, PulledRow};
 use backend::{on_db, on_tx, ReadRow};
 pub use backend::{Db, Dialect, Tx};
@@ -328,6 +328,34 @@ pub async fn live_referencing(
         });
     }
     Ok(found)
+}
+
+/// Tombstones of `entity` deleted because the record `parent` was (their
+/// `deleted_with` names it), oldest first.
+pub async fn deleted_with(
+    tx: &mut Tx,
+    workspace: WorkspaceId,
+    entity: Entity,
+    parent: Uuid,
+) -> Result<Vec<StoredRecord>, ServerError> {
+    if entity.field(DELETED_WITH_FIELD).is_none() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT * FROM {} WHERE workspace_id = $1 AND deleted AND {DELETED_WITH_FIELD} = $2 \
+         ORDER BY created_at, created_version, id",
+        table(entity),
+    );
+    on_tx!(&mut *tx, |conn| {
+        sqlx::query(&sql)
+            .bind(workspace.0.to_string())
+            .bind(parent.to_string())
+            .fetch_all(conn)
+            .await?
+            .iter()
+            .map(|row| read_stored(entity, row))
+            .collect()
+    })
 }
 
 /// Change numbers for one write transaction, handed out without a
