@@ -23,6 +23,8 @@ mod search;
 mod storage;
 mod tabular;
 mod team;
+mod trash;
+mod undo;
 mod unmerge;
 
 pub use account::{
@@ -74,4 +76,8 @@ pub use team::{
     adopted_owner, check_display_name, keeps_an_admin, FormerMember, PendingInvitation, People,
     Role, Team, TeamChange, TeamMember, DISPLAY_NAME_MAX,
 };
+pub use trash::{
+    record_title, restore_blocker, still_in_trash, trashed, Trashed, TRASHED_ENTITIES, TRASH_DAYS,
+};
+pub use undo::{UndoAction, UndoChange, UndoStep};
 pub use unmerge::{can_unmerge, too_late_to_unmerge, MergeUndo, MovedRecord, UNMERGE_DAYS};
