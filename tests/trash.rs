@@ -6,11 +6,13 @@
 
 mod common;
 
-use clientele::domain::{Entity, Record, RecordKey, DELETED_WITH_FIELD};
+use clientele::domain::{Entity, Record, RecordKey, Role, DELETED_WITH_FIELD};
+use clientele::server::{push, DEFAULT_WORKSPACE};
+use clientele::sync::{Mutation, MutationStatus, Op};
 use common::records::{
     add, add_contact, add_customer, set_network, shown_contacts, stored_record, sync,
 };
-use common::{database, device, fields, reload, Network, TestEngine};
+use common::{database, device, fields, reload, Network, TestEngine, MEMBER};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -251,6 +253,56 @@ async fn restoring_a_deleted_deal_brings_back_its_activities_only() {
     );
     assert!(
         !stored_record(&pool, Entity::Activity, acme.call)
+            .await
+            .deleted
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_contact_whose_customer_is_deleted_too_cannot_be_restored_alone() {
+    let (pool, _dir) = database().await;
+    let ada = device(&pool).await;
+    let acme = acme(&ada).await;
+    ada.delete(Entity::Customer, acme.customer)
+        .await
+        .expect("deleted");
+    sync(&ada).await;
+    let refused = ada
+        .upsert(Entity::Contact, acme.deleted_before, &restore())
+        .await
+        .expect_err("the device refuses");
+    assert!(
+        refused.to_string().contains("Customer does not exist"),
+        "{refused}"
+    );
+    let old = stored_record(&pool, Entity::Contact, acme.deleted_before).await;
+    let answer = push::push(
+        &pool,
+        DEFAULT_WORKSPACE,
+        MEMBER,
+        Role::Member,
+        Uuid::now_v7(),
+        &[Mutation {
+            id: 1,
+            entity: Entity::Contact,
+            op: Op::Upsert,
+            record_id: acme.deleted_before,
+            base_version: old.version,
+            fields: restore(),
+        }],
+    )
+    .await
+    .expect("answered");
+    assert_eq!(answer.results[0].status, MutationStatus::Rejected);
+    assert_eq!(
+        answer.results[0]
+            .error
+            .as_ref()
+            .map(|error| error.field.as_str()),
+        Some("customer_id")
+    );
+    assert!(
+        stored_record(&pool, Entity::Contact, acme.deleted_before)
             .await
             .deleted
     );

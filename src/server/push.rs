@@ -478,7 +478,20 @@ async fn upsert(
             FieldError::new("record_id", "conflicts are recorded by the server"),
         ));
     }
-    if let Some(error) = first_missing_reference(tx, state, mutation.entity, &fields).await? {
+    // A restore brings back the whole record: every record it hangs off
+    // must be alive, not only those the patch names.
+    let whole_record;
+    let references = if restores && merged.changed.iter().any(|field| field == "deleted") {
+        whole_record = {
+            let mut whole = stored.record.fields.clone();
+            whole.remove(MERGED_INTO_FIELD);
+            whole
+        };
+        &whole_record
+    } else {
+        &fields
+    };
+    if let Some(error) = first_missing_reference(tx, state, mutation.entity, references).await? {
         return Ok(MutationResult::rejected(mutation.id, error));
     }
     let customer = match mutation.entity {

@@ -309,11 +309,18 @@ impl Replica {
             .unwrap_or_else(|| Record::new_local(record_id, created_at_of(record_id)));
         merged.apply_patch(&fields);
         check_required(entity, &merged.fields)?;
+        // A restore brings back the whole record: every record it hangs
+        // off must be alive, not only those the patch names.
+        let restores = before.is_some_and(|record| record.deleted) && !merged.deleted;
+        let references = if restores { &merged.fields } else { &fields };
         for spec in entity.fields() {
             let FieldKind::Reference(target) = spec.kind else {
                 continue;
             };
-            let Some(Value::String(id)) = fields.get(spec.name) else {
+            if spec.name == MERGED_INTO_FIELD {
+                continue;
+            }
+            let Some(Value::String(id)) = references.get(spec.name) else {
                 continue;
             };
             let live = Uuid::parse_str(id).is_ok_and(|id| {
