@@ -4,7 +4,7 @@ use crate::ui::{
     AccountPage, ContactImportPage, CustomerImportPage, CustomerListPage, CustomerPage,
     DuplicatesPage, HomePage, JoinPage, Layout, LeadImportPage, LeadListPage, LeadPage, LoginPage,
     NewCustomerPage, NewLeadPage, NotFound, OpportunityPage, PageCodeMissing, PipelinePage,
-    ShellPage, SignupPage, TasksPage,
+    ShellPage, SignupPage, TasksPage, TrashPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tasks") view={Lazy::<TasksPageRoute>::new()}/>
                     <Route path=path!("/home") view={Lazy::<HomePageRoute>::new()}/>
                     <Route path=path!("/duplicates") view={Lazy::<DuplicatesPageRoute>::new()}/>
+                    <Route path=path!("/trash") view={Lazy::<TrashPageRoute>::new()}/>
                     <Route path=path!("/login") view={Lazy::<LoginPageRoute>::new()}/>
                     <Route path=path!("/signup") view={Lazy::<SignupPageRoute>::new()}/>
                     <Route path=path!("/join/:token") view={Lazy::<JoinPageRoute>::new()}/>
@@ -160,6 +161,7 @@ split_routes! {
         TasksPageRoute: TasksPage in tasks_page, preloaded by preload_tasks_page;
         HomePageRoute: HomePage in home_page, preloaded by preload_home_page;
         DuplicatesPageRoute: DuplicatesPage in duplicates_page, preloaded by preload_duplicates_page;
+        TrashPageRoute: TrashPage in trash_page, preloaded by preload_trash_page;
         CustomerImportPageRoute: CustomerImportPage in customer_import_page, preloaded by preload_customer_import_page;
         LeadImportPageRoute: LeadImportPage in lead_import_page, preloaded by preload_lead_import_page;
         ContactImportPageRoute: ContactImportPage in contact_import_page, preloaded by preload_contact_import_page;

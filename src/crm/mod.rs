@@ -8,6 +8,7 @@
 mod device;
 mod queries;
 mod status;
+mod undo;
 
 pub use device::Device;
 use device::DeviceSlot;
@@ -15,8 +16,11 @@ pub use status::{
     user_message, AccountState, SaveError, SyncStatus, REMOVED_KEY, REMOVED_MESSAGE,
     SIGNED_OUT_MESSAGE,
 };
+pub use undo::{Notice, ShownNotice};
 
-use crate::domain::{BatchChange, Conflict, ConvertRequest, Entity, MergeRequest, People};
+use crate::domain::{
+    BatchChange, Conflict, ConvertRequest, Entity, MergeRequest, People, RecordKey, UndoStep,
+};
 use crate::sync::Replica;
 use leptos::prelude::*;
 use serde_json::{Map, Value};
@@ -36,6 +40,8 @@ pub struct Crm {
     pub account: RwSignal<AccountState>,
     /// The workspace's members as last heard, for owner names and choices.
     pub people: RwSignal<People>,
+    /// The Undo notice: the last action, or what undoing it did.
+    pub notice: RwSignal<ShownNotice>,
     #[cfg_attr(
         not(feature = "hydrate"),
         expect(dead_code, reason = "the server render never holds a device")
@@ -50,6 +56,7 @@ impl Crm {
             status: RwSignal::new(SyncStatus::default()),
             account: RwSignal::new(AccountState::Unknown),
             people: RwSignal::new(People::default()),
+            notice: RwSignal::new(None),
             #[cfg(feature = "hydrate")]
             device: StoredValue::new_local(None),
             #[cfg(not(feature = "hydrate"))]
@@ -177,14 +184,21 @@ impl Crm {
             .await?;
         self.dismiss(conflict).await
     }
-    /// Keeps the current value and closes the conflict.
+    /// Keeps the current value and closes the conflict (not an action to
+    /// undo: the conflict's values stay as they are).
     pub async fn dismiss(&self, conflict: &Conflict) -> Result<(), SaveError> {
         let patch: Map<String, Value> = [("resolved".to_owned(), Value::Bool(true))]
             .into_iter()
             .collect();
-        self.save(Entity::Conflict, conflict.id, patch).await
+        let device = self.writable()?;
+        self.write(
+            &*device,
+            device.upsert(Entity::Conflict, conflict.id, patch),
+        )
+        .await
     }
-    /// Creates or edits a record on this device and schedules a sync.
+    /// Creates or edits a record on this device and schedules a sync;
+    /// the Undo notice then offers to take it back.
     pub async fn save(
         &self,
         entity: Entity,
@@ -192,13 +206,25 @@ impl Crm {
         patch: Map<String, Value>,
     ) -> Result<(), SaveError> {
         let device = self.writable()?;
-        self.write(&*device, device.upsert(entity, id, patch)).await
+        let step = self.step_of_save(entity, id, &patch);
+        self.write(&*device, device.upsert(entity, id, patch))
+            .await?;
+        self.offer_undo(self.label_of_save(&step), vec![step]);
+        Ok(())
     }
     /// Saves many changes as one (an import) and schedules a sync: every
-    /// one is shown and stored at once, or none is.
-    pub async fn save_batch(&self, changes: Vec<BatchChange>) -> Result<(), SaveError> {
+    /// one is shown and stored at once, or none is. The Undo notice then
+    /// offers to take them all back, saying `label`.
+    pub async fn save_batch(
+        &self,
+        changes: Vec<BatchChange>,
+        label: String,
+    ) -> Result<(), SaveError> {
         let device = self.writable()?;
-        self.write(&*device, device.save_batch(changes)).await
+        let steps = self.steps_of_batch(&changes);
+        self.write(&*device, device.save_batch(changes)).await?;
+        self.offer_undo(label, steps);
+        Ok(())
     }
     /// Merges duplicates into `survivor` on this device, with the moves of
     /// what hangs off them, as one batch, and schedules a sync.
@@ -208,11 +234,19 @@ impl Crm {
         survivor: Uuid,
         request: MergeRequest,
     ) -> Result<(), SaveError> {
-        self.save_batch(vec![BatchChange::Merge {
-            entity,
-            survivor,
-            request,
-        }])
+        let label = format!(
+            "Merged {} into {}",
+            request.merged.len(),
+            self.title_of(entity, survivor)
+        );
+        self.save_batch(
+            vec![BatchChange::Merge {
+                entity,
+                survivor,
+                request,
+            }],
+            label,
+        )
         .await
     }
     /// Takes back the merge of a record merged away, and schedules a sync.
@@ -221,9 +255,17 @@ impl Crm {
         self.write(&*device, device.unmerge(entity, id)).await
     }
     /// Deletes a record on this device and schedules a sync.
+    /// The Undo notice then offers to restore it with what went with it.
     pub async fn delete(&self, entity: Entity, id: Uuid) -> Result<(), SaveError> {
         let device = self.writable()?;
-        self.write(&*device, device.delete(entity, id)).await
+        let step = self
+            .last_known(entity, id)
+            .filter(|record| !record.deleted)
+            .map(|record| UndoStep::of_delete(RecordKey::new(entity, id), &record));
+        self.write(&*device, device.delete(entity, id)).await?;
+        let label = format!("Deleted {}", self.title_of(entity, id));
+        self.offer_undo(label, step.into_iter().collect());
+        Ok(())
     }
     /// Drops a refused change for good.
     /// Allowed to a viewer too: it only empties their own queue (changes

@@ -8,11 +8,12 @@ use crate::domain::{
     Opportunity, Planner, RecentChange, Record, RecordKey, Target, TimelineScope, UndoPlan,
     CHANGES_LISTED, MERGED_INTO_FIELD,
 };
+use crate::domain::{record_title, trashed, Trashed, TRASHED_ENTITIES};
 use crate::sync::RejectedMutation;
 use chrono::Utc;
 use leptos::prelude::*;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 impl Crm {
@@ -305,6 +306,32 @@ impl Crm {
                 .into_iter()
                 .cloned()
                 .collect()
+        })
+    }
+    /// The Trash: what was deleted on its own in the last 30 days, each
+    /// with the count of what went with it and what blocks its restore.
+    pub fn trash(&self) -> Vec<Trashed> {
+        let now = Utc::now();
+        self.read(Vec::new(), |replica| {
+            let parents: HashSet<Uuid> = [Entity::Customer, Entity::Lead, Entity::Opportunity]
+                .into_iter()
+                .flat_map(|entity| replica.tombstones(entity).map(|record| record.id))
+                .collect();
+            let counts = replica.went_with_counts(&parents);
+            trashed(
+                TRASHED_ENTITIES.into_iter().flat_map(|entity| {
+                    replica
+                        .tombstones(entity)
+                        .map(move |record| (entity, record))
+                }),
+                &counts,
+                now,
+                |key| {
+                    replica
+                        .last_known(key)
+                        .map(|record| (!record.deleted, record_title(key.entity, record)))
+                },
+            )
         })
     }
     /// Who is signed in here, to tell their own edits from a teammate's.

@@ -191,6 +191,34 @@ impl Replica {
             .find(|contact| !contact.deleted && contact.flag("is_default"))
     }
 
+    /// Deleted records of one entity as this device shows them.
+    pub fn tombstones(&self, entity: Entity) -> impl Iterator<Item = &Record> {
+        self.view.of(entity).filter(|record| record.deleted)
+    }
+
+    /// How many records go with each of `parents` when it is restored:
+    /// those the server deleted with it, and those still alive here that
+    /// a delete not yet synced will take along (its contacts, deals and
+    /// activities). One pass over those entities, for the Trash page.
+    pub fn went_with_counts(&self, parents: &HashSet<Uuid>) -> HashMap<Uuid, usize> {
+        let mut counts: HashMap<Uuid, usize> = parents
+            .iter()
+            .filter_map(|parent| Some((*parent, self.went_with.get(parent)?.len())))
+            .collect();
+        for entity in [Entity::Contact, Entity::Opportunity, Entity::Activity] {
+            for record in self.records(entity) {
+                let parent = ["customer_id", "lead_id", "opportunity_id"]
+                    .into_iter()
+                    .filter_map(|column| record.reference(column))
+                    .find(|parent| parents.contains(parent));
+                if let Some(parent) = parent {
+                    *counts.entry(parent).or_default() += 1;
+                }
+            }
+        }
+        counts
+    }
+
     /// A record as last known, even if deleted: what a restore starts from.
     pub fn last_known(&self, key: RecordKey) -> Option<&Record> {
         self.view.get(key)

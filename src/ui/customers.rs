@@ -27,7 +27,8 @@ pub fn CustomerListPage() -> impl IntoView {
         <ListPage spec=ListSpec {
             title: "Customers",
             plural: "customers",
-            new: ("/customers/new", "New customer"),
+            new: Some(("/customers/new", "New customer")),
+            intro: None,
             search_placeholder: "Search name, email or phone",
             search_label: "Search customers",
             empty_text: "No customers yet. Add your first one with \u{201c}New customer\u{201d}.",

@@ -245,7 +245,11 @@ impl ImportState {
         self.step.set(Step::Saving);
         spawn_local(async move {
             yield_to_page().await;
-            match self.crm.save_batch(batch).await {
+            let label = format!(
+                "Imported {created} new and updated {updated} {}",
+                self.import.plural
+            );
+            match self.crm.save_batch(batch, label).await {
                 Ok(()) => {
                     // Too large a receipt for this browser only loses the undo.
                     let kept = serde_json::to_string(&receipt).ok();
@@ -319,7 +323,8 @@ fn LastImport() -> impl IntoView {
             .collect();
         let key = key.clone();
         spawn_local(async move {
-            match state.crm.save_batch(plan.changes).await {
+            let label = format!("Undid the import of {}", found.file_name);
+            match state.crm.save_batch(plan.changes, label).await {
                 Ok(()) => {
                     remember(&key, None);
                     receipt.set(None);

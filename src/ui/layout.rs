@@ -2,6 +2,7 @@
 
 use super::account::is_public_path;
 use super::form::{form_fields, RecordForm};
+use super::kit::UndoNotice;
 use crate::crm::{AccountState, Crm, SyncStatus};
 use crate::domain::{Entity, FieldError, FieldKind};
 use crate::sync::{Op, RejectedMutation};
@@ -48,6 +49,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <A href="/pipeline">"Pipeline"</A>
                     <A href="/tasks">"Tasks"</A>
                     <A href="/duplicates">"Duplicates"</A>
+                    <A href="/trash">"Trash"</A>
                     <A href="/account" attr:class="account-link" attr:data-testid="account-link" attr:title=account_label>
                         {account_label}
                     </A>
@@ -58,6 +60,7 @@ pub fn Layout(children: Children) -> impl IntoView {
         <StaleChanges/>
         <RejectedChanges/>
         <main class="page">{children()}</main>
+        <UndoNotice/>
     }
 }
 

@@ -37,7 +37,8 @@ pub fn LeadListPage() -> impl IntoView {
         <ListPage spec=ListSpec {
             title: "Leads",
             plural: "leads",
-            new: ("/leads/new", "New lead"),
+            new: Some(("/leads/new", "New lead")),
+            intro: None,
             search_placeholder: "Search name, company, email or phone",
             search_label: "Search leads",
             empty_text: "No leads yet. Add one with \u{201c}New lead\u{201d}.",

@@ -17,6 +17,7 @@ mod leads;
 mod opportunities;
 mod parent;
 mod platform;
+mod trash;
 
 pub use account::{AccountPage, JoinPage, LoginPage, SignupPage};
 pub use activities::TasksPage;
@@ -29,3 +30,4 @@ pub(crate) use layout::preload_fix_form;
 pub use layout::{Layout, NotFound, PageCodeMissing, ShellPage};
 pub use leads::{LeadListPage, LeadPage, NewLeadPage};
 pub use opportunities::{OpportunityPage, PipelinePage};
+pub use trash::TrashPage;

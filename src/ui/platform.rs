@@ -238,3 +238,44 @@ pub fn windows_1252(bytes: &[u8]) -> Option<String> {
         None
     }
 }
+
+/// Runs `then` after `seconds`, in the browser (a notice hiding itself).
+pub fn after_seconds(seconds: u32, then: impl FnOnce() + 'static) {
+    #[cfg(feature = "hydrate")]
+    leptos::prelude::set_timeout(then, std::time::Duration::from_secs(u64::from(seconds)));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (seconds, then);
+}
+
+/// Whether a key press asks to undo: Ctrl+Z or Cmd+Z, without Shift
+/// (redo), while focus is not in a field where it undoes typing.
+pub fn is_undo_key(event: &leptos::ev::KeyboardEvent) -> bool {
+    let chord = (event.ctrl_key() || event.meta_key())
+        && !event.shift_key()
+        && !event.alt_key()
+        && event.key().eq_ignore_ascii_case("z");
+    chord && !typing_in_a_field(event)
+}
+
+/// Whether a key press goes to a text field, a menu or editable text.
+fn typing_in_a_field(event: &leptos::ev::KeyboardEvent) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let Some(element) = event
+            .target()
+            .and_then(|target| target.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+        else {
+            return false;
+        };
+        matches!(
+            element.tag_name().to_ascii_lowercase().as_str(),
+            "input" | "textarea" | "select"
+        ) || element.is_content_editable()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = event;
+        false
+    }
+}

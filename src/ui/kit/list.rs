@@ -30,8 +30,11 @@ pub struct ListSpec<T> {
     pub title: &'static str,
     /// What the rows are, for "Loading customers from this device…".
     pub plural: &'static str,
-    /// The page adding one, and its button's words.
-    pub new: (&'static str, &'static str),
+    /// The page adding one, and its button's words; `None` for a list
+    /// nobody adds to (the Trash).
+    pub new: Option<(&'static str, &'static str)>,
+    /// A sentence under the heading saying what the list is, if needed.
+    pub intro: Option<&'static str>,
     pub search_placeholder: &'static str,
     /// The search box's accessible name: "Search customers".
     pub search_label: &'static str,
@@ -98,7 +101,8 @@ where
     let ListSpec {
         title,
         plural,
-        new: (new_href, new_label),
+        new,
+        intro,
         search_placeholder,
         search_label,
         empty_text,
@@ -169,12 +173,15 @@ where
             <div class="page-head">
                 <h1>{title}</h1>
                 {transfer.map(|transfer| view! { <TransferButtons transfer all shown/> })}
-                <WhenCanEdit>
-                    <A href=new_href attr:class="button primary">
-                        {new_label}
-                    </A>
-                </WhenCanEdit>
+                {new.map(|(href, label)| view! {
+                    <WhenCanEdit>
+                        <A href=href attr:class="button primary">
+                            {label}
+                        </A>
+                    </WhenCanEdit>
+                })}
             </div>
+            {intro.map(|intro| view! { <p class="muted">{intro}</p> })}
             <input
                 class="search"
                 type="search"

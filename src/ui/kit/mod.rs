@@ -13,6 +13,7 @@
 //! - [`ConfirmButton`] and [`DeleteButton`]: an action that asks first.
 //! - [`MergedHere`]: the records merged into this one, with "Unmerge".
 //! - [`BarChart`]: grouped bars as SVG with a table of the same figures.
+//! - [`UndoNotice`]: what was just done, with "Undo" (and Ctrl+Z).
 //! - [`WhenCanEdit`]: what only a role that may change records sees; the
 //!   kit's own edit, add and delete buttons are inside it already.
 //!
@@ -27,6 +28,7 @@ mod merged_here;
 mod record_page;
 mod role;
 mod section;
+mod undo_notice;
 
 pub use chart::{BarChart, BarGroup};
 pub use confirm::{ConfirmButton, DeleteButton};
@@ -38,3 +40,4 @@ pub use record_page::{
 };
 pub use role::WhenCanEdit;
 pub use section::{edit_button_id, EditInPlace, ItemEditButton, RecordSection};
+pub use undo_notice::UndoNotice;
