@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 /// How long a notice stays, in seconds.
-const NOTICE_SECONDS: u32 = 10;
+const NOTICE_SECONDS: u32 = 15;
 
 /// The notice at the foot of every page; empty (and silent) until an
 /// action is done. A live region, so screen readers hear each notice.
