@@ -19,7 +19,8 @@ pub use status::{
 pub use undo::{Notice, ShownNotice};
 
 use crate::domain::{
-    BatchChange, Conflict, ConvertRequest, Entity, MergeRequest, People, RecordKey, UndoStep,
+    bulk_label, plan_bulk, BatchChange, BulkAction, BulkPlan, Conflict, ConvertRequest, Entity,
+    MergeRequest, People, RecordKey, UndoStep,
 };
 use crate::sync::Replica;
 use leptos::prelude::*;
@@ -248,6 +249,34 @@ impl Crm {
             label,
         )
         .await
+    }
+    /// Applies a bulk action to the live records among `ids`, as one batch
+    /// (one Undo); answers how many records it changed and how many it
+    /// left alone (see [`BulkPlan`]).
+    pub async fn bulk(
+        &self,
+        entity: Entity,
+        ids: &[Uuid],
+        action: BulkAction,
+        plural: &str,
+    ) -> Result<(usize, usize), SaveError> {
+        let records = untrack(|| {
+            self.read(Vec::new(), |replica| {
+                ids.iter()
+                    .filter_map(|id| replica.get(RecordKey::new(entity, *id)).cloned())
+                    .collect::<Vec<_>>()
+            })
+        });
+        let BulkPlan {
+            changes,
+            left_alone,
+        } = plan_bulk(entity, &records, &action, chrono::Utc::now(), Uuid::now_v7);
+        let changed = changes.len();
+        if changed > 0 {
+            let label = bulk_label(&action, changed, plural);
+            self.save_batch(changes, label).await?;
+        }
+        Ok((changed, left_alone))
     }
     /// Takes back the merge of a record merged away, and schedules a sync.
     pub async fn unmerge(&self, entity: Entity, id: Uuid) -> Result<(), SaveError> {

@@ -3,6 +3,7 @@
 use super::customer::text;
 use super::record::Record;
 use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -110,6 +111,21 @@ pub fn open_tasks(activities: impl IntoIterator<Item = Activity>) -> Vec<Activit
         (task.due_at.is_none(), task.due_at, task.created_at, task.id)
     });
     tasks
+}
+
+/// A call, e-mail, meeting or note without a due time happened now; a task
+/// or anything with a due time is scheduled until it is marked done. The
+/// new activity's fields with `done_at` stamped where it happened now.
+pub fn stamp_logged(mut patch: Map<String, Value>, now: DateTime<Utc>) -> Map<String, Value> {
+    let kind = patch.get("kind").and_then(Value::as_str).unwrap_or("task");
+    let scheduled = patch
+        .get("due_at")
+        .and_then(Value::as_str)
+        .is_some_and(|due| !due.trim().is_empty());
+    if kind != "task" && !scheduled {
+        patch.insert("done_at".into(), Value::String(now.to_rfc3339()));
+    }
+    patch
 }
 
 #[cfg(test)]

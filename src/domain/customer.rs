@@ -123,6 +123,10 @@ impl Listed for Customer {
         self.id
     }
 
+    fn title(&self) -> &str {
+        &self.name
+    }
+
     fn status(&self) -> &str {
         &self.status
     }

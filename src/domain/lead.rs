@@ -70,6 +70,15 @@ impl Listed for Lead {
         self.id
     }
 
+    /// The company when the lead names one, else the person.
+    fn title(&self) -> &str {
+        if self.company_name.is_empty() {
+            &self.person_name
+        } else {
+            &self.company_name
+        }
+    }
+
     fn status(&self) -> &str {
         &self.status
     }

@@ -13,6 +13,8 @@ pub trait Listed {
     const STATUSES: &'static [&'static str];
     /// The record's id: what an export or a selection names it by.
     fn id(&self) -> Uuid;
+    /// What the row is called, for a screen reader's "Select Acme".
+    fn title(&self) -> &str;
     /// The status the filter bar sorts this record under.
     fn status(&self) -> &str;
     /// The member the owner filter matches against.

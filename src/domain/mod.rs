@@ -5,6 +5,7 @@
 
 mod account;
 mod activity;
+mod bulk;
 mod conflict;
 mod contacts;
 mod conversion;
@@ -32,7 +33,8 @@ pub use account::{
     check_sign_in_email, check_sign_up, check_workspace_name, Account, Invitation, NewAccount,
     PASSWORD_MAX_BYTES, PASSWORD_MIN,
 };
-pub use activity::{open_tasks, Activity, TimelineScope};
+pub use activity::{open_tasks, stamp_logged, Activity, TimelineScope};
+pub use bulk::{bulk_label, plan_bulk, BulkAction, BulkPlan};
 pub use conflict::{display_value, Conflict};
 pub use contacts::{choose_default_contact, DefaultCandidate};
 pub use conversion::{

@@ -82,6 +82,10 @@ impl Listed for Trashed {
         self.key.id
     }
 
+    fn title(&self) -> &str {
+        &self.title
+    }
+
     fn status(&self) -> &str {
         self.kind
     }

@@ -23,18 +23,9 @@ fn now_text() -> Value {
     Value::String(Utc::now().to_rfc3339())
 }
 
-/// A call, e-mail, meeting or note without a due time happened now; a task
-/// or anything with a due time is scheduled until it is marked done.
-fn stamp_logged(mut patch: Map<String, Value>) -> Map<String, Value> {
-    let kind = patch.get("kind").and_then(Value::as_str).unwrap_or("task");
-    let scheduled = patch
-        .get("due_at")
-        .and_then(Value::as_str)
-        .is_some_and(|due| !due.trim().is_empty());
-    if kind != "task" && !scheduled {
-        patch.insert("done_at".into(), now_text());
-    }
-    patch
+/// The activity form's patch with `done_at` stamped where it happened now.
+fn stamp_logged(patch: Map<String, Value>) -> Map<String, Value> {
+    crate::domain::stamp_logged(patch, Utc::now())
 }
 
 /// The activity form's fields on a parent's page, with their choices: on a

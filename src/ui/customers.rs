@@ -5,7 +5,7 @@ use super::conflicts::ConflictNotices;
 use super::contacts::ContactsSection;
 use super::form::choice_label;
 use super::kit::{
-    Column, DeleteButton, Detail, Details, EditButton, ListPage, ListSpec, MergedHere,
+    BulkSpec, Column, DeleteButton, Detail, Details, EditButton, ListPage, ListSpec, MergedHere,
     NewRecordPage, RecordHeader, RecordPage, RecordPageSpec, RecordView, Transfer,
 };
 use super::opportunities::OpportunitiesSection;
@@ -49,6 +49,7 @@ pub fn CustomerListPage() -> impl IntoView {
                 import_href: "/customers/import",
                 file_name: "customers",
             }),
+            bulk: Some(BulkSpec { entity: Entity::Customer }),
             // The customers are read first: the list shows while the rest loads.
             ready: |status| status.customers_loaded,
             rows: |crm| crm.customers(),

@@ -4,8 +4,8 @@
 use super::activities::TimelineSection;
 use super::conflicts::ConflictNotices;
 use super::kit::{
-    slug, Column, DeleteButton, Detail, Details, EditButton, ListPage, ListSpec, MergedHere,
-    NewRecordPage, RecordHeader, RecordPage, RecordPageSpec, RecordView, Transfer,
+    slug, BulkSpec, Column, DeleteButton, Detail, Details, EditButton, ListPage, ListSpec,
+    MergedHere, NewRecordPage, RecordHeader, RecordPage, RecordPageSpec, RecordView, Transfer,
 };
 use super::opportunities::OpportunitiesSection;
 use super::parent::Parent;
@@ -59,6 +59,7 @@ pub fn LeadListPage() -> impl IntoView {
                 import_href: "/leads/import",
                 file_name: "leads",
             }),
+            bulk: Some(BulkSpec { entity: Entity::Lead }),
             ready: |status| status.loaded,
             rows: |crm| crm.list(Entity::Lead, Lead::from_record),
             cells: lead_cells,

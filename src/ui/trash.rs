@@ -33,6 +33,7 @@ pub fn TrashPage() -> impl IntoView {
             remember_filter_as: None,
             owner_filter_as: None,
             transfer: None,
+            bulk: None,
             ready: |status| status.loaded,
             rows: |crm| crm.trash(),
             cells: trash_cells,

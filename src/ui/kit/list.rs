@@ -1,6 +1,7 @@
 //! The one list page: a search box, a status filter bar with counts, and a
 //! table that draws only the rows in view, so 50,000 rows scroll like 50.
 
+use super::bulk::{BulkBar, BulkSpec, SelectAll, SelectRow, Selection};
 use super::role::WhenCanEdit;
 use crate::crm::{Crm, SyncStatus};
 use crate::domain::{ImportKind, ListFilter, Listed, StatusCount};
@@ -53,6 +54,8 @@ pub struct ListSpec<T> {
     pub owner_filter_as: Option<&'static str>,
     /// The CSV import and export this list offers, if any.
     pub transfer: Option<Transfer>,
+    /// Whether rows can be selected and acted on at once, and as what.
+    pub bulk: Option<BulkSpec>,
     /// Whether the rows have been read from the device yet.
     pub ready: fn(&SyncStatus) -> bool,
     /// Every row, in any order.
@@ -113,10 +116,12 @@ where
         remember_filter_as,
         owner_filter_as,
         transfer,
+        bulk,
         ready,
         rows,
         cells,
     } = spec;
+    let selection = bulk.map(|_| Selection::new());
     let filter = RwSignal::new(ListFilter {
         status: remember_filter_as.and_then(remembered),
         ..ListFilter::default()
@@ -215,7 +220,13 @@ where
                         }
                     }
                 >
-                    <VirtualTable all shown columns row_testid cells/>
+                    {bulk.zip(selection).map(|(spec, selection)| {
+                        let export = transfer.map(|transfer| {
+                            Callback::new(move |ids: Vec<Uuid>| download_rows(crm, transfer, &ids))
+                        });
+                        view! { <BulkBar spec plural export selection all shown/> }
+                    })}
+                    <VirtualTable all shown columns row_testid cells selection/>
                 </Show>
             </Show>
         </section>
@@ -238,13 +249,7 @@ where
         let ids: Vec<Uuid> = shown.with_untracked(|shown| {
             all.with_untracked(|all| shown.iter().map(|&at| all[at].id()).collect())
         });
-        let bytes = crm.export(transfer.kind, &ids);
-        let name = format!(
-            "{}-{}.csv",
-            transfer.file_name,
-            chrono::Utc::now().date_naive()
-        );
-        problem.set(download(&name, "text/csv", &bytes).err());
+        problem.set(download_rows(crm, transfer, &ids));
     };
     view! {
         <button data-testid="export" on:click=export>"Export"</button>
@@ -255,6 +260,18 @@ where
         </WhenCanEdit>
         {move || problem.get().map(|problem| view! { <p class="form-summary" role="alert">{problem}</p> })}
     }
+}
+
+/// Downloads these rows as the list's CSV file, named after the list and
+/// the day; answers why the browser could not.
+fn download_rows(crm: Crm, transfer: Transfer, ids: &[Uuid]) -> Option<String> {
+    let bytes = crm.export(transfer.kind, ids);
+    let name = format!(
+        "{}-{}.csv",
+        transfer.file_name,
+        chrono::Utc::now().date_naive()
+    );
+    download(&name, "text/csv", &bytes).err()
 }
 
 /// The owner an owner filter's choice stands for: "mine" is the signed-in
@@ -316,9 +333,12 @@ fn VirtualTable<T>(
     columns: &'static [Column],
     row_testid: &'static str,
     cells: fn(Crm, Vec<T>) -> Vec<AnyView>,
+    /// The rows selected, for a list with bulk actions: each row and the
+    /// header get a checkbox.
+    selection: Option<Selection>,
 ) -> impl IntoView
 where
-    T: Clone + PartialEq + Send + Sync + 'static,
+    T: Listed + Clone + PartialEq + Send + Sync + 'static,
 {
     let crm = expect_context::<Crm>();
     let body = NodeRef::<leptos::html::Tbody>::new();
@@ -366,12 +386,13 @@ where
             view_height,
         )
     });
-    let width = columns.len();
+    let width = columns.len() + usize::from(selection.is_some());
     view! {
         <div class="table-wrap">
             <table class="customer-table" aria-rowcount=move || shown.with(Vec::len) + 1>
                 <thead>
                     <tr>
+                        {selection.map(|selection| view! { <SelectAll selection all shown/> })}
                         {columns
                             .iter()
                             .map(|column| view! { <th class:optional=column.optional>{column.header}</th> })
@@ -392,12 +413,17 @@ where
                             });
                             (start, rows)
                         });
+                        let marks: Vec<(Uuid, String)> =
+                            rows.iter().map(|row| (row.id(), row.title().to_owned())).collect();
                         cells(crm, rows)
                             .into_iter()
+                            .zip(marks)
                             .enumerate()
-                            .map(|(offset, cells)| {
+                            .map(|(offset, (cells, (id, title)))| {
+                                let at = start + offset;
                                 view! {
-                                    <tr data-testid=row_testid aria-rowindex=start + offset + 2>
+                                    <tr data-testid=row_testid aria-rowindex=at + 2>
+                                        {selection.map(|selection| view! { <SelectRow selection all shown at id title/> })}
                                         {cells}
                                     </tr>
                                 }

@@ -2,7 +2,8 @@
 //! declarations. Read "How the UI is built" in the README before adding one.
 //!
 //! - [`ListPage`]: search, status filter bar with counts, virtualized rows,
-//!   and with a [`Transfer`] CSV export of what it shows and a link to import.
+//!   and with a [`Transfer`] CSV export of what it shows and a link to import;
+//!   with a [`BulkSpec`], checkboxes and bulk actions over the selected rows.
 //! - [`NewRecordPage`]: the form adding one record.
 //! - [`RecordPage`] with [`RecordHeader`], [`EditButton`] and [`Details`]:
 //!   loading, not found, editing and viewing one record.
@@ -21,6 +22,7 @@
 //! opens, back to the button that opened it when it closes, and Escape
 //! closes it.
 
+mod bulk;
 mod chart;
 mod confirm;
 mod list;
@@ -30,6 +32,7 @@ mod role;
 mod section;
 mod undo_notice;
 
+pub use bulk::BulkSpec;
 pub use chart::{BarChart, BarGroup};
 pub use confirm::{ConfirmButton, DeleteButton};
 pub use list::{slug, Column, ListPage, ListSpec, OtherMemberOptions, Transfer};
