@@ -8,7 +8,8 @@
 mod common;
 
 use clientele::domain::{
-    BatchChange, ConvertRequest, Entity, MergeRequest, Record, RecordKey, MERGED_INTO_FIELD,
+    BatchChange, ConvertRequest, Entity, MergeRequest, Record, RecordKey, DELETED_WITH_FIELD,
+    MERGED_INTO_FIELD,
 };
 use clientele::server::repository::{live_referencing, Db};
 use clientele::server::{pull, DEFAULT_WORKSPACE};
@@ -797,7 +798,7 @@ async fn random_merges_unmerges_and_edits_on_two_devices_converge_with_nothing_l
     let (pool, _dir) = database().await;
     let devices = [device(&pool).await, device(&pool).await];
     let mut offline = [false, false];
-    let (mut merges, mut unmerges) = (0, 0);
+    let (mut merges, mut unmerges, mut deletes, mut restores) = (0, 0, 0, 0);
     for step in 0..400 {
         let at = rng.random_range(0..2);
         let engine = &devices[at];
@@ -808,8 +809,14 @@ async fn random_merges_unmerges_and_edits_on_two_devices_converge_with_nothing_l
                 .map(|record| record.id)
                 .collect()
         });
+        let in_trash: Vec<Uuid> = engine.read(|r| {
+            r.tombstones(Entity::Customer)
+                .filter(|c| c.reference(MERGED_INTO_FIELD).is_none())
+                .map(|c| c.id)
+                .collect()
+        });
         let pick = |rng: &mut ChaCha8Rng, from: &[Uuid]| from[rng.random_range(0..from.len())];
-        match rng.random_range(0..10) {
+        match rng.random_range(0..12) {
             0 | 1 if live.len() < 12 => {
                 add_customer(engine, &format!("Firm {step}"), "Prospect").await;
             }
@@ -872,6 +879,20 @@ async fn random_merges_unmerges_and_edits_on_two_devices_converge_with_nothing_l
                     .await;
                 unmerges += usize::from(saved.is_ok());
             }
+            9 if !live.is_empty() => {
+                let saved = engine.delete(Entity::Customer, pick(&mut rng, &live)).await;
+                deletes += usize::from(saved.is_ok());
+            }
+            10 if !in_trash.is_empty() => {
+                let saved = engine
+                    .upsert(
+                        Entity::Customer,
+                        pick(&mut rng, &in_trash),
+                        &fields(json!({"deleted": false})),
+                    )
+                    .await;
+                restores += usize::from(saved.is_ok());
+            }
             8 => {
                 offline[at] = !offline[at];
                 set_network(
@@ -900,7 +921,8 @@ async fn random_merges_unmerges_and_edits_on_two_devices_converge_with_nothing_l
 
     let rows = server_rows(&pool).await;
     println!(
-        "{ctx} {merges} merges and {unmerges} unmerges saved, {} rows",
+        "{ctx} {merges} merges, {unmerges} unmerges, {deletes} deletes and {restores} restores \
+         saved, {} rows",
         rows.len()
     );
     for (n, engine) in devices.iter().enumerate() {
@@ -926,6 +948,20 @@ async fn random_merges_unmerges_and_edits_on_two_devices_converge_with_nothing_l
         assert!(
             parent.is_some_and(|parent| !parent.deleted),
             "{ctx} live {entity} {id} hangs off a tombstone or nothing: {parent:?}"
+        );
+    }
+    // A restore brings back what went with the record: nothing deleted
+    // with a record stays deleted once that record is back.
+    for ((entity, id), row) in &rows {
+        let Some(parent) = row.reference(DELETED_WITH_FIELD).filter(|_| row.deleted) else {
+            continue;
+        };
+        let parent_live = rows
+            .iter()
+            .any(|((_, parent_id), parent_row)| *parent_id == parent && !parent_row.deleted);
+        assert!(
+            !parent_live,
+            "{ctx} {entity} {id} stays deleted with {parent}, which is back"
         );
     }
     for ((entity, id), row) in &rows {
