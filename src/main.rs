@@ -71,6 +71,7 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
         .with_trusted_proxies(trusted_proxies);
     state.expire_sessions_in_background();
     state.prune_answers_in_background();
+    state.purge_trash_in_background();
     let address = options.site_addr;
     let app = router(options, state, clientele::app::App, clientele::app::shell);
     let listener = tokio::net::TcpListener::bind(address).await?;

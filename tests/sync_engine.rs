@@ -415,6 +415,10 @@ impl LocalStore for HearsPullEnds {
     async fn discard_rejected(&self, mutation_id: u64) -> Result<(), StoreError> {
         self.store.discard_rejected(mutation_id).await
     }
+
+    async fn forget_pulled(&self) -> Result<(), StoreError> {
+        self.store.forget_pulled().await
+    }
 }
 
 #[tokio::test]

@@ -6,11 +6,15 @@
 
 mod common;
 
-use clientele::domain::{Entity, Record, RecordKey, Role, DELETED_WITH_FIELD};
+use chrono::{Duration, Utc};
+use clientele::domain::{
+    BatchChange, Entity, MergeRequest, Record, RecordKey, Role, DELETED_WITH_FIELD, TRASH_DAYS,
+};
+use clientele::server::repository::trash::{purge_deleted_before, purged_through};
 use clientele::server::{push, DEFAULT_WORKSPACE};
 use clientele::sync::{Mutation, MutationStatus, Op};
 use common::records::{
-    add, add_contact, add_customer, set_network, shown_contacts, stored_record, sync,
+    add, add_contact, add_customer, set_network, shown_contacts, stored, stored_record, sync,
 };
 use common::{database, device, fields, reload, Network, TestEngine, MEMBER};
 use serde_json::json;
@@ -306,4 +310,101 @@ async fn a_contact_whose_customer_is_deleted_too_cannot_be_restored_alone() {
             .await
             .deleted
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn records_deleted_thirty_days_ago_are_purged_and_a_device_away_longer_pulls_again_keeping_its_edits(
+) {
+    let (pool, _dir) = database().await;
+    let ada = device(&pool).await;
+    let bea = device(&pool).await;
+    let acme = acme(&ada).await;
+    let kept = add_customer(&ada, "Birch", "Prospect").await;
+    let twin = add_customer(&ada, "Birch Ltd", "Prospect").await;
+    sync(&ada).await;
+    sync(&bea).await;
+    // Bea goes away with an edit queued; Ada deletes Acme and merges the twin.
+    set_network(&bea, Network::Down);
+    bea.upsert(Entity::Customer, kept, &fields(json!({"city": "Leeds"})))
+        .await
+        .expect("edited offline");
+    ada.delete(Entity::Customer, acme.customer)
+        .await
+        .expect("deleted");
+    ada.save_batch(&[BatchChange::Merge {
+        entity: Entity::Customer,
+        survivor: kept,
+        request: MergeRequest {
+            merged: vec![twin],
+            values: fields(json!({})),
+        },
+    }])
+    .await
+    .expect("merged");
+    sync(&ada).await;
+
+    let now = Utc::now();
+    assert_eq!(
+        purge_deleted_before(&pool, now - Duration::days(TRASH_DAYS) + Duration::days(29))
+            .await
+            .expect("purge"),
+        0,
+        "29 days on, everything is still in the Trash"
+    );
+    let purged = purge_deleted_before(&pool, now + Duration::days(1))
+        .await
+        .expect("purge");
+    assert_eq!(
+        purged, 8,
+        "Acme, its 3 contacts, Old, the deal and 2 activities"
+    );
+    for (entity, id) in [
+        (Entity::Customer, acme.customer),
+        (Entity::Contact, acme.contacts[0]),
+        (Entity::Contact, acme.deleted_before),
+        (Entity::Activity, acme.deal_call),
+    ] {
+        assert!(
+            stored(&pool, entity, id).await.is_none(),
+            "{entity} {id} purged"
+        );
+    }
+    assert!(
+        stored_record(&pool, Entity::Customer, twin).await.deleted,
+        "a record merged away stays, for edits that name it"
+    );
+    assert!(
+        purged_through(&pool, DEFAULT_WORKSPACE)
+            .await
+            .expect("read")
+            > 0
+    );
+
+    // Ada pulled every tombstone before the purge: she syncs as usual.
+    let report = ada.sync(|_| {}).await.expect("sync");
+    assert!(!report.pulled_again);
+    // Bea never saw the delete: she pulls again from scratch, keeping her edit.
+    set_network(&bea, Network::Up);
+    let report = bea.sync(|_| {}).await.expect("sync");
+    assert!(report.pulled_again, "Bea pulled everything again");
+    assert!(shown(&bea, Entity::Customer, acme.customer).is_none());
+    assert!(shown_contacts(&bea, acme.customer).is_empty());
+    assert_eq!(
+        stored_record(&pool, Entity::Customer, kept)
+            .await
+            .text("city"),
+        Some("Leeds"),
+        "her queued edit reached the server"
+    );
+    assert_eq!(
+        shown(&bea, Entity::Customer, kept).and_then(|c| c.text("city").map(str::to_owned)),
+        Some("Leeds".to_owned())
+    );
+    let bea = reload(bea, &pool).await;
+    assert!(
+        shown(&bea, Entity::Customer, acme.customer).is_none(),
+        "also after a reload"
+    );
+    let report = bea.sync(|_| {}).await.expect("sync");
+    assert!(!report.pulled_again, "once is enough");
 }

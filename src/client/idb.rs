@@ -373,6 +373,18 @@ impl LocalStore for IndexedDbStore {
         delete(&object_store(&tx, REJECTED)?, id_key(mutation_id))?;
         commit(tx, "discarding a rejected mutation").await
     }
+
+    async fn forget_pulled(&self) -> Result<(), StoreError> {
+        let tx = self.transaction(&[RECORDS, META], TransactionMode::Readwrite)?;
+        // Sent without waiting, like put: commit reports a failure.
+        drop(
+            object_store(&tx, RECORDS)?
+                .clear()
+                .map_err(|error| StoreError(format!("clearing {RECORDS}: {error}")))?,
+        );
+        put(&object_store(&tx, META)?, CURSOR, to_json(&0_i64)?)?;
+        commit(tx, "forgetting the pulled rows").await
+    }
 }
 
 /// Gives the page a turn between stretches of work on its thread, so a long

@@ -62,6 +62,9 @@ const ACCOUNT_CALL_MS: u32 = 5_000;
 const SYNC_CALL_MS: u32 = 15_000;
 /// How often a long pull redraws the lists with the rows it has so far.
 const SHOW_PULLED_EVERY_MS: f64 = 1_000.0;
+/// What a device says after pulling everything again (see `SyncReport`).
+const PULLED_AGAIN: &str = "This device was away longer than the Trash keeps deleted records \
+    (30 days), so it loaded the workspace again from the server. Changes not yet sent were kept.";
 
 /// Talks to the server through the generated server-function clients.
 pub struct ServerTransport;
@@ -616,6 +619,9 @@ async fn sync_loop(
                         account_checked_at = Some(now);
                         spawn_local(refresh_account(crm));
                         spawn_local(refresh_people(crm));
+                    }
+                    if report.pulled_again {
+                        crm.tell(PULLED_AGAIN.to_owned());
                     }
                     if report != SyncReport::default() {
                         tabs.announce(&TabMessage::Changed);

@@ -20,6 +20,8 @@ pub enum Notice {
     Undone(String),
     /// It could not be, and why.
     Refused(String),
+    /// Something the device did on its own that the user should know.
+    Told(String),
 }
 
 /// The notice shown now; the number tells one notice from the next, so a
@@ -103,6 +105,11 @@ impl Crm {
             .notice
             .with_untracked(|shown| shown.as_ref().map_or(0, |(n, _)| n + 1));
         self.notice.set(Some((number, notice)));
+    }
+
+    /// Says something the device did on its own, in the notice.
+    pub fn tell(&self, said: String) {
+        self.show_notice(Notice::Told(said));
     }
 
     /// Hides notice `number` if it is still the one shown.

@@ -16,6 +16,7 @@ pub mod seed;
 pub mod sessions;
 pub mod team;
 
+use crate::domain::TRASH_DAYS;
 use auth::{Accounts, AttemptLimits};
 use axum::Router;
 pub use error::ServerError;
@@ -134,6 +135,24 @@ impl AppState {
                     repository::forget_answers_of_clients_idle_since(&pool, idle_since).await
                 {
                     tracing::error!(%error, "pruning push answers failed");
+                }
+            }
+        });
+    }
+
+    /// Deletes for good, every hour, the records deleted more than
+    /// [`TRASH_DAYS`] ago (see `repository::trash`).
+    pub fn purge_trash_in_background(&self) {
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                every.tick().await;
+                let before = chrono::Utc::now() - chrono::Duration::days(TRASH_DAYS);
+                match repository::trash::purge_deleted_before(&pool, before).await {
+                    Ok(0) => {}
+                    Ok(purged) => tracing::info!(purged, "purged records deleted 30 days ago"),
+                    Err(error) => tracing::error!(%error, "purging the trash failed"),
                 }
             }
         });

@@ -74,6 +74,10 @@ pub struct SyncReport {
     pub rejected: usize,
     pub conflicts: usize,
     pub pulled: usize,
+    /// The server had purged deleted records this device may have held as
+    /// live, so it forgot every pulled row and pulled again from scratch,
+    /// keeping its changes not yet sent (see `PullResponse::restart`).
+    pub pulled_again: bool,
 }
 
 /// Where a running pull stands, after each page it stored.
@@ -339,6 +343,12 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
                     limit: Some(PULL_LIMIT_MAX),
                 })
                 .await?;
+            if page.restart {
+                self.store.forget_pulled().await?;
+                self.replica.borrow_mut().forget_pulled();
+                report.pulled_again = true;
+                continue;
+            }
             let last_page = !page.more;
             let forget = if last_page { forget_through } else { None };
             let end = last_page.then(|| PullEnd {

@@ -170,6 +170,11 @@ pub struct PullResponse {
     pub cursor: i64,
     /// Whether another page is waiting.
     pub more: bool,
+    /// The server purged deleted records this device may still hold as
+    /// live (it was away longer than the Trash keeps them): forget every
+    /// pulled row and pull again from cursor 0, keeping the changes not
+    /// yet sent. The page then carries no rows.
+    pub restart: bool,
 }
 
 /// A page of changes as the server sends it: [`PullResponse`]'s wire shape,
@@ -181,6 +186,9 @@ pub struct PullPage {
     pub rows: Box<RawValue>,
     pub cursor: i64,
     pub more: bool,
+    /// See [`PullResponse::restart`]; left out of the JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restart: bool,
 }
 
 impl PullPage {
@@ -190,6 +198,7 @@ impl PullPage {
             rows: serde_json::from_str(self.rows.get())?,
             cursor: self.cursor,
             more: self.more,
+            restart: self.restart,
         })
     }
 }

@@ -621,6 +621,17 @@ impl Replica {
         self.recompute(keys);
     }
 
+    /// Forgets every row the server sent (see `PullResponse::restart`):
+    /// the view keeps only what pending changes show, until the pull
+    /// from scratch brings the rest back.
+    pub fn forget_pulled(&mut self) {
+        let keys: Vec<RecordKey> = self.confirmed.keys().copied().collect();
+        self.confirmed.clear();
+        self.went_with.clear();
+        self.cursor = 0;
+        self.recompute(keys);
+    }
+
     /// Rows read from the store after opening (see `Engine::open_with`):
     /// taken where this device holds no newer copy, shown with pending
     /// edits on top.

@@ -133,6 +133,9 @@ pub trait LocalStore {
     ) -> Result<(), StoreError>;
     /// Forgets a refused mutation the user chose to discard.
     async fn discard_rejected(&self, mutation_id: u64) -> Result<(), StoreError>;
+    /// Forgets every pulled row and sets the cursor back to 0, keeping the
+    /// outbox and the refused changes: the next pull starts from scratch.
+    async fn forget_pulled(&self) -> Result<(), StoreError>;
 }
 
 /// A [`LocalStore`] in memory: the engine's test double and a reference for
@@ -220,6 +223,13 @@ impl LocalStore for MemoryStore {
             .retain(|rejected| rejected.mutation.id != mutation_id);
         Ok(())
     }
+
+    async fn forget_pulled(&self) -> Result<(), StoreError> {
+        let mut state = self.state.borrow_mut();
+        state.rows.clear();
+        state.cursor = 0;
+        Ok(())
+    }
 }
 
 impl From<Snapshot> for MemoryStore {
@@ -260,6 +270,10 @@ impl<S: LocalStore> LocalStore for std::rc::Rc<S> {
 
     async fn discard_rejected(&self, mutation_id: u64) -> Result<(), StoreError> {
         S::discard_rejected(self, mutation_id).await
+    }
+
+    async fn forget_pulled(&self) -> Result<(), StoreError> {
+        S::forget_pulled(self).await
     }
 }
 

@@ -15,6 +15,7 @@ pub mod backend;
 pub mod merges;
 pub mod owners;
 pub mod team;
+pub mod trash;
 
 use super::error::ServerError;
 use crate::domain::{Entity, FieldKind, Record, DELETED_WITH_FIELD};

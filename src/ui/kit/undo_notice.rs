@@ -50,7 +50,7 @@ pub fn UndoNotice() -> impl IntoView {
                     </p>
                 }
                 .into_any(),
-                Some(Notice::Undone(said)) => view! { <p>{said}</p> }.into_any(),
+                Some(Notice::Undone(said) | Notice::Told(said)) => view! { <p>{said}</p> }.into_any(),
                 Some(Notice::Refused(said)) => {
                     view! { <p class="refused" data-testid="undo-refused">{said}</p> }.into_any()
                 }
