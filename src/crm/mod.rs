@@ -16,11 +16,10 @@ pub use status::{
     user_message, AccountState, SaveError, SyncStatus, REMOVED_KEY, REMOVED_MESSAGE,
     SIGNED_OUT_MESSAGE,
 };
-pub use undo::{Notice, ShownNotice};
 
 use crate::domain::{
     bulk_label, plan_bulk, BatchChange, BulkAction, BulkPlan, Conflict, ConvertRequest, Entity,
-    MergeRequest, People, RecordKey, UndoStep,
+    MergeRequest, People, RecordKey, ShownNotice, UndoStep,
 };
 use crate::sync::Replica;
 use leptos::prelude::*;

@@ -4,29 +4,12 @@
 
 use super::{Crm, SaveError};
 use crate::domain::{
-    record_title, BatchChange, Entity, Record, RecordKey, UndoAction, UndoChange, UndoStep,
+    record_title, BatchChange, Entity, Notice, Record, RecordKey, UndoAction, UndoChange, UndoStep,
 };
 use crate::sync::EngineError;
 use leptos::prelude::*;
 use serde_json::{Map, Value};
 use uuid::Uuid;
-
-/// What the Undo notice says.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Notice {
-    /// An action just done, which the notice offers to undo.
-    Done(UndoAction),
-    /// The action was taken back.
-    Undone(String),
-    /// It could not be, and why.
-    Refused(String),
-    /// Something the device did on its own that the user should know.
-    Told(String),
-}
-
-/// The notice shown now; the number tells one notice from the next, so a
-/// notice's timer hides only its own.
-pub type ShownNotice = Option<(u64, Notice)>;
 
 impl Crm {
     /// A record as this device last knew it, deleted or not.

@@ -81,5 +81,5 @@ pub use team::{
 pub use trash::{
     record_title, restore_blocker, still_in_trash, trashed, Trashed, TRASHED_ENTITIES, TRASH_DAYS,
 };
-pub use undo::{UndoAction, UndoChange, UndoStep};
+pub use undo::{Notice, ShownNotice, UndoAction, UndoChange, UndoStep};
 pub use unmerge::{can_unmerge, too_late_to_unmerge, MergeUndo, MovedRecord, UNMERGE_DAYS};

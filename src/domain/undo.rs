@@ -204,6 +204,23 @@ impl UndoAction {
     }
 }
 
+/// What the Undo notice says.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    /// An action just done, which the notice offers to undo.
+    Done(UndoAction),
+    /// The action was taken back.
+    Undone(String),
+    /// It could not be, and why.
+    Refused(String),
+    /// Something the device did on its own that the user should know.
+    Told(String),
+}
+
+/// The notice shown now; the number tells one notice from the next, so a
+/// notice's timer hides only its own.
+pub type ShownNotice = Option<(u64, Notice)>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,8 @@
 //! it names what was done and offers "Undo" for a while; Ctrl+Z (Cmd+Z)
 //! does the same while focus is not in a text field.
 
-use crate::crm::{Crm, Notice};
+use crate::crm::Crm;
+use crate::domain::Notice;
 use crate::ui::platform::{after_seconds, is_undo_key};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
