@@ -11,6 +11,7 @@ use clientele::domain::{
     BatchChange, Entity, MergeRequest, Record, RecordKey, Role, DELETED_WITH_FIELD, TRASH_DAYS,
 };
 use clientele::server::repository::trash::{purge_deleted_before, purged_through};
+use clientele::server::repository::Db;
 use clientele::server::{push, DEFAULT_WORKSPACE};
 use clientele::sync::{Mutation, MutationStatus, Op};
 use common::records::{
@@ -79,6 +80,17 @@ async fn acme(engine: &TestEngine) -> Acme {
     }
 }
 
+/// Deletes a record on a device and syncs the delete.
+async fn delete_and_sync(engine: &TestEngine, entity: Entity, id: Uuid) {
+    engine.delete(entity, id).await.expect("deleted");
+    sync(engine).await;
+}
+
+/// Whether the server keeps a record as a tombstone.
+async fn deleted_on_server(pool: &Db, entity: Entity, id: Uuid) -> bool {
+    stored_record(pool, entity, id).await.deleted
+}
+
 fn restore() -> serde_json::Map<String, serde_json::Value> {
     fields(json!({"deleted": false}))
 }
@@ -130,10 +142,7 @@ async fn deleting_a_customer_names_it_on_everything_that_went_with_it() {
     let ada = device(&pool).await;
     let acme = acme(&ada).await;
     sync(&ada).await;
-    ada.delete(Entity::Customer, acme.customer)
-        .await
-        .expect("deleted");
-    sync(&ada).await;
+    delete_and_sync(&ada, Entity::Customer, acme.customer).await;
     for (entity, id) in [
         (Entity::Contact, acme.contacts[0]),
         (Entity::Contact, acme.contacts[1]),
@@ -167,10 +176,7 @@ async fn restoring_a_deleted_customer_offline_brings_back_what_went_with_it_at_o
     let bea = device(&pool).await;
     let acme = acme(&ada).await;
     sync(&ada).await;
-    ada.delete(Entity::Customer, acme.customer)
-        .await
-        .expect("deleted");
-    sync(&ada).await;
+    delete_and_sync(&ada, Entity::Customer, acme.customer).await;
     sync(&bea).await;
     assert!(
         shown_contacts(&bea, acme.customer).is_empty(),
@@ -200,11 +206,7 @@ async fn restoring_a_deleted_customer_offline_brings_back_what_went_with_it_at_o
         assert!(!record.deleted, "the server restored {entity} {id}");
         assert_eq!(record.reference(DELETED_WITH_FIELD), None);
     }
-    assert!(
-        stored_record(&pool, Entity::Contact, acme.deleted_before)
-            .await
-            .deleted
-    );
+    assert!(deleted_on_server(&pool, Entity::Contact, acme.deleted_before).await);
     assert!(stored_record(&pool, Entity::Contact, acme.contacts[1])
         .await
         .flag("is_default"));
@@ -236,10 +238,7 @@ async fn restoring_a_deleted_deal_brings_back_its_activities_only() {
     let (pool, _dir) = database().await;
     let ada = device(&pool).await;
     let acme = acme(&ada).await;
-    ada.delete(Entity::Opportunity, acme.deal)
-        .await
-        .expect("deleted");
-    sync(&ada).await;
+    delete_and_sync(&ada, Entity::Opportunity, acme.deal).await;
     assert_eq!(
         stored_record(&pool, Entity::Activity, acme.deal_call)
             .await
@@ -250,16 +249,8 @@ async fn restoring_a_deleted_deal_brings_back_its_activities_only() {
         .await
         .expect("restored");
     sync(&ada).await;
-    assert!(
-        !stored_record(&pool, Entity::Activity, acme.deal_call)
-            .await
-            .deleted
-    );
-    assert!(
-        !stored_record(&pool, Entity::Activity, acme.call)
-            .await
-            .deleted
-    );
+    assert!(!deleted_on_server(&pool, Entity::Activity, acme.deal_call).await);
+    assert!(!deleted_on_server(&pool, Entity::Activity, acme.call).await);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -267,10 +258,7 @@ async fn a_contact_whose_customer_is_deleted_too_cannot_be_restored_alone() {
     let (pool, _dir) = database().await;
     let ada = device(&pool).await;
     let acme = acme(&ada).await;
-    ada.delete(Entity::Customer, acme.customer)
-        .await
-        .expect("deleted");
-    sync(&ada).await;
+    delete_and_sync(&ada, Entity::Customer, acme.customer).await;
     let refused = ada
         .upsert(Entity::Contact, acme.deleted_before, &restore())
         .await
@@ -305,11 +293,7 @@ async fn a_contact_whose_customer_is_deleted_too_cannot_be_restored_alone() {
             .map(|error| error.field.as_str()),
         Some("customer_id")
     );
-    assert!(
-        stored_record(&pool, Entity::Contact, acme.deleted_before)
-            .await
-            .deleted
-    );
+    assert!(deleted_on_server(&pool, Entity::Contact, acme.deleted_before).await);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -370,7 +354,7 @@ async fn records_deleted_thirty_days_ago_are_purged_and_a_device_away_longer_pul
         );
     }
     assert!(
-        stored_record(&pool, Entity::Customer, twin).await.deleted,
+        deleted_on_server(&pool, Entity::Customer, twin).await,
         "a record merged away stays, for edits that name it"
     );
     assert!(

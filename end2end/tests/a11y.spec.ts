@@ -153,6 +153,15 @@ async function walkSignedIn(page: Page, where: string): Promise<void> {
   await expect(page.getByTestId("import-invalid")).toHaveText("1");
   await expectNoSeriousViolations(page, `import preview ${where}`);
 
+  await page.getByRole("navigation").getByRole("link", { name: "Customers" }).click();
+  await page.getByTestId("select-row").first().click();
+  await expect(page.getByTestId("bulk-bar")).toBeVisible();
+  await expectNoSeriousViolations(page, `bulk actions ${where}`);
+  await page.getByRole("button", { name: "Clear selection" }).click();
+  await page.getByRole("navigation").getByRole("link", { name: "Trash" }).click();
+  await expect(page.getByRole("heading", { name: "Trash" })).toBeVisible();
+  await expectNoSeriousViolations(page, `trash ${where}`);
+
   await page.getByRole("navigation").getByRole("link", { name: "Duplicates" }).click();
   const group = page.getByTestId("duplicate-group").filter({ hasText: records.tag });
   await expect(group).toHaveCount(1);

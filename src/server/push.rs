@@ -663,17 +663,7 @@ async fn bring_back_what_went_with(
 ) -> Result<(), ServerError> {
     for entity in [Entity::Contact, Entity::Opportunity, Entity::Activity] {
         for mut child in state.records.deleted_with(tx, entity, parent).await? {
-            let version = state.versions.take();
-            child.record.deleted = false;
-            child
-                .record
-                .fields
-                .insert(DELETED_WITH_FIELD.into(), Value::Null);
-            child.record.version = version;
-            child.record.updated_at = state.now;
-            for field in ["deleted", DELETED_WITH_FIELD] {
-                child.field_versions.insert(field.into(), version);
-            }
+            revive(state, &mut child, DELETED_WITH_FIELD);
             state.save(entity, child);
         }
     }
@@ -977,16 +967,7 @@ async fn unmerge_record(
         return Ok(MutationResult::rejected(mutation.id, too_late_to_unmerge()));
     };
     let away_id = away.record.id;
-    let version = state.versions.take();
-    away.record.deleted = false;
-    away.record
-        .fields
-        .insert(MERGED_INTO_FIELD.into(), Value::Null);
-    away.record.version = version;
-    away.record.updated_at = state.now;
-    for field in ["deleted", MERGED_INTO_FIELD] {
-        away.field_versions.insert(field.into(), version);
-    }
+    let version = revive(state, &mut away, MERGED_INTO_FIELD);
     let away_fields = away.record.fields.clone();
     let mut customers: Vec<Uuid> = Vec::new();
     if entity == Entity::Customer {
@@ -1194,6 +1175,21 @@ fn keep_overwritten_value(state: &mut PushState, mutation: &Mutation, conflict: 
         field_versions,
     };
     state.records.save(Entity::Conflict, stored);
+}
+
+/// Brings a tombstone back as a new version, emptying `link`, the field
+/// that tied it to what took it away (`merged_into`, `deleted_with`);
+/// returns that version. The caller saves it.
+fn revive(state: &mut PushState, stored: &mut StoredRecord, link: &str) -> i64 {
+    let version = state.versions.take();
+    stored.record.deleted = false;
+    stored.record.fields.insert(link.into(), Value::Null);
+    stored.record.version = version;
+    stored.record.updated_at = state.now;
+    for field in ["deleted", link] {
+        stored.field_versions.insert(field.into(), version);
+    }
+    version
 }
 
 /// Marks a record deleted as a new version; returns that version.
