@@ -28,6 +28,7 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// Nothing selected yet.
     pub fn new() -> Self {
         Self {
             selected: RwSignal::new(HashSet::new()),
@@ -82,18 +83,17 @@ fn shown_ids<T: Listed + Send + Sync + 'static>(
     })
 }
 
-/// The checkbox of the row shown at `at`.
+/// The checkbox of the row shown at `at`, for the record `row` there.
 #[component]
 pub fn SelectRow<T>(
     selection: Selection,
+    row: Memo<Option<T>>,
+    at: usize,
     all: Memo<Vec<T>>,
     shown: Memo<Vec<usize>>,
-    at: usize,
-    id: Uuid,
-    title: String,
 ) -> impl IntoView
 where
-    T: Listed + Send + Sync + 'static,
+    T: Listed + Clone + PartialEq + Send + Sync + 'static,
 {
     let id_at = move |at: usize| {
         shown.with_untracked(|shown| {
@@ -102,13 +102,26 @@ where
                 .and_then(|&row| all.with_untracked(|all| all.get(row).map(T::id)))
         })
     };
+    let checked = move || {
+        row.with(|row| {
+            row.as_ref().is_some_and(|row| {
+                selection
+                    .selected
+                    .with(|selected| selected.contains(&row.id()))
+            })
+        })
+    };
+    let label = move || {
+        row.with(|row| row.as_ref().map(|row| format!("Select {}", row.title())))
+            .unwrap_or_default()
+    };
     view! {
         <td class="select">
             <input
                 type="checkbox"
                 data-testid="select-row"
-                aria-label=format!("Select {title}")
-                prop:checked=move || selection.selected.with(|selected| selected.contains(&id))
+                aria-label=label
+                prop:checked=checked
                 on:click=move |event| selection.click(at, event.shift_key(), id_at)
             />
         </td>

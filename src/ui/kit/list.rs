@@ -340,7 +340,6 @@ fn VirtualTable<T>(
 where
     T: Listed + Clone + PartialEq + Send + Sync + 'static,
 {
-    let crm = expect_context::<Crm>();
     let body = NodeRef::<leptos::html::Tbody>::new();
     let row_height = RwSignal::new(ROW_HEIGHT_GUESS_PX);
     let view_box = RwSignal::new((0.0_f64, 1000.0_f64));
@@ -403,33 +402,19 @@ where
                     <tr class="spacer" aria-hidden="true">
                         <td colspan=width style:height=move || pixels(drawn.get().start, row_height.get())></td>
                     </tr>
-                    {move || {
-                        let drawn = drawn.get();
-                        let (start, rows) = shown.with(|shown| {
-                            let end = drawn.end.min(shown.len());
-                            let start = drawn.start.min(end);
-                            let rows: Vec<T> = all.with(|all| {
-                                shown[start..end].iter().map(|&at| all[at].clone()).collect()
-                            });
-                            (start, rows)
-                        });
-                        let marks: Vec<(Uuid, String)> =
-                            rows.iter().map(|row| (row.id(), row.title().to_owned())).collect();
-                        cells(crm, rows)
-                            .into_iter()
-                            .zip(marks)
-                            .enumerate()
-                            .map(|(offset, (cells, (id, title)))| {
-                                let at = start + offset;
-                                view! {
-                                    <tr data-testid=row_testid aria-rowindex=at + 2>
-                                        {selection.map(|selection| view! { <SelectRow selection all shown at id title/> })}
-                                        {cells}
-                                    </tr>
-                                }
-                            })
-                            .collect_view()
-                    }}
+                    // Keyed by place: scrolling never hands a row's
+                    // elements (a focused checkbox) to another place.
+                    <For
+                        each=move || {
+                            let drawn = drawn.get();
+                            let end = drawn.end.min(shown.with(Vec::len));
+                            drawn.start.min(end)..end
+                        }
+                        key=|at| *at
+                        let:at
+                    >
+                        <ListRow at all shown row_testid cells selection/>
+                    </For>
                     <tr class="spacer" aria-hidden="true">
                         <td
                             colspan=width
@@ -442,6 +427,36 @@ where
                 </tbody>
             </table>
         </div>
+    }
+}
+
+/// The row drawn at place `at` of the rows shown: its cells follow the
+/// record there, redrawn only when that record or the place's record
+/// changes.
+#[component]
+fn ListRow<T>(
+    at: usize,
+    all: Memo<Vec<T>>,
+    shown: Memo<Vec<usize>>,
+    row_testid: &'static str,
+    cells: fn(Crm, Vec<T>) -> Vec<AnyView>,
+    selection: Option<Selection>,
+) -> impl IntoView
+where
+    T: Listed + Clone + PartialEq + Send + Sync + 'static,
+{
+    let crm = expect_context::<Crm>();
+    let row = Memo::new(move |_| {
+        shown.with(|shown| {
+            let row = *shown.get(at)?;
+            all.with(|all| all.get(row).cloned())
+        })
+    });
+    view! {
+        <tr data-testid=row_testid aria-rowindex=at + 2>
+            {selection.map(|selection| view! { <SelectRow selection row at all shown/> })}
+            {move || row.get().map(|row| cells(crm, vec![row]))}
+        </tr>
     }
 }
 
