@@ -247,8 +247,7 @@ impl Net {
             common::MEMBER,
             clientele::domain::Role::Member,
             request.client_id,
-            &request.mutations,
-        )
+            &request.mutations, None)
         .await
         .unwrap_or_else(|err| panic!("{ctx} the server failed a valid push: {err}"));
         let replay = request.mutations.iter().all(|m| m.id <= processed);
@@ -868,7 +867,7 @@ impl World {
             survivor: chosen[0].id,
             request,
         };
-        Some(self.phones[phone].engine.save_batch(&[merge]).await)
+        Some(self.phones[phone].engine.save_batch(&[merge], None).await)
     }
 
     /// Converts a lead into a new customer or onto an existing one, with a

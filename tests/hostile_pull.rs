@@ -116,6 +116,8 @@ async fn eight_members_pulling_rows_of_escaped_notes_keep_the_server_small() {
                 base_version: 0,
                 fields: fields(json!({"name": format!("Customer {id}"), "kind": "company",
                                       "status": "Prospect", "notes": notes})),
+                made_at: None,
+                origin: None,
             })
             .collect();
         push::push(
@@ -124,8 +126,7 @@ async fn eight_members_pulling_rows_of_escaped_notes_keep_the_server_small() {
             user,
             clientele::domain::Role::Admin,
             writer,
-            &mutations,
-        )
+            &mutations, None)
         .await
         .expect("seeding push");
     }

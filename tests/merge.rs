@@ -41,7 +41,7 @@ async fn merge(
             entity,
             survivor,
             request,
-        }])
+        }], None)
         .await
         .expect("the merge is saved");
 }
@@ -428,7 +428,7 @@ async fn merging_leads_moves_their_deals_and_a_converted_lead_cannot_be_merged_a
                 merged: vec![converted],
                 values: Map::new(),
             },
-        }])
+        }], None)
         .await;
     assert!(
         refused.is_err(),
@@ -868,7 +868,7 @@ async fn random_merges_unmerges_and_edits_on_two_devices_converge_with_nothing_l
                             entity: Entity::Customer,
                             survivor: kept,
                             request,
-                        }])
+                        }], None)
                         .await;
                     merges += usize::from(saved.is_ok());
                 }

@@ -117,6 +117,8 @@ impl<'a> RawClient<'a> {
             record_id,
             base_version: 0,
             fields: fields(values),
+            made_at: None,
+            origin: None,
         }
     }
 
@@ -127,8 +129,7 @@ impl<'a> RawClient<'a> {
             MEMBER,
             clientele::domain::Role::Member,
             self.client_id,
-            mutations,
-        )
+            mutations, None)
         .await
     }
 

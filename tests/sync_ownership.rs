@@ -129,6 +129,8 @@ fn customer_mutation(id: u64, record_id: Uuid) -> Mutation {
         fields: fields(
             json!({"name": format!("Customer {id}"), "kind": "company", "status": "Prospect"}),
         ),
+        made_at: None,
+        origin: None,
     }
 }
 
@@ -160,8 +162,7 @@ async fn answers_a_client_has_shown_it_holds_are_pruned_and_a_late_copy_is_still
         MEMBER,
         Role::Member,
         client,
-        &first,
-    )
+        &first, None)
     .await
     .expect("first push");
     assert_eq!(answers_kept(&pool, client).await, [1, 2, 3]);
@@ -172,8 +173,7 @@ async fn answers_a_client_has_shown_it_holds_are_pruned_and_a_late_copy_is_still
         MEMBER,
         Role::Member,
         client,
-        &second,
-    )
+        &second, None)
     .await
     .expect("second push");
     assert_eq!(answers_kept(&pool, client).await, [4, 5, 6]);
@@ -185,8 +185,7 @@ async fn answers_a_client_has_shown_it_holds_are_pruned_and_a_late_copy_is_still
         MEMBER,
         Role::Member,
         client,
-        &first,
-    )
+        &first, None)
     .await
     .expect("late copy");
     assert_eq!(late.last_mutation_id, 6);
@@ -250,6 +249,8 @@ async fn contacts_created_in_one_push_are_promoted_in_creation_order_not_by_id()
         record_id,
         base_version: 0,
         fields: fields(json!({"customer_id": customer, "first_name": name})),
+        made_at: None,
+        origin: None,
     };
     let mutations = vec![
         customer_mutation(1, customer),
@@ -264,8 +265,7 @@ async fn contacts_created_in_one_push_are_promoted_in_creation_order_not_by_id()
         MEMBER,
         Role::Member,
         client,
-        &mutations,
-    )
+        &mutations, None)
     .await
     .expect("push");
     let delete_default = Mutation {
@@ -275,6 +275,8 @@ async fn contacts_created_in_one_push_are_promoted_in_creation_order_not_by_id()
         record_id: first,
         base_version: 0,
         fields: Default::default(),
+        made_at: None,
+        origin: None,
     };
     push::push(
         &pool,
@@ -282,8 +284,7 @@ async fn contacts_created_in_one_push_are_promoted_in_creation_order_not_by_id()
         MEMBER,
         Role::Member,
         client,
-        &[delete_default],
-    )
+        &[delete_default], None)
     .await
     .expect("delete");
     let page = clientele::server::pull::pull(&pool, DEFAULT_WORKSPACE, 0, None)
@@ -324,8 +325,7 @@ async fn customers_with_hostile_notes(pool: &Db, count: u64) {
             MEMBER,
             Role::Member,
             client,
-            &mutations,
-        )
+            &mutations, None)
         .await
         .expect("seeding push");
     }

@@ -281,8 +281,9 @@ async fn a_contact_whose_customer_is_deleted_too_cannot_be_restored_alone() {
             record_id: acme.deleted_before,
             base_version: old.version,
             fields: restore(),
-        }],
-    )
+            made_at: None,
+            origin: None,
+        }], None)
     .await
     .expect("answered");
     assert_eq!(answer.results[0].status, MutationStatus::Rejected);
@@ -322,7 +323,7 @@ async fn records_deleted_thirty_days_ago_are_purged_and_a_device_away_longer_pul
             merged: vec![twin],
             values: fields(json!({})),
         },
-    }])
+    }], None)
     .await
     .expect("merged");
     sync(&ada).await;

@@ -10,14 +10,18 @@ pub mod auth;
 pub mod team;
 
 use crate::error::AppError;
-use crate::sync::{Mutation, PullPage, PushResponse};
+use crate::sync::{HistoryPage, Mutation, PullPage, PushResponse};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
 /// Applies a client's queued mutations; see `server::push`.
 #[server(prefix = "/api", endpoint = "sync/push", input = Json, output = Json)]
-pub async fn push(client_id: Uuid, mutations: Vec<Mutation>) -> Result<PushResponse, AppError> {
+pub async fn push(
+    client_id: Uuid,
+    mutations: Vec<Mutation>,
+    device: Option<String>,
+) -> Result<PushResponse, AppError> {
     let state = ssr::state()?;
     let user = ssr::signed_in(&state).await?;
     crate::server::push::push(
@@ -27,6 +31,7 @@ pub async fn push(client_id: Uuid, mutations: Vec<Mutation>) -> Result<PushRespo
         user.role,
         client_id,
         &mutations,
+        device.as_deref(),
     )
     .await
     .map_err(ssr::respond)
@@ -43,6 +48,19 @@ pub async fn pull(client_id: Uuid, cursor: i64, limit: Option<u32>) -> Result<Pu
         .map_err(ssr::respond)?;
     state
         .pull_page(user.workspace(), cursor, limit)
+        .await
+        .map_err(ssr::respond)
+}
+
+/// Sends the history entries written after `cursor`; see
+/// `server::pull::pull_history`. This server's extension: the browser
+/// pulls it after the records, so the history never slows a sync.
+#[server(prefix = "/api", endpoint = "sync/history", input = Json, output = Json)]
+pub async fn pull_history(cursor: i64) -> Result<HistoryPage, AppError> {
+    let state = ssr::state()?;
+    let user = ssr::signed_in(&state).await?;
+    state
+        .history_page(user.workspace(), cursor)
         .await
         .map_err(ssr::respond)
 }

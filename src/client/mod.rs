@@ -11,7 +11,7 @@ pub use tabs::{broadcast, TabMessage, Tabs};
 use crate::api;
 use crate::crm::{user_message, AccountState, Crm, Device, REMOVED_KEY};
 use crate::domain::ConvertRequest;
-use crate::domain::{Account, BatchChange, Entity, People, StorageUse};
+use crate::domain::{Account, BatchChange, Entity, Origin, People, StorageUse};
 use crate::error::AppError;
 use crate::sync::Replica;
 use crate::sync::{
@@ -125,8 +125,12 @@ impl Device for BrowserDevice {
         Box::pin(async move { self.engine.upsert(entity, id, &patch).await })
     }
 
-    fn save_batch(&self, changes: Vec<BatchChange>) -> LocalBoxFuture<'_, Result<(), EngineError>> {
-        Box::pin(async move { self.engine.save_batch(&changes).await })
+    fn save_batch(
+        &self,
+        changes: Vec<BatchChange>,
+        origin: Option<Origin>,
+    ) -> LocalBoxFuture<'_, Result<(), EngineError>> {
+        Box::pin(async move { self.engine.save_batch(&changes, origin).await })
     }
 
     fn delete(&self, entity: Entity, id: Uuid) -> LocalBoxFuture<'_, Result<(), EngineError>> {

@@ -1,6 +1,6 @@
 //! What the browser lends the UI: the engine behind one object-safe trait.
 
-use crate::domain::{BatchChange, ConvertRequest, Entity};
+use crate::domain::{BatchChange, ConvertRequest, Entity, Origin};
 use crate::sync::{EngineError, Replica};
 use futures::future::LocalBoxFuture;
 #[cfg(feature = "hydrate")]
@@ -24,7 +24,12 @@ pub trait Device {
         patch: Map<String, Value>,
     ) -> LocalBoxFuture<'_, Result<(), EngineError>>;
     /// Saves many changes as one: all stored, or none (an import).
-    fn save_batch(&self, changes: Vec<BatchChange>) -> LocalBoxFuture<'_, Result<(), EngineError>>;
+    /// `origin` says what the batch is part of (an import), for the history.
+    fn save_batch(
+        &self,
+        changes: Vec<BatchChange>,
+        origin: Option<Origin>,
+    ) -> LocalBoxFuture<'_, Result<(), EngineError>>;
     /// Deletes a record (and what goes with it).
     fn delete(&self, entity: Entity, id: Uuid) -> LocalBoxFuture<'_, Result<(), EngineError>>;
     /// Takes back the merge of a record merged away.

@@ -19,7 +19,7 @@ pub use status::{
 
 use crate::domain::{
     bulk_label, plan_bulk, BatchChange, BulkAction, BulkPlan, Conflict, ConvertRequest, Entity,
-    MergeRequest, People, RecordKey, ShownNotice, UndoStep,
+    MergeRequest, Origin, People, RecordKey, ShownNotice, UndoStep,
 };
 use crate::sync::Replica;
 use leptos::prelude::*;
@@ -219,10 +219,12 @@ impl Crm {
         &self,
         changes: Vec<BatchChange>,
         label: String,
+        origin: Option<Origin>,
     ) -> Result<(), SaveError> {
         let device = self.writable()?;
         let steps = self.steps_of_batch(&changes);
-        self.write(&*device, device.save_batch(changes)).await?;
+        self.write(&*device, device.save_batch(changes, origin))
+            .await?;
         self.offer_undo(label, steps);
         Ok(())
     }
@@ -246,6 +248,7 @@ impl Crm {
                 request,
             }],
             label,
+            None,
         )
         .await
     }
@@ -273,7 +276,7 @@ impl Crm {
         let changed = changes.len();
         if changed > 0 {
             let label = bulk_label(&action, changed, plural);
-            self.save_batch(changes, label).await?;
+            self.save_batch(changes, label, Some(Origin::Bulk)).await?;
         }
         Ok((changed, left_alone))
     }

@@ -4,7 +4,7 @@
 
 use super::{Crm, SaveError};
 use crate::domain::{
-    record_title, BatchChange, Entity, Notice, Record, RecordKey, UndoAction, UndoChange, UndoStep,
+    record_title, BatchChange, Entity, Origin, Notice, Record, RecordKey, UndoAction, UndoChange, UndoStep,
 };
 use crate::sync::EngineError;
 use leptos::prelude::*;
@@ -143,7 +143,7 @@ impl Crm {
                 device.unmerge(entity, id).await?;
             }
             if !batch.is_empty() {
-                device.save_batch(batch).await?;
+                device.save_batch(batch, Some(Origin::Undo)).await?;
             }
             Ok::<(), EngineError>(())
         };

@@ -12,6 +12,7 @@ mod conversion;
 mod customer;
 mod duplicates;
 mod export;
+mod history;
 mod home;
 mod import;
 mod lead;
@@ -46,6 +47,7 @@ pub use duplicates::{
     default_merge_values, duplicate_groups, merge_fields, DuplicateGroup, DuplicateReason,
 };
 pub use export::export_csv;
+pub use history::{changes_between, newest_first, FieldChange, HistoryEntry, HistoryKind, Origin};
 pub use home::{
     latest_changes, open_pipeline, tasks_due, uncontacted_leads, won_and_lost_by_month, MonthTally,
     PipelineValue, RecentChange, StageValue, CHANGES_LISTED, OPEN_STAGES,

@@ -102,6 +102,21 @@ impl AppState {
         pull::pull(&self.pool, workspace, cursor, limit).await
     }
 
+    /// One page of the workspace's history (see [`pull::pull_history`]),
+    /// taking its turn with the pulls: it answers from the same tables.
+    pub async fn history_page(
+        &self,
+        workspace: WorkspaceId,
+        cursor: i64,
+    ) -> Result<crate::sync::HistoryPage, ServerError> {
+        let _turn = self
+            .pull_renders
+            .acquire()
+            .await
+            .map_err(|_| ServerError::Startup("the pull queue was closed".into()))?;
+        pull::pull_history(&self.pool, workspace, cursor).await
+    }
+
     /// Believes `X-Forwarded-For` from these proxies (`TRUSTED_PROXIES`).
     pub fn with_trusted_proxies(self, trusted_proxies: TrustedProxies) -> Self {
         Self {

@@ -10,7 +10,10 @@ use super::repository::owners::{self as repo, OwnedBy};
 use super::repository::team as team_repo;
 use super::repository::{self as records, Db, Tx, Versions, WorkspaceId};
 use super::team::TeamError;
-use crate::domain::{adopted_owner, Entity, FieldError, Record, OWNER_FIELD};
+use crate::domain::{
+    adopted_owner, changes_between, Entity, FieldError, HistoryEntry, HistoryKind, Origin, Record,
+    OWNER_FIELD,
+};
 use chrono::Utc;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -26,7 +29,7 @@ pub async fn adopt_owners(db: &Db) -> Result<(), ServerError> {
         let members = team_repo::members(db, workspace).await?;
         let mut tx = db.begin_write().await?;
         if let Some(fallback) = repo::first_admin(&mut tx, workspace).await? {
-            rewrite_owners(&mut tx, workspace, OwnedBy::Nobody, |entity, record| {
+            rewrite_owners(&mut tx, workspace, OwnedBy::Nobody, None, |entity, record| {
                 adopted_owner(entity, &record.fields, &members, fallback)
             })
             .await?;
@@ -54,7 +57,7 @@ pub async fn reassign(db: &Db, caller: &Member, from: Uuid, to: Uuid) -> Result<
     let owner: Map<String, Value> = [(OWNER_FIELD.to_owned(), Value::from(to.to_string()))]
         .into_iter()
         .collect();
-    let changed = rewrite_owners(&mut tx, workspace, OwnedBy::Member(from), |_, _| {
+    let changed = rewrite_owners(&mut tx, workspace, OwnedBy::Member(from), Some(caller.user_id), |_, _| {
         owner.clone()
     })
     .await?;
@@ -63,11 +66,13 @@ pub async fn reassign(db: &Db, caller: &Member, from: Uuid, to: Uuid) -> Result<
 }
 
 /// Applies `change` to every live record owned as `owned_by` says, in the
-/// write transaction `tx`, each at a new version; answers how many.
+/// write transaction `tx`, each at a new version, with a history entry
+/// naming `author` (none for the server's own adoption); answers how many.
 async fn rewrite_owners(
     tx: &mut Tx,
     workspace: WorkspaceId,
     owned_by: OwnedBy,
+    author: Option<Uuid>,
     change: impl Fn(Entity, &Record) -> Map<String, Value>,
 ) -> Result<u64, ServerError> {
     let mut versions = Versions::read(tx, workspace).await?;
@@ -77,7 +82,9 @@ async fn rewrite_owners(
         let ids = repo::live_ids_owned_by(tx, workspace, entity, owned_by).await?;
         for chunk in ids.chunks(CHUNK) {
             let mut stored = records::find_many(tx, workspace, entity, chunk).await?;
+            let mut history = Vec::with_capacity(stored.len());
             for record in &mut stored {
+                let before = record.record.clone();
                 let patch = change(entity, &record.record);
                 let version = versions.take();
                 record.record.apply_patch(&patch);
@@ -86,9 +93,22 @@ async fn rewrite_owners(
                 for field in patch.keys() {
                     record.field_versions.insert(field.clone(), version);
                 }
+                history.push(HistoryEntry {
+                    version,
+                    entity,
+                    record_id: record.record.id,
+                    kind: HistoryKind::Edited,
+                    origin: Some(Origin::Bulk),
+                    changes: changes_between(entity, Some(&before), &record.record),
+                    author,
+                    device: None,
+                    made_at: None,
+                    received_at: now,
+                });
             }
             let refs: Vec<_> = stored.iter().collect();
             records::save_all(tx, workspace, entity, &refs).await?;
+            records::history::append(tx, workspace, &history).await?;
             changed += refs.len() as u64;
         }
     }

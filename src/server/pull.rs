@@ -2,7 +2,7 @@
 
 use super::error::ServerError;
 use super::repository::{self as repo, Db, WorkspaceId};
-use crate::sync::{PullPage, PULL_LIMIT_DEFAULT, PULL_LIMIT_MAX};
+use crate::sync::{HistoryPage, PullPage, PULL_LIMIT_DEFAULT, PULL_LIMIT_MAX};
 
 /// The most JSON one pull page carries (a single larger row goes alone):
 /// without it, one member pulling rows of long notes made the server hold
@@ -55,4 +55,28 @@ pub async fn pull(
 fn empty_rows() -> Box<serde_json::value::RawValue> {
     serde_json::value::RawValue::from_string("[]".to_owned())
         .unwrap_or_else(|_| unreachable!("[] is JSON"))
+}
+
+/// History entries per page of the history pull: each is small (the
+/// fields one write changed), so a page stays well under a pull page's
+/// byte budget.
+pub const HISTORY_PAGE: u32 = 1000;
+
+/// One page of the workspace's history after `cursor`, oldest first.
+pub async fn pull_history(
+    db: &Db,
+    workspace: WorkspaceId,
+    cursor: i64,
+) -> Result<HistoryPage, ServerError> {
+    if cursor < 0 {
+        return Err(ServerError::BadRequest(
+            "cursor must not be negative".into(),
+        ));
+    }
+    let entries = repo::history::after(db, workspace, cursor, HISTORY_PAGE).await?;
+    Ok(HistoryPage {
+        cursor: entries.last().map_or(cursor, |entry| entry.version),
+        more: entries.len() == HISTORY_PAGE as usize,
+        entries,
+    })
 }

@@ -11,6 +11,7 @@ use crate::domain::{
     MergeUndo, MovedRecord, Record, Role, CHANGED_BY_FIELD, CONVERT_FIELDS, DELETED_WITH_FIELD,
     MERGED_INTO_FIELD, MERGE_FIELDS, OWNER_FIELD,
 };
+use crate::domain::{changes_between, HistoryEntry, HistoryKind, Origin};
 use crate::sync::{FieldConflict, Mutation, MutationResult, MutationStatus, Op, PushResponse};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -38,6 +39,10 @@ pub const MAX_MUTATIONS_PER_PUSH: usize = 1000;
 /// before anything is read, so nobody can jam or take over a colleague's
 /// queue with an id seen elsewhere.
 ///
+/// Every write is recorded in the history, in the same transaction: one
+/// entry per record per mutation, naming `device` (as the client named
+/// itself) and when the device says the change was made.
+///
 /// `role` is the pusher's role now. A viewer's push changes nothing: every
 /// new mutation, whatever its kind, is answered `rejected` with a message
 /// saying why, and recorded like any answer (a retry gets the same one).
@@ -48,6 +53,7 @@ pub async fn push(
     role: Role,
     client_id: Uuid,
     mutations: &[Mutation],
+    device: Option<&str>,
 ) -> Result<PushResponse, ServerError> {
     check_batch(mutations)?;
     // Pushes to one workspace take turns: on SQLite the transaction holds
@@ -81,6 +87,9 @@ pub async fn push(
         versions,
         records,
         now: Utc::now(),
+        device: device.map(device_name),
+        history: Vec::new(),
+        doing: Doing::default(),
     };
     let mut results = Vec::with_capacity(mutations.len());
     let mut answered = 0;
@@ -96,6 +105,7 @@ pub async fn push(
             answered += 1;
             continue;
         }
+        state.begin(mutation);
         let result = if matches!(mutation.op, Op::Convert | Op::Merge | Op::Unmerge) {
             // Only a conversion can be refused after it wrote (its customer,
             // then a contact it cannot use), and a merge or unmerge is kept
@@ -107,6 +117,7 @@ pub async fn push(
             if result.status == MutationStatus::Rejected {
                 state.records.roll_back_savepoint(&mut tx).await?;
                 state.versions.rewind(mark);
+                state.history.truncate(state.doing.first_entry);
             }
             state.records.release_savepoint(&mut tx).await?;
             result
@@ -117,6 +128,7 @@ pub async fn push(
         results.push(result);
     }
     state.records.flush(&mut tx).await?;
+    repo::history::append(&mut tx, workspace, &state.history).await?;
     repo::record_results(&mut tx, workspace, client_id, &results[answered..]).await?;
     if last_mutation_id > processed {
         repo::record_last_mutation(
@@ -269,10 +281,84 @@ struct PushState {
     versions: Versions,
     records: RecordCache,
     now: DateTime<Utc>,
+    /// The pushing device's name, for the history.
+    device: Option<String>,
+    /// What the push wrote, one entry per record per mutation.
+    history: Vec<HistoryEntry>,
+    /// The mutation being applied.
+    doing: Doing,
+}
+
+/// What the mutation being applied says about itself, for the history of
+/// each record it writes.
+#[derive(Default)]
+struct Doing {
+    kind: Option<HistoryKind>,
+    origin: Option<Origin>,
+    made_at: Option<DateTime<Utc>>,
+    /// Where its entries start in [`PushState::history`]: a rejected
+    /// mutation's are dropped, a record written twice is one entry.
+    first_entry: usize,
+}
+
+/// The most characters of a device's name kept: a name is a label, and a
+/// client cannot fill the history with a novel.
+const DEVICE_NAME_MAX: usize = 60;
+
+fn device_name(named: &str) -> String {
+    named.trim().chars().take(DEVICE_NAME_MAX).collect()
 }
 
 impl PushState {
-    /// Keeps a record the push wrote, stamped with who wrote it.
+    /// Starts the history of `mutation`'s writes.
+    fn begin(&mut self, mutation: &Mutation) {
+        let kind = match mutation.op {
+            Op::Upsert => HistoryKind::Edited,
+            Op::Delete => HistoryKind::Deleted,
+            Op::Convert => HistoryKind::Converted,
+            Op::Merge => HistoryKind::Merged,
+            Op::Unmerge => HistoryKind::Unmerged,
+        };
+        self.doing = Doing {
+            kind: Some(kind),
+            origin: mutation.origin,
+            // A device clock ahead of the server's is not believed.
+            made_at: mutation.made_at.map(|made| made.min(self.now)),
+            first_entry: self.history.len(),
+        };
+    }
+
+    /// Notes a write in the history, against the record as the push last
+    /// saw it; a second write of a record by one mutation joins its entry.
+    fn note(&mut self, entity: Entity, stored: &StoredRecord) {
+        let Some(doing) = self.doing.kind else {
+            return;
+        };
+        let before = self.records.cached(entity, stored.record.id);
+        let before = before.map(|before| &before.record);
+        let entry = HistoryEntry {
+            version: stored.record.version,
+            entity,
+            record_id: stored.record.id,
+            kind: HistoryKind::of_write(doing, before, &stored.record),
+            origin: self.doing.origin,
+            changes: changes_between(entity, before, &stored.record),
+            author: Some(self.pusher),
+            device: self.device.clone(),
+            made_at: self.doing.made_at,
+            received_at: self.now,
+        };
+        let earlier = self.history[self.doing.first_entry..]
+            .iter_mut()
+            .find(|earlier| earlier.entity == entity && earlier.record_id == entry.record_id);
+        match earlier {
+            Some(earlier) => earlier.absorb(entry),
+            None => self.history.push(entry),
+        }
+    }
+
+    /// Keeps a record the push wrote, stamped with who wrote it, and notes
+    /// the write in the history.
     fn save(&mut self, entity: Entity, mut stored: StoredRecord) {
         if entity.field(CHANGED_BY_FIELD).is_some() {
             stored
@@ -283,6 +369,7 @@ impl PushState {
                 .field_versions
                 .insert(CHANGED_BY_FIELD.into(), stored.record.version);
         }
+        self.note(entity, &stored);
         self.records.save(entity, stored);
     }
 }

@@ -81,6 +81,23 @@ impl RecordCache {
         Ok(found)
     }
 
+    /// The record as the push last read or wrote it, if it has: what a
+    /// write's history entry compares against.
+    pub fn cached(&self, entity: Entity, id: Uuid) -> Option<&StoredRecord> {
+        self.known.get(&(entity, id)).and_then(Option::as_ref)
+    }
+
+    /// Remembers records a search read, as [`Self::find`] does: after a
+    /// flush the tables hold every write, so a record not known yet is as
+    /// the push found it, and one known already is the same.
+    fn remember(&mut self, entity: Entity, found: &[StoredRecord]) {
+        for stored in found {
+            self.known
+                .entry((entity, stored.record.id))
+                .or_insert_with(|| Some(stored.clone()));
+        }
+    }
+
     /// Keeps a whole record as the push's latest write of it; it reaches
     /// the database at the next [`Self::flush`].
     pub fn save(&mut self, entity: Entity, stored: StoredRecord) {
@@ -118,7 +135,9 @@ impl RecordCache {
         parents: &[Uuid],
     ) -> Result<Vec<StoredRecord>, ServerError> {
         self.flush(conn).await?;
-        repo::live_referencing(conn, self.workspace, entity, column, parents).await
+        let found = repo::live_referencing(conn, self.workspace, entity, column, parents).await?;
+        self.remember(entity, &found);
+        Ok(found)
     }
 
     /// Tombstones of `entity` deleted because `parent` was, as
@@ -130,7 +149,9 @@ impl RecordCache {
         parent: Uuid,
     ) -> Result<Vec<StoredRecord>, ServerError> {
         self.flush(conn).await?;
-        repo::deleted_with(conn, self.workspace, entity, parent).await
+        let found = repo::deleted_with(conn, self.workspace, entity, parent).await?;
+        self.remember(entity, &found);
+        Ok(found)
     }
 
     /// Opens a savepoint, with everything saved so far written before it,

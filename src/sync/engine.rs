@@ -11,7 +11,7 @@ use super::protocol::{
 };
 use super::replica::Replica;
 use super::store::{LocalStore, PullEnd, RejectedMutation, StoreError};
-use crate::domain::{BatchChange, ConvertRequest, Entity, FieldError};
+use crate::domain::{BatchChange, ConvertRequest, Entity, FieldError, Origin};
 use serde_json::{Map, Value};
 use std::cell::{Cell, RefCell};
 use uuid::Uuid;
@@ -207,8 +207,16 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
 
     /// Saves many edits as one (an import): stored in one atomic write,
     /// so a tab closed meanwhile keeps all of them or none, and shown at once.
-    pub async fn save_batch(&self, changes: &[BatchChange]) -> Result<(), EngineError> {
-        let mutations = self.replica.borrow_mut().prepare_batch(changes)?;
+    /// `origin` says what the batch is part of (an import), for the history.
+    pub async fn save_batch(
+        &self,
+        changes: &[BatchChange],
+        origin: Option<Origin>,
+    ) -> Result<(), EngineError> {
+        let mut mutations = self.replica.borrow_mut().prepare_batch(changes)?;
+        for mutation in &mut mutations {
+            mutation.origin = origin;
+        }
         self.enqueue_all(mutations).await
     }
 
@@ -279,6 +287,7 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
                 .push(PushRequest {
                     client_id: self.client_id,
                     mutations: batch.clone(),
+                    device: None,
                 })
                 .await?;
             let mut acknowledged = Vec::new();

@@ -3,7 +3,8 @@
 //! These shapes are a public contract: outside tests post them by hand, so a
 //! rename here is a breaking change to the protocol, not a refactor.
 
-use crate::domain::{Entity, FieldError, Record};
+use crate::domain::{Entity, FieldError, HistoryEntry, Origin, Record};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -64,6 +65,14 @@ pub struct Mutation {
     /// Only the fields the user changed.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub fields: Map<String, Value>,
+    /// When the change was made on the device, for its history (an edit
+    /// made offline yesterday says so). This server's extension: optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_at: Option<DateTime<Utc>>,
+    /// What the change was part of (an import), for its history. This
+    /// server's extension: optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
 }
 
 /// The body of `POST /api/sync/push`.
@@ -71,6 +80,10 @@ pub struct Mutation {
 pub struct PushRequest {
     pub client_id: Uuid,
     pub mutations: Vec<Mutation>,
+    /// How the device names itself in the history ("Chrome on Linux").
+    /// This server's extension: optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 /// The reply to a push: one result per mutation, in order.
@@ -201,6 +214,17 @@ impl PullPage {
             restart: self.restart,
         })
     }
+}
+
+/// A page of the workspace's history, as `POST /api/sync/history` sends
+/// it: the entries written after the cursor asked for, oldest first. This
+/// server's extension, pulled after the records so it never slows a sync.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub entries: Vec<HistoryEntry>,
+    /// The version of the last entry sent: the next page's cursor.
+    pub cursor: i64,
+    pub more: bool,
 }
 
 #[cfg(test)]

@@ -539,6 +539,8 @@ impl Replica {
             record_id,
             base_version,
             fields,
+            made_at: Some(Utc::now()),
+            origin: None,
         }
     }
 

@@ -293,6 +293,8 @@ mod stale_tests {
                 record_id: Uuid::nil(),
                 base_version: 0,
                 fields: serde_json::Map::new(),
+                made_at: None,
+                origin: None,
             },
             acknowledged,
             queued_at: Some(now - Duration::hours(hours_ago)),

@@ -10,7 +10,7 @@ use super::platform::{
 use crate::crm::Crm;
 use crate::domain::{
     guess_mapping, mapping_memory_key, read_table, BatchChange, Counts, Decisions, DuplicateChoice,
-    Entity, FieldKind, ImportKind, ImportReceipt, Outcome, PlannedRow, Planner, Table, Target,
+    Entity, FieldKind, ImportKind, Origin, ImportReceipt, Outcome, PlannedRow, Planner, Table, Target,
     FILE_MAX_BYTES,
 };
 use leptos::prelude::*;
@@ -249,7 +249,7 @@ impl ImportState {
                 "Imported {created} new and updated {updated} {}",
                 self.import.plural
             );
-            match self.crm.save_batch(batch, label).await {
+            match self.crm.save_batch(batch, label, Some(Origin::Import)).await {
                 Ok(()) => {
                     // Too large a receipt for this browser only loses the undo.
                     let kept = serde_json::to_string(&receipt).ok();
@@ -324,7 +324,7 @@ fn LastImport() -> impl IntoView {
         let key = key.clone();
         spawn_local(async move {
             let label = format!("Undid the import of {}", found.file_name);
-            match state.crm.save_batch(plan.changes, label).await {
+            match state.crm.save_batch(plan.changes, label, Some(Origin::Undo)).await {
                 Ok(()) => {
                     remember(&key, None);
                     receipt.set(None);

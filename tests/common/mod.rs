@@ -90,8 +90,7 @@ impl Transport for InProcess {
                     MEMBER,
                     clientele::domain::Role::Member,
                     request.client_id,
-                    &request.mutations,
-                )
+                    &request.mutations, None)
                 .await
                 .map_err(|err| TransportError::Refused(err.to_string()))?;
                 if network == Network::LoseNextPushReply {

@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod backend;
+pub mod history;
 pub mod merges;
 pub mod owners;
 pub mod team;

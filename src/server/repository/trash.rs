@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 /// `before`, and raises each workspace's `purged_through` to the highest
 /// version purged, in one transaction. Records merged away stay: they are
 /// what later edits naming them follow to their survivor. Answers how many
-/// rows went.
+/// rows went. Their history goes with them.
 pub async fn purge_deleted_before(db: &Db, before: DateTime<Utc>) -> Result<u64, ServerError> {
     let before = before.to_rfc3339();
     let mut tx = db.begin_write().await?;
@@ -31,9 +31,18 @@ pub async fn purge_deleted_before(db: &Db, before: DateTime<Utc>) -> Result<u64,
              WHERE EXISTS (SELECT 1 FROM {table} WHERE workspace_id = workspaces.id AND {doomed} \
              AND version > workspaces.purged_through)"
         );
+        let forget_history = format!(
+            "DELETE FROM history WHERE entity = '{entity}' AND (workspace_id, record_id) IN \
+             (SELECT workspace_id, id FROM {table} WHERE {doomed})",
+            entity = entity.as_str()
+        );
         let delete = format!("DELETE FROM {table} WHERE {doomed}");
         purged += on_tx!(&mut tx, |conn| {
             sqlx::query(&raise)
+                .bind(before.as_str())
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query(&forget_history)
                 .bind(before.as_str())
                 .execute(&mut *conn)
                 .await?;

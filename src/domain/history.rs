@@ -1,0 +1,347 @@
+//! Record history (issue 21): what each write changed, who made it, on
+//! which device and when, as the server records it in the transaction of
+//! the write. The rules here are pure: the server decides what an entry
+//! says, the browser how it reads and what restoring an old value writes.
+
+use super::record::Record;
+use super::schema::{Entity, CHANGED_BY_FIELD, DELETED_WITH_FIELD};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// What a write did to its record, as a history entry names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HistoryKind {
+    Created,
+    Edited,
+    Deleted,
+    Restored,
+    Merged,
+    Unmerged,
+    Converted,
+}
+
+impl HistoryKind {
+    /// The word a history entry starts with.
+    pub fn label(self) -> &'static str {
+        match self {
+            HistoryKind::Created => "Created",
+            HistoryKind::Edited => "Edited",
+            HistoryKind::Deleted => "Deleted",
+            HistoryKind::Restored => "Restored",
+            HistoryKind::Merged => "Merged",
+            HistoryKind::Unmerged => "Unmerged",
+            HistoryKind::Converted => "Converted",
+        }
+    }
+
+    /// The kind a write gets, given what its mutation set out to do
+    /// (`doing`) and the record before and after: a contact's flag moved
+    /// by the delete of another contact is an edit, a record first
+    /// written by a conversion is part of that conversion.
+    pub fn of_write(doing: HistoryKind, before: Option<&Record>, after: &Record) -> HistoryKind {
+        let Some(before) = before.filter(|before| before.version > 0) else {
+            return if doing == HistoryKind::Converted {
+                HistoryKind::Converted
+            } else {
+                HistoryKind::Created
+            };
+        };
+        match (before.deleted, after.deleted) {
+            (true, false) if doing == HistoryKind::Unmerged => HistoryKind::Unmerged,
+            (true, false) => HistoryKind::Restored,
+            (false, true) if doing == HistoryKind::Merged => HistoryKind::Merged,
+            (false, true) => HistoryKind::Deleted,
+            _ if matches!(
+                doing,
+                HistoryKind::Merged | HistoryKind::Unmerged | HistoryKind::Converted
+            ) =>
+            {
+                doing
+            }
+            _ => HistoryKind::Edited,
+        }
+    }
+}
+
+/// Where a change came from, when it was more than one edit: a client
+/// names it on the mutation, so the history can say "imported".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// A row of a CSV import.
+    Import,
+    /// One record of a bulk action on a list.
+    Bulk,
+    /// Taking back an earlier action.
+    Undo,
+}
+
+impl Origin {
+    /// How a history entry says it: "Edited · import".
+    pub fn label(self) -> &'static str {
+        match self {
+            Origin::Import => "import",
+            Origin::Bulk => "bulk action",
+            Origin::Undo => "undo",
+        }
+    }
+}
+
+/// One field a write changed: the value it had and the value it got.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: Value,
+    pub new: Value,
+}
+
+/// One write to one record, as the server recorded it: the unit of a
+/// record's History view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// The record's version this write made: orders a record's history,
+    /// and the history pull's cursor.
+    pub version: i64,
+    pub entity: Entity,
+    pub record_id: Uuid,
+    pub kind: HistoryKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+    /// The member who made the change; none for the server's own writes
+    /// (records handed over when their owner left).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<Uuid>,
+    /// The device the change was made on, as it named itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// When the change was made on the device (its clock); none when the
+    /// device did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_at: Option<DateTime<Utc>>,
+    /// When the change reached the server.
+    pub received_at: DateTime<Utc>,
+}
+
+/// Fields a history never lists: kept by the server for itself, or said
+/// by the entry's kind (`deleted`).
+fn is_bookkeeping(field: &str) -> bool {
+    matches!(field, "deleted") || field == CHANGED_BY_FIELD || field == DELETED_WITH_FIELD
+}
+
+/// The fields that differ between `before` (none for a new record) and
+/// `after`, in the schema's order, then any others by name. A new record
+/// lists only the fields it was given.
+pub fn changes_between(entity: Entity, before: Option<&Record>, after: &Record) -> Vec<FieldChange> {
+    let empty = Map::new();
+    let old_fields = before.map_or(&empty, |before| &before.fields);
+    let mut names: Vec<&str> = entity.fields().iter().map(|spec| spec.name).collect();
+    let mut others: Vec<&str> = old_fields
+        .keys()
+        .chain(after.fields.keys())
+        .map(String::as_str)
+        .filter(|name| entity.field(name).is_none())
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    names.extend(others);
+    names
+        .into_iter()
+        .filter(|name| !is_bookkeeping(name))
+        .filter_map(|name| {
+            let old = old_fields.get(name).cloned().unwrap_or(Value::Null);
+            let new = after.fields.get(name).cloned().unwrap_or(Value::Null);
+            (old != new).then(|| FieldChange {
+                field: name.to_owned(),
+                old,
+                new,
+            })
+        })
+        .collect()
+}
+
+impl HistoryEntry {
+    /// Folds a later write of the same record by the same mutation into
+    /// this entry: one mutation is one entry per record, whatever number
+    /// of times the server wrote it (a conversion's default contact).
+    pub fn absorb(&mut self, later: HistoryEntry) {
+        self.version = later.version;
+        if self.kind == HistoryKind::Edited {
+            self.kind = later.kind;
+        }
+        for change in later.changes {
+            match self.changes.iter_mut().find(|c| c.field == change.field) {
+                Some(earlier) => earlier.new = change.new,
+                None => self.changes.push(change),
+            }
+        }
+        self.changes.retain(|change| change.old != change.new);
+    }
+
+    /// Whether this write reached the server long enough after it was made
+    /// (an edit made offline) that the History view shows both times.
+    pub fn arrived_late(&self) -> bool {
+        self.made_at
+            .is_some_and(|made| (self.received_at - made).num_seconds() >= 60)
+    }
+
+    /// The patch that puts `field` back to the value it had before this
+    /// write: an ordinary edit, synced like any other.
+    pub fn restore_patch(&self, field: &str) -> Option<Map<String, Value>> {
+        let change = self.changes.iter().find(|change| change.field == field)?;
+        let mut patch = Map::new();
+        patch.insert(change.field.clone(), change.old.clone());
+        Some(patch)
+    }
+}
+
+/// A record's history as the History view lists it: newest first.
+pub fn newest_first(mut entries: Vec<HistoryEntry>) -> Vec<HistoryEntry> {
+    entries.sort_by(|a, b| b.version.cmp(&a.version));
+    entries.dedup_by_key(|entry| entry.version);
+    entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+    use serde_json::json;
+
+    fn record(version: i64, deleted: bool, fields: Value) -> Record {
+        let Value::Object(fields) = fields else {
+            unreachable!("the tests give objects")
+        };
+        Record {
+            id: Uuid::nil(),
+            version,
+            deleted,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            fields,
+        }
+    }
+
+    fn entry(version: i64, kind: HistoryKind, changes: Vec<FieldChange>) -> HistoryEntry {
+        HistoryEntry {
+            version,
+            entity: Entity::Customer,
+            record_id: Uuid::nil(),
+            kind,
+            origin: None,
+            changes,
+            author: None,
+            device: None,
+            made_at: None,
+            received_at: Utc::now(),
+        }
+    }
+
+    fn change(field: &str, old: Value, new: Value) -> FieldChange {
+        FieldChange {
+            field: field.into(),
+            old,
+            new,
+        }
+    }
+
+    #[test]
+    fn a_changed_field_is_listed_with_its_old_and_new_value_and_bookkeeping_is_not() {
+        let before = record(3, false, json!({"name": "Acme", "city": "Leeds"}));
+        let after = record(
+            4,
+            false,
+            json!({"name": "Acme", "city": "York", "changed_by": "someone"}),
+        );
+        assert_eq!(
+            changes_between(Entity::Customer, Some(&before), &after),
+            vec![change("city", json!("Leeds"), json!("York"))]
+        );
+    }
+
+    #[test]
+    fn a_new_record_lists_the_fields_it_was_given() {
+        let after = record(1, false, json!({"name": "Acme", "city": null}));
+        assert_eq!(
+            changes_between(Entity::Customer, None, &after),
+            vec![change("name", Value::Null, json!("Acme"))]
+        );
+    }
+
+    #[test]
+    fn the_kind_of_a_write_follows_what_it_did_to_the_record() {
+        let live = record(2, false, json!({}));
+        let gone = record(3, true, json!({}));
+        let merged = record(3, true, json!({"merged_into": "x"}));
+        use HistoryKind::*;
+        assert_eq!(HistoryKind::of_write(Edited, None, &live), Created);
+        assert_eq!(HistoryKind::of_write(Converted, None, &live), Converted);
+        assert_eq!(HistoryKind::of_write(Deleted, Some(&live), &gone), Deleted);
+        assert_eq!(HistoryKind::of_write(Deleted, Some(&live), &live), Edited);
+        assert_eq!(HistoryKind::of_write(Edited, Some(&gone), &live), Restored);
+        assert_eq!(HistoryKind::of_write(Unmerged, Some(&gone), &live), Unmerged);
+        assert_eq!(HistoryKind::of_write(Merged, Some(&live), &merged), Merged);
+        assert_eq!(HistoryKind::of_write(Merged, Some(&live), &live), Merged);
+        assert_eq!(HistoryKind::of_write(Converted, Some(&live), &live), Converted);
+    }
+
+    #[test]
+    fn two_writes_of_one_mutation_fold_into_one_entry_and_a_change_undone_between_them_goes() {
+        let mut first = entry(
+            5,
+            HistoryKind::Edited,
+            vec![
+                change("is_default", json!(false), json!(true)),
+                change("city", json!("Leeds"), json!("York")),
+            ],
+        );
+        first.absorb(entry(
+            6,
+            HistoryKind::Deleted,
+            vec![change("is_default", json!(true), json!(false))],
+        ));
+        assert_eq!(first.version, 6);
+        assert_eq!(first.kind, HistoryKind::Deleted);
+        assert_eq!(
+            first.changes,
+            vec![change("city", json!("Leeds"), json!("York"))]
+        );
+    }
+
+    #[test]
+    fn an_edit_that_waited_offline_says_so_and_one_sent_at_once_does_not() {
+        let mut late = entry(1, HistoryKind::Edited, Vec::new());
+        late.made_at = Some(late.received_at - Duration::hours(20));
+        let mut prompt = late.clone();
+        prompt.made_at = Some(prompt.received_at - Duration::seconds(2));
+        assert!(late.arrived_late());
+        assert!(!prompt.arrived_late());
+    }
+
+    #[test]
+    fn restoring_an_old_value_is_a_patch_of_that_field_alone() {
+        let edit = entry(
+            4,
+            HistoryKind::Edited,
+            vec![change("city", json!("Leeds"), json!("York"))],
+        );
+        let patch = edit.restore_patch("city").map(Value::Object);
+        assert_eq!(patch, Some(json!({"city": "Leeds"})));
+        assert_eq!(edit.restore_patch("name"), None);
+    }
+
+    #[test]
+    fn a_history_lists_the_newest_write_first() {
+        let listed = newest_first(vec![
+            entry(2, HistoryKind::Created, Vec::new()),
+            entry(9, HistoryKind::Edited, Vec::new()),
+            entry(5, HistoryKind::Edited, Vec::new()),
+        ]);
+        let versions: Vec<i64> = listed.iter().map(|entry| entry.version).collect();
+        assert_eq!(versions, vec![9, 5, 2]);
+    }
+}
