@@ -247,7 +247,9 @@ impl Net {
             common::MEMBER,
             clientele::domain::Role::Member,
             request.client_id,
-            &request.mutations, None)
+            &request.mutations,
+            None,
+        )
         .await
         .unwrap_or_else(|err| panic!("{ctx} the server failed a valid push: {err}"));
         let replay = request.mutations.iter().all(|m| m.id <= processed);

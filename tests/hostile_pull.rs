@@ -126,7 +126,9 @@ async fn eight_members_pulling_rows_of_escaped_notes_keep_the_server_small() {
             user,
             clientele::domain::Role::Admin,
             writer,
-            &mutations, None)
+            &mutations,
+            None,
+        )
         .await
         .expect("seeding push");
     }

@@ -144,7 +144,10 @@ async fn generated_files_import_once_reach_every_device_and_import_again_as_noth
         let receipt =
             ImportReceipt::of(ImportKind::Customers, "generated.csv", Utc::now(), &changes);
         let batch: Vec<BatchChange> = changes.into_iter().map(Into::into).collect();
-        alice.save_batch(&batch, None).await.expect("saved as one batch");
+        alice
+            .save_batch(&batch, None)
+            .await
+            .expect("saved as one batch");
         let customers = held.len() + expected.new;
         assert_eq!(
             live(&alice, Entity::Customer),
@@ -206,7 +209,10 @@ async fn generated_files_import_once_reach_every_device_and_import_again_as_noth
             expected.new.saturating_sub(1),
             "seed {seed}, case {case}"
         );
-        alice.save_batch(&undo.changes, None).await.expect("undo saved");
+        alice
+            .save_batch(&undo.changes, None)
+            .await
+            .expect("undo saved");
         sync(&alice).await;
         sync(&bob).await;
         let kept = held.len() + usize::from(touched.is_some());

@@ -37,11 +37,14 @@ async fn merge(
         values: fields(values),
     };
     engine
-        .save_batch(&[BatchChange::Merge {
-            entity,
-            survivor,
-            request,
-        }], None)
+        .save_batch(
+            &[BatchChange::Merge {
+                entity,
+                survivor,
+                request,
+            }],
+            None,
+        )
         .await
         .expect("the merge is saved");
 }
@@ -421,14 +424,17 @@ async fn merging_leads_moves_their_deals_and_a_converted_lead_cannot_be_merged_a
     .await
     .expect("converted");
     let refused = ada
-        .save_batch(&[BatchChange::Merge {
-            entity: Entity::Lead,
-            survivor: kept,
-            request: MergeRequest {
-                merged: vec![converted],
-                values: Map::new(),
-            },
-        }], None)
+        .save_batch(
+            &[BatchChange::Merge {
+                entity: Entity::Lead,
+                survivor: kept,
+                request: MergeRequest {
+                    merged: vec![converted],
+                    values: Map::new(),
+                },
+            }],
+            None,
+        )
         .await;
     assert!(
         refused.is_err(),
@@ -864,11 +870,14 @@ async fn random_merges_unmerges_and_edits_on_two_devices_converge_with_nothing_l
                         values: fields(values),
                     };
                     let saved = engine
-                        .save_batch(&[BatchChange::Merge {
-                            entity: Entity::Customer,
-                            survivor: kept,
-                            request,
-                        }], None)
+                        .save_batch(
+                            &[BatchChange::Merge {
+                                entity: Entity::Customer,
+                                survivor: kept,
+                                request,
+                            }],
+                            None,
+                        )
                         .await;
                     merges += usize::from(saved.is_ok());
                 }

@@ -129,7 +129,9 @@ impl<'a> RawClient<'a> {
             MEMBER,
             clientele::domain::Role::Member,
             self.client_id,
-            mutations, None)
+            mutations,
+            None,
+        )
         .await
     }
 

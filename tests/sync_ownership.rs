@@ -162,7 +162,9 @@ async fn answers_a_client_has_shown_it_holds_are_pruned_and_a_late_copy_is_still
         MEMBER,
         Role::Member,
         client,
-        &first, None)
+        &first,
+        None,
+    )
     .await
     .expect("first push");
     assert_eq!(answers_kept(&pool, client).await, [1, 2, 3]);
@@ -173,7 +175,9 @@ async fn answers_a_client_has_shown_it_holds_are_pruned_and_a_late_copy_is_still
         MEMBER,
         Role::Member,
         client,
-        &second, None)
+        &second,
+        None,
+    )
     .await
     .expect("second push");
     assert_eq!(answers_kept(&pool, client).await, [4, 5, 6]);
@@ -185,7 +189,9 @@ async fn answers_a_client_has_shown_it_holds_are_pruned_and_a_late_copy_is_still
         MEMBER,
         Role::Member,
         client,
-        &first, None)
+        &first,
+        None,
+    )
     .await
     .expect("late copy");
     assert_eq!(late.last_mutation_id, 6);
@@ -265,7 +271,9 @@ async fn contacts_created_in_one_push_are_promoted_in_creation_order_not_by_id()
         MEMBER,
         Role::Member,
         client,
-        &mutations, None)
+        &mutations,
+        None,
+    )
     .await
     .expect("push");
     let delete_default = Mutation {
@@ -284,7 +292,9 @@ async fn contacts_created_in_one_push_are_promoted_in_creation_order_not_by_id()
         MEMBER,
         Role::Member,
         client,
-        &[delete_default], None)
+        &[delete_default],
+        None,
+    )
     .await
     .expect("delete");
     let page = clientele::server::pull::pull(&pool, DEFAULT_WORKSPACE, 0, None)
@@ -325,7 +335,9 @@ async fn customers_with_hostile_notes(pool: &Db, count: u64) {
             MEMBER,
             Role::Member,
             client,
-            &mutations, None)
+            &mutations,
+            None,
+        )
         .await
         .expect("seeding push");
     }

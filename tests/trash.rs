@@ -283,7 +283,9 @@ async fn a_contact_whose_customer_is_deleted_too_cannot_be_restored_alone() {
             fields: restore(),
             made_at: None,
             origin: None,
-        }], None)
+        }],
+        None,
+    )
     .await
     .expect("answered");
     assert_eq!(answer.results[0].status, MutationStatus::Rejected);
@@ -316,14 +318,17 @@ async fn records_deleted_thirty_days_ago_are_purged_and_a_device_away_longer_pul
     ada.delete(Entity::Customer, acme.customer)
         .await
         .expect("deleted");
-    ada.save_batch(&[BatchChange::Merge {
-        entity: Entity::Customer,
-        survivor: kept,
-        request: MergeRequest {
-            merged: vec![twin],
-            values: fields(json!({})),
-        },
-    }], None)
+    ada.save_batch(
+        &[BatchChange::Merge {
+            entity: Entity::Customer,
+            survivor: kept,
+            request: MergeRequest {
+                merged: vec![twin],
+                values: fields(json!({})),
+            },
+        }],
+        None,
+    )
     .await
     .expect("merged");
     sync(&ada).await;

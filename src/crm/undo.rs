@@ -4,7 +4,8 @@
 
 use super::{Crm, SaveError};
 use crate::domain::{
-    record_title, BatchChange, Entity, Origin, Notice, Record, RecordKey, UndoAction, UndoChange, UndoStep,
+    record_title, BatchChange, Entity, Notice, Origin, Record, RecordKey, UndoAction, UndoChange,
+    UndoStep,
 };
 use crate::sync::EngineError;
 use leptos::prelude::*;

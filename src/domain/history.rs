@@ -136,7 +136,11 @@ fn is_bookkeeping(field: &str) -> bool {
 /// The fields that differ between `before` (none for a new record) and
 /// `after`, in the schema's order, then any others by name. A new record
 /// lists only the fields it was given.
-pub fn changes_between(entity: Entity, before: Option<&Record>, after: &Record) -> Vec<FieldChange> {
+pub fn changes_between(
+    entity: Entity,
+    before: Option<&Record>,
+    after: &Record,
+) -> Vec<FieldChange> {
     let empty = Map::new();
     let old_fields = before.map_or(&empty, |before| &before.fields);
     let mut names: Vec<&str> = entity.fields().iter().map(|spec| spec.name).collect();
@@ -283,10 +287,16 @@ mod tests {
         assert_eq!(HistoryKind::of_write(Deleted, Some(&live), &gone), Deleted);
         assert_eq!(HistoryKind::of_write(Deleted, Some(&live), &live), Edited);
         assert_eq!(HistoryKind::of_write(Edited, Some(&gone), &live), Restored);
-        assert_eq!(HistoryKind::of_write(Unmerged, Some(&gone), &live), Unmerged);
+        assert_eq!(
+            HistoryKind::of_write(Unmerged, Some(&gone), &live),
+            Unmerged
+        );
         assert_eq!(HistoryKind::of_write(Merged, Some(&live), &merged), Merged);
         assert_eq!(HistoryKind::of_write(Merged, Some(&live), &live), Merged);
-        assert_eq!(HistoryKind::of_write(Converted, Some(&live), &live), Converted);
+        assert_eq!(
+            HistoryKind::of_write(Converted, Some(&live), &live),
+            Converted
+        );
     }
 
     #[test]

@@ -29,9 +29,13 @@ pub async fn adopt_owners(db: &Db) -> Result<(), ServerError> {
         let members = team_repo::members(db, workspace).await?;
         let mut tx = db.begin_write().await?;
         if let Some(fallback) = repo::first_admin(&mut tx, workspace).await? {
-            rewrite_owners(&mut tx, workspace, OwnedBy::Nobody, None, |entity, record| {
-                adopted_owner(entity, &record.fields, &members, fallback)
-            })
+            rewrite_owners(
+                &mut tx,
+                workspace,
+                OwnedBy::Nobody,
+                None,
+                |entity, record| adopted_owner(entity, &record.fields, &members, fallback),
+            )
             .await?;
         }
         repo::owners_adopted(&mut tx, workspace).await?;
@@ -57,9 +61,13 @@ pub async fn reassign(db: &Db, caller: &Member, from: Uuid, to: Uuid) -> Result<
     let owner: Map<String, Value> = [(OWNER_FIELD.to_owned(), Value::from(to.to_string()))]
         .into_iter()
         .collect();
-    let changed = rewrite_owners(&mut tx, workspace, OwnedBy::Member(from), Some(caller.user_id), |_, _| {
-        owner.clone()
-    })
+    let changed = rewrite_owners(
+        &mut tx,
+        workspace,
+        OwnedBy::Member(from),
+        Some(caller.user_id),
+        |_, _| owner.clone(),
+    )
     .await?;
     tx.commit().await?;
     Ok(changed)

@@ -4,6 +4,7 @@ use super::error::ServerError;
 use super::merge::merge;
 use super::record_cache::RecordCache;
 use super::repository::{self as repo, Db, StoredRecord, Tx, Versions, WorkspaceId};
+use crate::domain::{changes_between, HistoryEntry, HistoryKind, Origin};
 use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
     customer_from_lead, is_converted, merge_attachments, normalize_patch, too_late_to_unmerge,
@@ -11,7 +12,6 @@ use crate::domain::{
     MergeUndo, MovedRecord, Record, Role, CHANGED_BY_FIELD, CONVERT_FIELDS, DELETED_WITH_FIELD,
     MERGED_INTO_FIELD, MERGE_FIELDS, OWNER_FIELD,
 };
-use crate::domain::{changes_between, HistoryEntry, HistoryKind, Origin};
 use crate::sync::{FieldConflict, Mutation, MutationResult, MutationStatus, Op, PushResponse};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};

@@ -17,8 +17,9 @@ pub use engine::{
     PUSH_MAX_BYTES,
 };
 pub use protocol::{
-    json_len, FieldConflict, HistoryPage, Mutation, MutationResult, MutationStatus, Op, PullPage, PullRequest,
-    PullResponse, PulledRow, PushRequest, PushResponse, PULL_LIMIT_DEFAULT, PULL_LIMIT_MAX,
+    json_len, FieldConflict, HistoryPage, Mutation, MutationResult, MutationStatus, Op, PullPage,
+    PullRequest, PullResponse, PulledRow, PushRequest, PushResponse, PULL_LIMIT_DEFAULT,
+    PULL_LIMIT_MAX,
 };
 pub use replica::Replica;
 pub use store::{

@@ -10,8 +10,8 @@ use super::platform::{
 use crate::crm::Crm;
 use crate::domain::{
     guess_mapping, mapping_memory_key, read_table, BatchChange, Counts, Decisions, DuplicateChoice,
-    Entity, FieldKind, ImportKind, Origin, ImportReceipt, Outcome, PlannedRow, Planner, Table, Target,
-    FILE_MAX_BYTES,
+    Entity, FieldKind, ImportKind, ImportReceipt, Origin, Outcome, PlannedRow, Planner, Table,
+    Target, FILE_MAX_BYTES,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -249,7 +249,11 @@ impl ImportState {
                 "Imported {created} new and updated {updated} {}",
                 self.import.plural
             );
-            match self.crm.save_batch(batch, label, Some(Origin::Import)).await {
+            match self
+                .crm
+                .save_batch(batch, label, Some(Origin::Import))
+                .await
+            {
                 Ok(()) => {
                     // Too large a receipt for this browser only loses the undo.
                     let kept = serde_json::to_string(&receipt).ok();
@@ -324,7 +328,11 @@ fn LastImport() -> impl IntoView {
         let key = key.clone();
         spawn_local(async move {
             let label = format!("Undid the import of {}", found.file_name);
-            match state.crm.save_batch(plan.changes, label, Some(Origin::Undo)).await {
+            match state
+                .crm
+                .save_batch(plan.changes, label, Some(Origin::Undo))
+                .await
+            {
                 Ok(()) => {
                     remember(&key, None);
                     receipt.set(None);

@@ -63,6 +63,9 @@ pub enum Network {
     LoseNextPushReply,
 }
 
+/// How every test device names itself to the server, for the history.
+pub const TEST_DEVICE: &str = "Test device";
+
 /// Calls the server's push and pull code directly, over a switchable "network".
 #[derive(Clone)]
 pub struct InProcess {
@@ -90,7 +93,9 @@ impl Transport for InProcess {
                     MEMBER,
                     clientele::domain::Role::Member,
                     request.client_id,
-                    &request.mutations, None)
+                    &request.mutations,
+                    Some(TEST_DEVICE),
+                )
                 .await
                 .map_err(|err| TransportError::Refused(err.to_string()))?;
                 if network == Network::LoseNextPushReply {
