@@ -210,6 +210,160 @@ pub fn newest_first(mut entries: Vec<HistoryEntry>) -> Vec<HistoryEntry> {
     entries
 }
 
+/// A change this device has made to a record and not yet had confirmed
+/// by the server: the History view lists it on top, offline too.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueuedChange {
+    pub made_at: Option<DateTime<Utc>>,
+    /// The fields the change sets (none for a delete).
+    pub fields: Map<String, Value>,
+    pub deletes: bool,
+}
+
+/// One line of a record's History view: an entry from the server, a value
+/// a concurrent edit overwrote, or a change still on its way.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistoryLine {
+    /// Stable across redraws: the entry's version, the conflict's id, or
+    /// the queued change's place.
+    pub key: String,
+    /// "Edited", "Edited · import", "Overwritten at once", "Not synced yet".
+    pub headline: String,
+    pub author: Option<Uuid>,
+    pub device: Option<String>,
+    /// When the change was made on its device, if known.
+    pub made_at: Option<DateTime<Utc>>,
+    /// When it reached the server; none while it is still on this device.
+    pub received_at: Option<DateTime<Utc>>,
+    pub changes: Vec<FieldChange>,
+    /// Whether the old values may be put back (not for a creation, nor a
+    /// change still queued).
+    pub restorable: bool,
+}
+
+impl HistoryLine {
+    /// When the line happened, for ordering: queued changes are newest.
+    fn sort_key(&self) -> (bool, Option<DateTime<Utc>>) {
+        (
+            self.received_at.is_none(),
+            self.received_at.or(self.made_at),
+        )
+    }
+}
+
+/// A conflict as a line of the history of the record it names: the value
+/// overwritten is the old one, what replaced it the new.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OverwrittenValue {
+    pub id: Uuid,
+    pub field: String,
+    pub theirs: Value,
+    pub mine: Value,
+    pub changed_by: Option<Uuid>,
+    pub at: DateTime<Utc>,
+}
+
+/// A record's History view, newest first: changes queued on this device,
+/// then the server's entries and the values overwritten by concurrent
+/// edits, by when they reached the server.
+pub fn history_lines(
+    entries: Vec<HistoryEntry>,
+    overwritten: Vec<OverwrittenValue>,
+    queued: Vec<QueuedChange>,
+    me: Option<Uuid>,
+) -> Vec<HistoryLine> {
+    let mut lines: Vec<HistoryLine> = newest_first(entries)
+        .into_iter()
+        .map(|entry| HistoryLine {
+            key: format!("v{}", entry.version),
+            headline: match entry.origin {
+                Some(origin) => format!("{} · {}", entry.kind.label(), origin.label()),
+                None => entry.kind.label().to_owned(),
+            },
+            author: entry.author,
+            device: entry.device,
+            made_at: entry.made_at,
+            received_at: Some(entry.received_at),
+            restorable: entry.kind != HistoryKind::Created
+                && entry.changes.iter().any(|change| !change.old.is_null()),
+            changes: entry.changes,
+        })
+        .collect();
+    lines.extend(overwritten.into_iter().map(|value| HistoryLine {
+        key: format!("c{}", value.id),
+        headline: "Overwritten by an edit made at the same time".to_owned(),
+        author: value.changed_by,
+        device: None,
+        made_at: None,
+        received_at: Some(value.at),
+        changes: vec![FieldChange {
+            field: value.field,
+            old: value.theirs,
+            new: value.mine,
+        }],
+        restorable: true,
+    }));
+    lines.extend(queued.into_iter().enumerate().map(|(at, change)| {
+        HistoryLine {
+            key: format!("q{at}"),
+            headline: if change.deletes {
+                "Deleted · not synced yet".to_owned()
+            } else {
+                "Not synced yet".to_owned()
+            },
+            author: me,
+            device: None,
+            made_at: change.made_at,
+            received_at: None,
+            changes: change
+                .fields
+                .into_iter()
+                .filter(|(field, _)| !is_bookkeeping(field))
+                .map(|(field, new)| FieldChange {
+                    field,
+                    old: Value::Null,
+                    new,
+                })
+                .collect(),
+            restorable: false,
+        }
+    }));
+    // Stable: entries of one push keep their version order.
+    lines.sort_by(|a, b| b.sort_key().cmp(&a.sort_key()));
+    lines
+}
+
+/// How a browser names itself in the history, from its user agent:
+/// "Chrome on Linux", "Safari on iPad". Unknown parts are left out.
+pub fn device_label(user_agent: &str) -> String {
+    let browser = [
+        ("Edg/", "Edge"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ]
+    .into_iter()
+    .find(|(mark, _)| user_agent.contains(mark))
+    .map(|(_, name)| name);
+    let system = [
+        ("iPad", "iPad"),
+        ("iPhone", "iPhone"),
+        ("Android", "Android"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(mark, _)| user_agent.contains(mark))
+    .map(|(_, name)| name);
+    match (browser, system) {
+        (Some(browser), Some(system)) => format!("{browser} on {system}"),
+        (Some(one), None) | (None, Some(one)) => one.to_owned(),
+        (None, None) => "a browser".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,5 +507,69 @@ mod tests {
         ]);
         let versions: Vec<i64> = listed.iter().map(|entry| entry.version).collect();
         assert_eq!(versions, vec![9, 5, 2]);
+    }
+
+    #[test]
+    fn a_history_lists_queued_changes_first_then_entries_and_overwritten_values_by_arrival() {
+        let now = Utc::now();
+        let mut older = entry(
+            3,
+            HistoryKind::Created,
+            vec![change("name", Value::Null, json!("Acme"))],
+        );
+        older.received_at = now - Duration::hours(2);
+        let mut newer = entry(
+            7,
+            HistoryKind::Edited,
+            vec![change("city", json!("Leeds"), json!("York"))],
+        );
+        newer.received_at = now - Duration::hours(1);
+        newer.origin = Some(Origin::Import);
+        let overwritten = OverwrittenValue {
+            id: Uuid::nil(),
+            field: "phone".into(),
+            theirs: json!("1"),
+            mine: json!("2"),
+            changed_by: None,
+            at: now - Duration::minutes(90),
+        };
+        let queued = QueuedChange {
+            made_at: Some(now),
+            fields: fields_of(json!({"city": "Hull", "changed_by": "x"})),
+            deletes: false,
+        };
+        let lines = history_lines(vec![older, newer], vec![overwritten], vec![queued], None);
+        let headlines: Vec<&str> = lines.iter().map(|line| line.headline.as_str()).collect();
+        assert_eq!(
+            headlines,
+            vec![
+                "Not synced yet",
+                "Edited · import",
+                "Overwritten by an edit made at the same time",
+                "Created"
+            ]
+        );
+        assert_eq!(
+            lines[0].changes,
+            vec![change("city", Value::Null, json!("Hull"))]
+        );
+        let restorable: Vec<bool> = lines.iter().map(|line| line.restorable).collect();
+        assert_eq!(restorable, vec![false, true, true, false]);
+    }
+
+    fn fields_of(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(fields) => fields,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn a_browser_names_itself_by_browser_and_system() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+        let ipad = "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+        assert_eq!(device_label(chrome), "Chrome on Linux");
+        assert_eq!(device_label(ipad), "Safari on iPad");
+        assert_eq!(device_label(""), "a browser");
     }
 }

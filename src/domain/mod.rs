@@ -47,7 +47,10 @@ pub use duplicates::{
     default_merge_values, duplicate_groups, merge_fields, DuplicateGroup, DuplicateReason,
 };
 pub use export::export_csv;
-pub use history::{changes_between, newest_first, FieldChange, HistoryEntry, HistoryKind, Origin};
+pub use history::{
+    changes_between, device_label, history_lines, newest_first, FieldChange, HistoryEntry,
+    HistoryKind, HistoryLine, Origin, OverwrittenValue, QueuedChange,
+};
 pub use home::{
     latest_changes, open_pipeline, tasks_due, uncontacted_leads, won_and_lost_by_month, MonthTally,
     PipelineValue, RecentChange, StageValue, CHANGES_LISTED, OPEN_STAGES,
