@@ -21,14 +21,17 @@
 //! - `outbox`: mutation id → a [`PendingMutation`] (entries written before
 //!   `queued_at` was kept lack it and still read: the field is optional)
 //! - `rejected`: mutation id → a [`RejectedMutation`]
-//! - `meta`: `"cursor"` and `"next_mutation_id"` → the number, and
-//!   `"client_id"` → the sync client id, all as JSON too
+//! - `meta`: `"cursor"`, `"history_cursor"` and `"next_mutation_id"` → the
+//!   number, and `"client_id"` → the sync client id, all as JSON too
+//! - `history` (version 3): `"{entity}/{record id}/{version, 20 digits}"` →
+//!   a [`HistoryEntry`]: one record's history is one key range, read only
+//!   when its History view opens, never at start-up
 //!
 //! Version 1 kept one record per value. Upgrading drops those records and
 //! the cursor, so the next sync pulls everything again into chunks; the
 //! outbox, the rejected changes and the client id are kept.
 
-use crate::domain::{Entity, Record};
+use crate::domain::{Entity, HistoryEntry, Record};
 use crate::sync::chunks::{self, ChunkKey};
 use crate::sync::{
     LocalStore, Mutation, PendingMutation, PullEnd, PulledRow, RejectedMutation, Snapshot,
@@ -49,13 +52,14 @@ use std::fmt::Display;
 use uuid::Uuid;
 
 /// Bumped, with a step in the upgrade handler, whenever the stores change.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 
 const RECORDS: &str = "records";
 const OUTBOX: &str = "outbox";
 const REJECTED: &str = "rejected";
 const META: &str = "meta";
-const ALL_STORES: [&str; 4] = [RECORDS, OUTBOX, REJECTED, META];
+const HISTORY: &str = "history";
+const ALL_STORES: [&str; 5] = [RECORDS, OUTBOX, REJECTED, META, HISTORY];
 
 /// Outbox entries a batch writes between two waits for the store, which
 /// are when the page can paint: a 100,000-change import stays responsive.
@@ -63,6 +67,8 @@ const PUTS_BETWEEN_PAINTS: usize = 2_000;
 
 /// Meta key of the version of the last complete pull.
 const CURSOR: &str = "cursor";
+/// Meta key of the version of the last history entry kept.
+const HISTORY_CURSOR: &str = "history_cursor";
 /// Meta key of the id the next local mutation takes; absent until the first one.
 const NEXT_MUTATION_ID: &str = "next_mutation_id";
 /// Meta key of the sync client id this database belongs to.
@@ -146,6 +152,59 @@ impl IndexedDbStore {
             );
         }
         commit(tx, "clearing the local copy").await
+    }
+
+    /// How far the history pull has come: the version of the last entry kept.
+    pub async fn history_cursor(&self) -> Result<i64, StoreError> {
+        let tx = self.transaction(&[META], TransactionMode::Readonly)?;
+        let meta = object_store(&tx, META)?;
+        let stored = read_meta(&meta, HISTORY_CURSOR).await?;
+        stored.map_or(Ok(0), |json| {
+            parse(format_args!("{META} {HISTORY_CURSOR:?}"), &json)
+        })
+    }
+
+    /// Keeps a page of pulled history entries and the cursor after them,
+    /// in one transaction. Relaxed like pulled rows: it can be pulled again.
+    pub async fn keep_history(
+        &self,
+        entries: &[HistoryEntry],
+        cursor: i64,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction([HISTORY, META])
+            .with_mode(TransactionMode::Readwrite)
+            .with_options(TransactionOptions::new().with_durability(TransactionDurability::Relaxed))
+            .build()
+            .map_err(failed("starting a transaction for history"))?;
+        {
+            let history = object_store(&tx, HISTORY)?;
+            for entry in entries {
+                let key = history_key(entry.entity, entry.record_id, entry.version);
+                put(&history, key, to_json(entry)?)?;
+            }
+            put(&object_store(&tx, META)?, HISTORY_CURSOR, to_json(&cursor)?)?;
+        }
+        commit(tx, "keeping history").await
+    }
+
+    /// One record's history as this device has pulled it, oldest first.
+    pub async fn history_of(
+        &self,
+        entity: Entity,
+        id: Uuid,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let tx = self.transaction(&[HISTORY], TransactionMode::Readonly)?;
+        let history = object_store(&tx, HISTORY)?;
+        let from = format!("{entity}/{id}/");
+        let below = format!("{entity}/{id}0");
+        let found = history
+            .get_all::<String>()
+            .with_query::<String, _>(KeyRange::Bound(from, false, below, true))
+            .await
+            .map_err(failed(format_args!("reading the history of {entity} {id}")))?;
+        parse_all(HISTORY, found)
     }
 
     /// Closes this connection for good: any write started afterwards fails.
@@ -375,14 +434,18 @@ impl LocalStore for IndexedDbStore {
     }
 
     async fn forget_pulled(&self) -> Result<(), StoreError> {
-        let tx = self.transaction(&[RECORDS, META], TransactionMode::Readwrite)?;
-        // Sent without waiting, like put: commit reports a failure.
-        drop(
-            object_store(&tx, RECORDS)?
-                .clear()
-                .map_err(|error| StoreError(format!("clearing {RECORDS}: {error}")))?,
-        );
-        put(&object_store(&tx, META)?, CURSOR, to_json(&0_i64)?)?;
+        let tx = self.transaction(&[RECORDS, META, HISTORY], TransactionMode::Readwrite)?;
+        for name in [RECORDS, HISTORY] {
+            // Sent without waiting, like put: commit reports a failure.
+            drop(
+                object_store(&tx, name)?
+                    .clear()
+                    .map_err(|error| StoreError(format!("clearing {name}: {error}")))?,
+            );
+        }
+        let meta = object_store(&tx, META)?;
+        put(&meta, CURSOR, to_json(&0_i64)?)?;
+        put(&meta, HISTORY_CURSOR, to_json(&0_i64)?)?;
         commit(tx, "forgetting the pulled rows").await
     }
 }
@@ -409,6 +472,12 @@ impl Breather {
             self.since = js_sys::Date::now();
         }
     }
+}
+
+/// A history entry's key: its record's, then the version, padded so keys
+/// sort by version.
+fn history_key(entity: Entity, id: Uuid, version: i64) -> String {
+    format!("{entity}/{id}/{version:020}")
 }
 
 /// Mutation ids as `IndexedDB` keys: see the module comment for why not `u64`.

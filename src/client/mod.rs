@@ -11,7 +11,9 @@ pub use tabs::{broadcast, TabMessage, Tabs};
 use crate::api;
 use crate::crm::{user_message, AccountState, Crm, Device, REMOVED_KEY};
 use crate::domain::ConvertRequest;
-use crate::domain::{Account, BatchChange, Entity, Origin, People, StorageUse};
+use crate::domain::{
+    device_label, Account, BatchChange, Entity, HistoryEntry, Origin, People, StorageUse,
+};
 use crate::error::AppError;
 use crate::sync::Replica;
 use crate::sync::{
@@ -82,7 +84,7 @@ impl Transport for ServerTransport {
     async fn push(&self, request: PushRequest) -> Result<PushResponse, TransportError> {
         within(
             SYNC_CALL_MS,
-            api::push(request.client_id, request.mutations),
+            api::push(request.client_id, request.mutations, Some(this_device())),
         )
         .await
         .ok_or(TransportError::NoAnswer)?
@@ -101,6 +103,44 @@ impl Transport for ServerTransport {
             TransportError::Refused(format!("the server sent a malformed page of rows: {error}"))
         })
     }
+}
+
+/// How this browser names itself in the history ("Chrome on Linux").
+fn this_device() -> String {
+    device_label(&window().navigator().user_agent().unwrap_or_default())
+}
+
+/// History pages pulled per turn of the sync loop: a first catch-up of a
+/// large workspace's history goes on over several turns, and never holds
+/// up the next sync of the records for long.
+const HISTORY_PAGES_PER_TURN: usize = 20;
+
+/// Pulls the workspace's history after the records (see
+/// `api::pull_history`), a few pages at a time; answers whether more is
+/// waiting. A failure only postpones it: the history is never in the way
+/// of a sync.
+async fn catch_up_history(engine: &BrowserEngine) -> bool {
+    let store = engine.store();
+    let Ok(mut cursor) = store.history_cursor().await else {
+        return false;
+    };
+    for _ in 0..HISTORY_PAGES_PER_TURN {
+        let Some(Ok(page)) = within(SYNC_CALL_MS, api::pull_history(cursor)).await else {
+            return true;
+        };
+        if store
+            .keep_history(&page.entries, page.cursor)
+            .await
+            .is_err()
+        {
+            return true;
+        }
+        cursor = page.cursor;
+        if !page.more {
+            return false;
+        }
+    }
+    true
 }
 
 /// What this page lends the UI once its store is open (see [`Device`]).
@@ -156,6 +196,14 @@ impl Device for BrowserDevice {
     fn sync_now(&self) {
         // The loop holds the receiver for the page's lifetime.
         let _ = self.wake.unbounded_send(());
+    }
+
+    fn history(
+        &self,
+        entity: Entity,
+        id: Uuid,
+    ) -> LocalBoxFuture<'_, Result<Vec<HistoryEntry>, EngineError>> {
+        Box::pin(async move { Ok(self.engine.store().history_of(entity, id).await?) })
     }
 
     fn tell_other_tabs(&self) {
@@ -569,6 +617,9 @@ async fn sync_loop(
 ) {
     let mut backoff = Backoff::default();
     let mut account_checked_at: Option<f64> = None;
+    // Whether the history may have entries this device lacks: at start,
+    // and after any sync that moved something.
+    let mut history_behind = true;
     let leaving = Rc::clone(&tabs);
     let on_leave =
         window_event_listener(leptos::ev::pagehide, move |_| leaving.release_sync_lease());
@@ -628,6 +679,7 @@ async fn sync_loop(
                         crm.tell(PULLED_AGAIN.to_owned());
                     }
                     if report != SyncReport::default() {
+                        history_behind = true;
                         tabs.announce(&TabMessage::Changed);
                         let persistent = crm.status.with_untracked(|status| {
                             status.storage.as_ref().is_some_and(|s| s.persistent)
@@ -648,6 +700,7 @@ async fn sync_loop(
                     Some(user_message(&error))
                 }
             };
+            let synced = error.is_none();
             let at = Utc::now();
             tabs.announce(&TabMessage::Synced {
                 at,
@@ -665,6 +718,10 @@ async fn sync_loop(
                 }
             });
             crm.changed();
+            if history_behind && synced {
+                history_behind = catch_up_history(&engine).await;
+                crm.history_arrived();
+            }
         }
         crm.note_stale_changes();
         if signed_out {

@@ -1,6 +1,6 @@
 //! What the browser lends the UI: the engine behind one object-safe trait.
 
-use crate::domain::{BatchChange, ConvertRequest, Entity, Origin};
+use crate::domain::{BatchChange, ConvertRequest, Entity, HistoryEntry, Origin};
 use crate::sync::{EngineError, Replica};
 use futures::future::LocalBoxFuture;
 #[cfg(feature = "hydrate")]
@@ -46,6 +46,13 @@ pub trait Device {
     fn sync_now(&self);
     /// Tells this browser's other tabs that the shared store changed.
     fn tell_other_tabs(&self);
+    /// One record's history as this device has pulled it, oldest first:
+    /// read from the store when its History view opens, offline too.
+    fn history(
+        &self,
+        entity: Entity,
+        id: Uuid,
+    ) -> LocalBoxFuture<'_, Result<Vec<HistoryEntry>, EngineError>>;
 }
 
 /// Where the browser's [`Device`] is kept. The server render holds nothing:

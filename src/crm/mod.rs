@@ -6,6 +6,7 @@
 //! of those two modules needs the other's types.
 
 mod device;
+mod history;
 mod queries;
 mod status;
 mod undo;
@@ -36,6 +37,8 @@ const VIEWER_MESSAGE: &str = "Viewers cannot change records; ask an admin for th
 pub struct Crm {
     /// Bumped whenever the local view changes, so reads re-run.
     revision: RwSignal<u64>,
+    /// Bumped whenever pulled history arrives, so History views re-read.
+    history_revision: RwSignal<u64>,
     pub status: RwSignal<SyncStatus>,
     pub account: RwSignal<AccountState>,
     /// The workspace's members as last heard, for owner names and choices.
@@ -53,6 +56,7 @@ impl Crm {
     pub fn new() -> Self {
         Self {
             revision: RwSignal::new(0),
+            history_revision: RwSignal::new(0),
             status: RwSignal::new(SyncStatus::default()),
             account: RwSignal::new(AccountState::Unknown),
             people: RwSignal::new(People::default()),

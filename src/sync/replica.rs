@@ -10,7 +10,8 @@ use crate::domain::{
     can_unmerge, check_change, check_required, choose_default_contact, contact_from_lead,
     converted_lead, customer_from_lead, is_converted, merge_attachments, normalize_patch,
     too_late_to_unmerge, BatchChange, ConvertRequest, DefaultCandidate, Entity, FieldError,
-    FieldKind, MergeRequest, Record, RecordKey, DELETED_WITH_FIELD, MERGED_INTO_FIELD,
+    FieldKind, MergeRequest, QueuedChange, Record, RecordKey, DELETED_WITH_FIELD,
+    MERGED_INTO_FIELD,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -248,6 +249,23 @@ impl Replica {
     }
 
     /// How many local changes the server has not acknowledged yet.
+    /// The changes to one record this device has queued and the server has
+    /// not yet acknowledged, oldest first: the top of its History view.
+    pub fn queued_changes(&self, key: RecordKey) -> Vec<QueuedChange> {
+        self.outbox
+            .iter()
+            .filter(|pending| !pending.acknowledged)
+            .filter(|pending| {
+                RecordKey::new(pending.mutation.entity, pending.mutation.record_id) == key
+            })
+            .map(|pending| QueuedChange {
+                made_at: pending.queued_at,
+                fields: pending.mutation.fields.clone(),
+                deletes: pending.mutation.op == Op::Delete,
+            })
+            .collect()
+    }
+
     pub fn pending_count(&self) -> usize {
         self.outbox
             .iter()

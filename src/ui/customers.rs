@@ -5,8 +5,9 @@ use super::conflicts::ConflictNotices;
 use super::contacts::ContactsSection;
 use super::form::choice_label;
 use super::kit::{
-    BulkSpec, Column, DeleteButton, Detail, Details, EditButton, ListPage, ListSpec, MergedHere,
-    NewRecordPage, RecordHeader, RecordPage, RecordPageSpec, RecordView, Transfer,
+    BulkSpec, Column, DeleteButton, Detail, Details, EditButton, HistorySection, ListPage,
+    ListSpec, MergedHere, NewRecordPage, RecordHeader, RecordPage, RecordPageSpec, RecordView,
+    Transfer,
 };
 use super::opportunities::OpportunitiesSection;
 use super::parent::Parent;
@@ -179,6 +180,7 @@ fn customer_body(page: RecordView<Customer>) -> AnyView {
         })/>
         <OpportunitiesSection parent=Parent::Customer(id)/>
         <TimelineSection parent=Parent::Customer(id) scope=Signal::derive(move || crm.customer_scope(id))/>
+        <HistorySection entity=Entity::Customer id/>
     }
     .into_any()
 }

@@ -4,8 +4,9 @@
 use super::activities::TimelineSection;
 use super::conflicts::ConflictNotices;
 use super::kit::{
-    slug, BulkSpec, Column, DeleteButton, Detail, Details, EditButton, ListPage, ListSpec,
-    MergedHere, NewRecordPage, RecordHeader, RecordPage, RecordPageSpec, RecordView, Transfer,
+    slug, BulkSpec, Column, DeleteButton, Detail, Details, EditButton, HistorySection, ListPage,
+    ListSpec, MergedHere, NewRecordPage, RecordHeader, RecordPage, RecordPageSpec, RecordView,
+    Transfer,
 };
 use super::opportunities::OpportunitiesSection;
 use super::parent::Parent;
@@ -155,6 +156,7 @@ fn lead_body(page: RecordView<Lead>) -> AnyView {
         <MergedHere into=vec![(Entity::Lead, id)]/>
         <OpportunitiesSection parent=Parent::Lead(id)/>
         <TimelineSection parent=Parent::Lead(id) scope=Signal::derive(move || crm.lead_scope(id))/>
+        <HistorySection entity=Entity::Lead id/>
     }
     .into_any()
 }

@@ -5,8 +5,8 @@ use super::activities::TimelineSection;
 use super::conflicts::ConflictNotices;
 use super::form::{RecordForm, OPPORTUNITY_FORM_FIELDS};
 use super::kit::{
-    DeleteButton, Detail, Details, EditButton, RecordHeader, RecordPage, RecordPageSpec,
-    RecordSection, RecordView, WhenCanEdit,
+    DeleteButton, Detail, Details, EditButton, HistorySection, RecordHeader, RecordPage,
+    RecordPageSpec, RecordSection, RecordView, WhenCanEdit,
 };
 use super::parent::Parent;
 use crate::crm::Crm;
@@ -316,6 +316,7 @@ fn opportunity_body(page: RecordView<Opportunity>) -> AnyView {
                 ..TimelineScope::default()
             })
         />
+        <HistorySection entity=Entity::Opportunity id/>
     }
     .into_any()
 }

@@ -13,6 +13,7 @@
 //!   becomes its edit form.
 //! - [`ConfirmButton`] and [`DeleteButton`]: an action that asks first.
 //! - [`MergedHere`]: the records merged into this one, with "Unmerge".
+//! - [`HistorySection`]: a record's History view, with "Restore" per old value.
 //! - [`BarChart`]: grouped bars as SVG with a table of the same figures.
 //! - [`UndoNotice`]: what was just done, with "Undo" (and Ctrl+Z).
 //! - [`WhenCanEdit`]: what only a role that may change records sees; the
@@ -25,6 +26,7 @@
 mod bulk;
 mod chart;
 mod confirm;
+mod history;
 mod list;
 mod merged_here;
 mod record_page;
@@ -35,6 +37,7 @@ mod undo_notice;
 pub use bulk::BulkSpec;
 pub use chart::{BarChart, BarGroup};
 pub use confirm::{ConfirmButton, DeleteButton};
+pub use history::HistorySection;
 pub use list::{slug, Column, ListPage, ListSpec, OtherMemberOptions, Transfer};
 pub use merged_here::MergedHere;
 pub use record_page::{
