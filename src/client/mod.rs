@@ -114,6 +114,9 @@ fn this_device() -> String {
 /// large workspace's history goes on over several turns, and never holds
 /// up the next sync of the records for long.
 const HISTORY_PAGES_PER_TURN: usize = 20;
+/// The pause between two turns of a history catch-up: long enough for
+/// the page to breathe, far shorter than the idle poll.
+const HISTORY_TURN_GAP_MS: u32 = 200;
 
 /// Pulls the workspace's history after the records (see
 /// `api::pull_history`), a few pages at a time; answers whether more is
@@ -721,6 +724,10 @@ async fn sync_loop(
             if history_behind && synced {
                 history_behind = catch_up_history(&engine).await;
                 crm.history_arrived();
+                if history_behind {
+                    // More is waiting: the next turn comes soon, not after a poll.
+                    wait_ms = wait_ms.min(HISTORY_TURN_GAP_MS);
+                }
             }
         }
         crm.note_stale_changes();

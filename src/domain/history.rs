@@ -127,6 +127,11 @@ pub struct HistoryEntry {
     pub received_at: DateTime<Utc>,
 }
 
+/// How long after it was made a change must reach the server for the
+/// History view to show both times: an edit made online is sent within a
+/// second or two, one made offline waits for the network.
+pub const LATE_AFTER_SECONDS: i64 = 5;
+
 /// Fields a history never lists: kept by the server for itself, or said
 /// by the entry's kind (`deleted`).
 fn is_bookkeeping(field: &str) -> bool {
@@ -190,7 +195,7 @@ impl HistoryEntry {
     /// (an edit made offline) that the History view shows both times.
     pub fn arrived_late(&self) -> bool {
         self.made_at
-            .is_some_and(|made| (self.received_at - made).num_seconds() >= 60)
+            .is_some_and(|made| (self.received_at - made).num_seconds() >= LATE_AFTER_SECONDS)
     }
 
     /// The patch that puts `field` back to the value it had before this
@@ -242,6 +247,15 @@ pub struct HistoryLine {
 }
 
 impl HistoryLine {
+    /// Whether the change reached the server well after it was made (see
+    /// [`LATE_AFTER_SECONDS`]), so both times are worth showing.
+    pub fn arrived_late(&self) -> bool {
+        match (self.made_at, self.received_at) {
+            (Some(made), Some(received)) => (received - made).num_seconds() >= LATE_AFTER_SECONDS,
+            _ => false,
+        }
+    }
+
     /// When the line happened, for ordering: queued changes are newest.
     fn sort_key(&self) -> (bool, Option<DateTime<Utc>>) {
         (

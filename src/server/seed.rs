@@ -7,6 +7,7 @@
 
 use super::error::ServerError;
 use super::repository::{self as repo, Db, StoredRecord, WorkspaceId};
+use crate::domain::{changes_between, HistoryEntry, HistoryKind, Origin};
 use crate::domain::{
     Entity, Record, ACTIVITY_KINDS, CUSTOMER_STATUSES, LEAD_STATUSES, OPPORTUNITY_STAGES,
 };
@@ -300,9 +301,28 @@ impl Writer<'_> {
             }
             self.written += 1;
         }
+        let now = Utc::now();
         for (entity, records) in &by_entity {
+            // Each record's creation, as a push would have recorded it: the
+            // history a real workspace of this size has at the least.
+            let history: Vec<HistoryEntry> = records
+                .iter()
+                .map(|stored| HistoryEntry {
+                    version: stored.record.version,
+                    entity: *entity,
+                    record_id: stored.record.id,
+                    kind: HistoryKind::Created,
+                    origin: Some(Origin::Import),
+                    changes: changes_between(*entity, None, &stored.record),
+                    author: None,
+                    device: None,
+                    made_at: None,
+                    received_at: now,
+                })
+                .collect();
             let records: Vec<&StoredRecord> = records.iter().collect();
             repo::save_all(&mut tx, self.workspace, *entity, &records).await?;
+            repo::history::append(&mut tx, self.workspace, &history).await?;
         }
         tx.commit().await?;
         (self.on_progress)(self.written);

@@ -73,12 +73,8 @@ fn author(crm: Crm, line: &HistoryLine) -> String {
 fn when(line: &HistoryLine) -> String {
     let made = line.made_at.as_ref().map(day_month_year_time);
     let received = line.received_at.as_ref().map(day_month_year_time);
-    let late = match (line.made_at, line.received_at) {
-        (Some(made), Some(received)) => (received - made).num_seconds() >= 60,
-        _ => false,
-    };
     match (made, received) {
-        (Some(made), Some(received)) if late => {
+        (Some(made), Some(received)) if line.arrived_late() => {
             format!("made {made} on the device, reached the server {received}")
         }
         (_, Some(received)) => received,
@@ -97,6 +93,7 @@ fn HistoryItem(entity: Entity, id: Uuid, line: HistoryLine) -> impl IntoView {
         .map(|device| format!(" on {device}"))
         .unwrap_or_default();
     let restorable = line.restorable;
+    let queued = line.received_at.is_none();
     view! {
         <li class="history-entry" data-testid="history-entry">
             <p>
@@ -108,7 +105,7 @@ fn HistoryItem(entity: Entity, id: Uuid, line: HistoryLine) -> impl IntoView {
                 {line
                     .changes
                     .into_iter()
-                    .map(|change| view! { <FieldChangeItem entity id change restorable/> })
+                    .map(|change| view! { <FieldChangeItem entity id change restorable queued/> })
                     .collect_view()}
             </ul>
         </li>
@@ -123,6 +120,8 @@ fn FieldChangeItem(
     id: Uuid,
     change: FieldChange,
     restorable: bool,
+    /// Not on the server yet: the value it replaces is not known here.
+    queued: bool,
 ) -> impl IntoView {
     let crm = expect_context::<Crm>();
     let problem = RwSignal::new(None::<String>);
@@ -141,7 +140,7 @@ fn FieldChangeItem(
     view! {
         <li data-testid="history-change">
             <span class="field">{label}</span> ": "
-            <span class="old">{old}</span> " → "
+            {(!queued).then(|| view! { <span class="old">{old}</span> " → " })}
             <span class="new">{display_value(&change.new)}</span>
             {restorable.then(|| view! {
                 <WhenCanEdit>
