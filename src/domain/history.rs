@@ -210,7 +210,7 @@ impl HistoryEntry {
 
 /// A record's history as the History view lists it: newest first.
 pub fn newest_first(mut entries: Vec<HistoryEntry>) -> Vec<HistoryEntry> {
-    entries.sort_by(|a, b| b.version.cmp(&a.version));
+    entries.sort_by_key(|entry| std::cmp::Reverse(entry.version));
     entries.dedup_by_key(|entry| entry.version);
     entries
 }
@@ -343,7 +343,7 @@ pub fn history_lines(
         }
     }));
     // Stable: entries of one push keep their version order.
-    lines.sort_by(|a, b| b.sort_key().cmp(&a.sort_key()));
+    lines.sort_by_key(|line| std::cmp::Reverse(line.sort_key()));
     lines
 }
 
