@@ -87,7 +87,8 @@ function storedHistory(page) {
 async function historyCaughtUp(page, rows, syncedAt) {
   for (;;) {
     if ((await storedHistory(page)) >= rows) return (Date.now() - syncedAt) / 1000;
-    if (Date.now() - syncedAt > 900_000) throw new Error("the history never arrived");
+    // Reported, not fatal: the other figures are worth having regardless.
+    if (Date.now() - syncedAt > 300_000) return NaN;
     await page.waitForTimeout(1_000);
   }
 }

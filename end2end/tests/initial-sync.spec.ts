@@ -38,9 +38,10 @@ test("a first sync of a large workspace shows its progress, and the customers be
     }).observe(document, { subtree: true, childList: true, attributes: true });
   });
   const device = await second.newPage();
-  // Pulls a little slower than a fast local server, as over a real network.
+  // Pulls a little slower than a fast local server, as over a real network:
+  // slow enough that a busy machine still draws the list between pages.
   await device.route("**/api/sync/pull", async (route) => {
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, 600));
     await route.continue();
   });
   await signIn(device, email);
