@@ -118,10 +118,32 @@ export function uid(): string {
   return Math.random().toString(36).slice(2, 8);
 }
 
-/** Opens a page of the app and waits until the local store is loaded. */
+/** Opens a page of the app and waits until the local store is loaded.
+ * When it never loads, the failure carries what the page said on its way
+ * (console errors, uncaught exceptions, failed requests): on a CI machine
+ * that is all there is to go on. */
 export async function open(page: Page, path = "/"): Promise<void> {
-  await page.goto(path);
-  await expect(page.getByTestId("sync-status")).toHaveAttribute("data-loaded", "true");
+  const said: string[] = [];
+  const onConsole = (message: { type(): string; text(): string }) => {
+    if (message.type() === "error" || message.type() === "warning") said.push(`${message.type()}: ${message.text()}`);
+  };
+  const onError = (error: Error) => said.push(`uncaught: ${error.message}`);
+  const onFailed = (request: { url(): string; failure(): { errorText: string } | null }) =>
+    said.push(`request failed: ${request.url()} (${request.failure()?.errorText ?? "?"})`);
+  page.on("console", onConsole);
+  page.on("pageerror", onError);
+  page.on("requestfailed", onFailed);
+  try {
+    await page.goto(path);
+    await expect(page.getByTestId("sync-status")).toHaveAttribute("data-loaded", "true");
+  } catch (error) {
+    if (error instanceof Error) error.message += `\nThe page said:\n${said.join("\n") || "(nothing)"}`;
+    throw error;
+  } finally {
+    page.off("console", onConsole);
+    page.off("pageerror", onError);
+    page.off("requestfailed", onFailed);
+  }
 }
 
 /** Waits until every local change has reached the server. */

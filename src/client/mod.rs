@@ -118,32 +118,43 @@ const HISTORY_PAGES_PER_TURN: usize = 20;
 /// the page to breathe, far shorter than the idle poll.
 const HISTORY_TURN_GAP_MS: u32 = 200;
 
+/// How far one turn of the history catch-up got.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HistoryTurn {
+    /// Everything the server has is stored on this device.
+    CaughtUp,
+    /// More pages are waiting: the next turn comes soon.
+    MoreWaiting,
+    /// The server or the store failed: the next sync tries again, at the
+    /// sync loop's own pace, so a failing server is never asked in a loop.
+    Failed,
+}
+
 /// Pulls the workspace's history after the records (see
-/// `api::pull_history`), a few pages at a time; answers whether more is
-/// waiting. A failure only postpones it: the history is never in the way
-/// of a sync.
-async fn catch_up_history(engine: &BrowserEngine) -> bool {
+/// `api::pull_history`), a few pages at a time. A failure only postpones
+/// it: the history is never in the way of a sync.
+async fn catch_up_history(engine: &BrowserEngine) -> HistoryTurn {
     let store = engine.store();
     let Ok(mut cursor) = store.history_cursor().await else {
-        return false;
+        return HistoryTurn::Failed;
     };
     for _ in 0..HISTORY_PAGES_PER_TURN {
         let Some(Ok(page)) = within(SYNC_CALL_MS, api::pull_history(cursor)).await else {
-            return true;
+            return HistoryTurn::Failed;
         };
         if store
             .keep_history(&page.entries, page.cursor)
             .await
             .is_err()
         {
-            return true;
+            return HistoryTurn::Failed;
         }
         cursor = page.cursor;
         if !page.more {
-            return false;
+            return HistoryTurn::CaughtUp;
         }
     }
-    true
+    HistoryTurn::MoreWaiting
 }
 
 /// What this page lends the UI once its store is open (see [`Device`]).
@@ -722,9 +733,10 @@ async fn sync_loop(
             });
             crm.changed();
             if history_behind && synced {
-                history_behind = catch_up_history(&engine).await;
+                let turn = catch_up_history(&engine).await;
                 crm.history_arrived();
-                if history_behind {
+                history_behind = turn != HistoryTurn::CaughtUp;
+                if turn == HistoryTurn::MoreWaiting {
                     // More is waiting: the next turn comes soon, not after a poll.
                     wait_ms = wait_ms.min(HISTORY_TURN_GAP_MS);
                 }

@@ -248,7 +248,6 @@ impl Replica {
         super::store::stale_changes(&self.outbox, now)
     }
 
-    /// How many local changes the server has not acknowledged yet.
     /// The changes to one record this device has queued and the server has
     /// not yet acknowledged, oldest first: the top of its History view.
     pub fn queued_changes(&self, key: RecordKey) -> Vec<QueuedChange> {
@@ -266,6 +265,7 @@ impl Replica {
             .collect()
     }
 
+    /// How many local changes the server has not acknowledged yet.
     pub fn pending_count(&self) -> usize {
         self.outbox
             .iter()
