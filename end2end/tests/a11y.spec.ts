@@ -232,9 +232,11 @@ for (const colorScheme of ["light", "dark"] as const) {
       });
 
       test("sign-in, sign-up and join have no serious or critical axe violation", async ({ browser }) => {
-        const page = await (await signedOutContext(browser)).newPage();
+        const context = await signedOutContext(browser);
+        const page = await context.newPage();
         await expectColorScheme(page, colorScheme);
         await walkSignedOut(page, where);
+        await context.close();
       });
     });
   }
