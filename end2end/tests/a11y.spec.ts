@@ -1,6 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { addContact, addCustomer, open, synced, uid } from "./helpers";
-import { signedOutContext } from "./accounts";
+import type { Page } from "@playwright/test";
+import { addContact, addCustomer, expect, open, synced, test, uid } from "./helpers";
 import { expectNoSeriousViolations } from "./a11y-helpers";
 
 /** The records every walk visits, made once for the whole file. */
@@ -231,12 +230,10 @@ for (const colorScheme of ["light", "dark"] as const) {
         await walkSignedIn(page, where);
       });
 
-      test("sign-in, sign-up and join have no serious or critical axe violation", async ({ browser }) => {
-        const context = await signedOutContext(browser);
-        const page = await context.newPage();
+      test("sign-in, sign-up and join have no serious or critical axe violation", async ({ newVisitor }) => {
+        const { page } = await newVisitor();
         await expectColorScheme(page, colorScheme);
         await walkSignedOut(page, where);
-        await context.close();
       });
     });
   }

@@ -5,7 +5,9 @@ import {
   type APIRequestContext,
   type APIResponse,
   type BrowserContext,
+  type ConsoleMessage,
   type Page,
+  type Request,
 } from "@playwright/test";
 import { signedOutContext, signUpTeam } from "./accounts";
 
@@ -124,11 +126,11 @@ export function uid(): string {
  * that is all there is to go on. */
 export async function open(page: Page, path = "/"): Promise<void> {
   const said: string[] = [];
-  const onConsole = (message: { type(): string; text(): string }) => {
+  const onConsole = (message: ConsoleMessage) => {
     if (message.type() === "error" || message.type() === "warning") said.push(`${message.type()}: ${message.text()}`);
   };
   const onError = (error: Error) => said.push(`uncaught: ${error.message}`);
-  const onFailed = (request: { url(): string; failure(): { errorText: string } | null }) =>
+  const onFailed = (request: Request) =>
     said.push(`request failed: ${request.url()} (${request.failure()?.errorText ?? "?"})`);
   page.on("console", onConsole);
   page.on("pageerror", onError);
