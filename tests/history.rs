@@ -163,7 +163,7 @@ async fn a_device_clock_ahead_of_the_server_is_not_believed() {
 }
 
 #[tokio::test]
-async fn delete_restore_merge_unmerge_conversion_and_import_each_say_what_they_were() {
+async fn delete_restore_merge_unmerge_conversion_its_undo_and_import_each_say_what_they_were() {
     let (pool, _dir) = database().await;
     let ada = device(&pool).await;
     let acme = add_customer(&ada, "Acme", "Customer").await;
@@ -223,6 +223,8 @@ async fn delete_restore_merge_unmerge_conversion_and_import_each_say_what_they_w
     .await
     .expect("imported");
     sync(&ada).await;
+    ada.unconvert(lead, "New").await.expect("unconverted");
+    sync(&ada).await;
 
     use HistoryKind::*;
     let acme_history = history_of(&pool, Entity::Customer, acme).await;
@@ -244,11 +246,14 @@ async fn delete_restore_merge_unmerge_conversion_and_import_each_say_what_they_w
         vec![Created, Merged, Unmerged]
     );
     let lead_history = history_of(&pool, Entity::Lead, lead).await;
-    assert_eq!(kinds(&lead_history), vec![Created, Converted]);
+    assert_eq!(kinds(&lead_history), vec![Created, Converted, Unconverted]);
     assert!(lead_history[1]
         .changes
         .iter()
         .any(|change| change.field == "status" && change.new == json!("Converted")));
+    assert!(lead_history[2]
+        .changes
+        .contains(&change("status", json!("Converted"), json!("New"))));
     assert_eq!(
         kinds(&history_of(&pool, Entity::Customer, velvet).await),
         vec![Converted]

@@ -827,6 +827,119 @@ async fn a_converted_lead_cannot_be_deleted() {
 }
 
 #[tokio::test]
+async fn a_conversion_undone_offline_makes_the_lead_a_lead_again_and_takes_away_what_it_made() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let bob = device(&pool).await;
+    let lead = add_jane(&alice).await;
+    let request = fresh_conversion();
+    let contact = request.contact_id.expect("a contact is requested");
+    alice.convert(lead, request.clone()).await.expect("convert");
+    sync(&alice).await;
+
+    // The undo, offline: the lead first, then what the conversion made.
+    set_network(&alice, Network::Down);
+    alice.unconvert(lead, "Qualified").await.expect("unconvert");
+    alice
+        .delete(Entity::Contact, contact)
+        .await
+        .expect("contact deleted");
+    alice
+        .delete(Entity::Customer, request.customer_id)
+        .await
+        .expect("customer deleted");
+    let shown_lead = |engine: &TestEngine| {
+        shown(engine, Entity::Lead, lead).map(|record| Lead::from_record(&record))
+    };
+    let back = shown_lead(&alice).expect("the lead is shown");
+    assert_eq!(back.status, "Qualified", "at once, offline");
+    assert_eq!(back.customer_id, None);
+    assert!(shown(&alice, Entity::Customer, request.customer_id).is_none());
+    let alice = reload(alice, &pool).await;
+    assert_eq!(
+        shown_lead(&alice).map(|l| l.status),
+        Some("Qualified".into())
+    );
+
+    set_network(&alice, Network::Up);
+    sync(&alice).await;
+    assert_eq!(rejected_count(&alice), 0);
+    let stored_lead = stored_record(&pool, Entity::Lead, lead).await;
+    assert!(!stored_lead.deleted, "the lead stays, as a lead");
+    assert_eq!(stored_lead.text("status"), Some("Qualified"));
+    assert_eq!(stored_lead.reference("customer_id"), None);
+    assert_eq!(live_customers(&pool).await, 0);
+    assert_eq!(live_contacts(&pool).await, 0);
+    sync(&bob).await;
+    assert_eq!(shown_lead(&bob).map(|l| l.status), Some("Qualified".into()));
+
+    // A lead again: it converts anew.
+    let again = fresh_conversion();
+    bob.convert(lead, again.clone())
+        .await
+        .expect("converts again");
+    sync(&bob).await;
+    assert_jane_converted_on_server(&pool, lead, again).await;
+}
+
+#[tokio::test]
+async fn an_unconversion_is_a_no_op_on_a_lead_not_converted_and_names_a_bad_status() {
+    let (pool, _dir) = database().await;
+    let alice = device(&pool).await;
+    let lead = add_jane(&alice).await;
+    sync(&alice).await;
+    let refused = alice
+        .unconvert(lead, "Qualified")
+        .await
+        .expect_err("the engine refuses a lead not converted");
+    assert!(matches!(refused, EngineError::Invalid(ref error) if error.field == "status"));
+
+    let client = RawClient::new(&pool);
+    let before = counter(&pool).await;
+    let result = client
+        .send(Entity::Lead, Op::Unconvert, lead, json!({"status": "New"}))
+        .await;
+    assert_eq!(result.status, MutationStatus::Applied, "{result:?}");
+    assert_eq!(counter(&pool).await, before, "nothing written");
+
+    let request = fresh_conversion();
+    alice.convert(lead, request.clone()).await.expect("convert");
+    sync(&alice).await;
+    for status in ["Converted", "Bought"] {
+        let result = client
+            .send(
+                Entity::Lead,
+                Op::Unconvert,
+                lead,
+                json!({ "status": status }),
+            )
+            .await;
+        assert_eq!(refused_at(&result), Some("status"), "{status}: {result:?}");
+    }
+    let stored_lead = stored_record(&pool, Entity::Lead, lead).await;
+    assert_eq!(stored_lead.text("status"), Some("Converted"), "unchanged");
+    // Only a lead, and only with a status.
+    let wrong_entity = client
+        .push(&[client.mutation(
+            Entity::Customer,
+            Op::Unconvert,
+            request.customer_id,
+            json!({"status": "New"}),
+        )])
+        .await;
+    assert!(is_bad_request(&wrong_entity), "{wrong_entity:?}");
+    let wrong_field = client
+        .push(&[client.mutation(
+            Entity::Lead,
+            Op::Unconvert,
+            lead,
+            json!({"customer_id": request.customer_id.to_string()}),
+        )])
+        .await;
+    assert!(is_bad_request(&wrong_field), "{wrong_field:?}");
+}
+
+#[tokio::test]
 async fn an_opportunity_belongs_to_an_existing_customer_or_lead() {
     let (pool, _dir) = database().await;
     let client = RawClient::new(&pool);

@@ -370,9 +370,29 @@ async fn records_deleted_thirty_days_ago_are_purged_and_a_device_away_longer_pul
             > 0
     );
 
-    // Ada pulled every tombstone before the purge: she syncs as usual.
+    // Ada pulled every tombstone before the purge: she syncs as usual,
+    // and drops the tombstones the server purged, also from her store.
     let report = ada.sync(|_| {}).await.expect("sync");
     assert!(!report.pulled_again);
+    let held = |engine: &TestEngine, entity: Entity, id: Uuid| {
+        engine.read(|replica| replica.last_known(RecordKey::new(entity, id)).is_some())
+    };
+    assert!(!held(&ada, Entity::Customer, acme.customer), "at once");
+    let ada = reload(ada, &pool).await;
+    for (entity, id) in [
+        (Entity::Customer, acme.customer),
+        (Entity::Contact, acme.contacts[1]),
+        (Entity::Contact, acme.deleted_before),
+        (Entity::Opportunity, acme.deal),
+        (Entity::Activity, acme.call),
+    ] {
+        assert!(!held(&ada, entity, id), "Ada dropped {entity} {id}");
+    }
+    assert!(
+        held(&ada, Entity::Customer, twin),
+        "a record merged away stays on the device too"
+    );
+    assert!(held(&ada, Entity::Customer, kept));
     // Bea never saw the delete: she pulls again from scratch, keeping her edit.
     set_network(&bea, Network::Up);
     let report = bea.sync(|_| {}).await.expect("sync");

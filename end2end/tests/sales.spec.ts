@@ -181,6 +181,45 @@ test("journey 2 offline: converting with no network shows at once, survives a re
   await expect(bob.getByTestId("lead-status")).toHaveText("Converted");
 });
 
+test("journey 2 undo: a conversion undone offline makes the lead a lead again, after a reload too, and takes its customer away", async ({
+  page,
+  context,
+}) => {
+  const tag = uid();
+  await open(page);
+  await addLead(page, { person: `Una ${tag}`, company: `Undone ${tag}`, status: "Qualified" });
+  await synced(page);
+  const leadPath = new URL(page.url()).pathname;
+
+  await context.setOffline(true);
+  await page.getByRole("button", { name: "Convert to customer" }).click();
+  await page.getByTestId("convert-panel").getByRole("button", { name: "Convert" }).click();
+  await expect(page.getByTestId("customer-name")).toHaveText(`Undone ${tag}`);
+  await expect(page.getByTestId("undo-label")).toHaveText(`Converted Undone ${tag} into Undone ${tag}`);
+  await page.getByTestId("undo").click();
+  await expect(page.getByTestId("undo-notice")).toHaveText(`Undone: Converted Undone ${tag} into Undone ${tag}`);
+
+  // At once, in the app, then after a reload: all offline.
+  await page.getByRole("link", { name: "Leads", exact: true }).first().click();
+  await page.getByRole("searchbox", { name: "Search leads" }).fill(tag);
+  await page.getByRole("link", { name: `Una ${tag} (Undone ${tag})` }).click();
+  for (const step of ["at once", "after a reload"]) {
+    if (step !== "at once") await page.reload();
+    await expect(page.getByTestId("lead-status"), step).toHaveText("Qualified");
+    await expect(page.getByTestId("converted-customer"), step).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "Convert to customer" }), step).toBeVisible();
+  }
+
+  await context.setOffline(false);
+  await synced(page);
+  await expect(page.getByTestId("rejected-changes")).toHaveCount(0);
+  await page.getByRole("link", { name: "Customers" }).first().click();
+  await search(page).fill(`Undone ${tag}`);
+  await expect(page.getByTestId("customer-row")).toHaveCount(0);
+  await page.goto(leadPath);
+  await expect(page.getByTestId("lead-status")).toHaveText("Qualified");
+});
+
 test("journey 3: opportunities show on the pipeline by stage with totals and move by menu or drag", async ({ page }) => {
   const tag = uid();
   await open(page);

@@ -31,7 +31,7 @@
 //! the cursor, so the next sync pulls everything again into chunks; the
 //! outbox, the rejected changes and the client id are kept.
 
-use crate::domain::{Entity, HistoryEntry, Record};
+use crate::domain::{purged_by_server, Entity, HistoryEntry, Record};
 use crate::sync::chunks::{self, ChunkKey};
 use crate::sync::{
     LocalStore, Mutation, PendingMutation, PullEnd, PulledRow, RejectedMutation, Snapshot,
@@ -67,6 +67,8 @@ const PUTS_BETWEEN_PAINTS: usize = 2_000;
 
 /// Meta key of the version of the last complete pull.
 const CURSOR: &str = "cursor";
+/// Meta key of how far the server had purged the Trash at the last pull.
+const PURGED_THROUGH: &str = "purged_through";
 /// Meta key of the version of the last history entry kept.
 const HISTORY_CURSOR: &str = "history_cursor";
 /// Meta key of the id the next local mutation takes; absent until the first one.
@@ -231,7 +233,7 @@ impl LocalStore for IndexedDbStore {
     async fn load(&self, entities: &[Entity]) -> Result<Snapshot, StoreError> {
         let tx = self.transaction(&ALL_STORES, TransactionMode::Readonly)?;
         // All reads go out at once; only then is each awaited.
-        let (row_reads, outbox, rejected, cursor, next_mutation_id) = {
+        let (row_reads, outbox, rejected, cursor, next_mutation_id, purged_through) = {
             let meta = object_store(&tx, META)?;
             let records = object_store(&tx, RECORDS)?;
             let row_reads = entities
@@ -248,6 +250,9 @@ impl LocalStore for IndexedDbStore {
                 meta.get::<String, _, _>(NEXT_MUTATION_ID)
                     .build()
                     .map_err(failed("reading the mutation counter"))?,
+                meta.get::<String, _, _>(PURGED_THROUGH)
+                    .build()
+                    .map_err(failed("reading how far the Trash was purged"))?,
             )
         };
         let mut chunks = Vec::with_capacity(row_reads.len());
@@ -262,6 +267,9 @@ impl LocalStore for IndexedDbStore {
         let next_mutation_id = next_mutation_id
             .await
             .map_err(failed("reading the mutation counter"))?;
+        let purged_through = purged_through
+            .await
+            .map_err(failed("reading how far the Trash was purged"))?;
         commit(tx, "loading").await?;
 
         // Decoded after the transaction: a whole workspace takes seconds,
@@ -291,6 +299,7 @@ impl LocalStore for IndexedDbStore {
             rejected,
             cursor: parse_meta(CURSOR, cursor)?,
             next_mutation_id: parse_meta(NEXT_MUTATION_ID, next_mutation_id)?,
+            purged_through: parse_meta(PURGED_THROUGH, purged_through)?,
         })
     }
 
@@ -404,10 +413,16 @@ impl LocalStore for IndexedDbStore {
                 }
                 let merge = chunks::plan_compaction(&chunks, held);
                 if !merge.is_empty() {
-                    compact(&records, entity, &merge, chunks::next_sequence(&chunks)).await?;
+                    let purged_through = end.map_or(0, |end| end.purged_through);
+                    let first = chunks::next_sequence(&chunks);
+                    compact(&records, entity, &merge, first, purged_through).await?;
                 }
             }
-            put(&object_store(&tx, META)?, CURSOR, to_json(&cursor)?)?;
+            let meta = object_store(&tx, META)?;
+            put(&meta, CURSOR, to_json(&cursor)?)?;
+            if let Some(end) = end {
+                put(&meta, PURGED_THROUGH, to_json(&end.purged_through)?)?;
+            }
             if let Some(through) = end.and_then(|end| end.forget_through) {
                 let outbox = object_store(&tx, OUTBOX)?;
                 // `false`: the bound is closed, so `through` itself is included.
@@ -445,6 +460,7 @@ impl LocalStore for IndexedDbStore {
         }
         let meta = object_store(&tx, META)?;
         put(&meta, CURSOR, to_json(&0_i64)?)?;
+        put(&meta, PURGED_THROUGH, to_json(&0_i64)?)?;
         put(&meta, HISTORY_CURSOR, to_json(&0_i64)?)?;
         commit(tx, "forgetting the pulled rows").await
     }
@@ -621,12 +637,14 @@ async fn chunk_keys(
 }
 
 /// Rewrites these chunks of one entity as full chunks of the newest copy of
-/// each record they hold, numbered from `first`.
+/// each record they hold, numbered from `first`, leaving out the
+/// tombstones the server purged through `purged_through`.
 async fn compact(
     records: &ObjectStore<'_>,
     entity: Entity,
     merge: &[ChunkKey],
     first: u64,
+    purged_through: i64,
 ) -> Result<(), StoreError> {
     let reads = merge
         .iter()
@@ -642,7 +660,9 @@ async fn compact(
         copies.extend(parse::<Vec<Record>>(RECORDS, &json)?);
         delete(records, key.encode())?;
     }
-    for (key, chunk) in chunks::into_chunks(entity, chunks::newest_copies(copies), first) {
+    let mut kept = chunks::newest_copies(copies);
+    kept.retain(|record| !purged_by_server(record, purged_through));
+    for (key, chunk) in chunks::into_chunks(entity, kept, first) {
         put(records, key.encode(), to_json(&chunk)?)?;
     }
     Ok(())

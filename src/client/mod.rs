@@ -203,6 +203,14 @@ impl Device for BrowserDevice {
         Box::pin(self.engine.convert(lead_id, request))
     }
 
+    fn unconvert(
+        &self,
+        lead_id: Uuid,
+        status: String,
+    ) -> LocalBoxFuture<'_, Result<(), EngineError>> {
+        Box::pin(async move { self.engine.unconvert(lead_id, &status).await })
+    }
+
     fn discard_rejected(&self, mutation_id: u64) -> LocalBoxFuture<'_, Result<(), EngineError>> {
         Box::pin(self.engine.discard_rejected(mutation_id))
     }

@@ -40,6 +40,12 @@ pub trait Device {
         lead_id: Uuid,
         request: ConvertRequest,
     ) -> LocalBoxFuture<'_, Result<(), EngineError>>;
+    /// Takes back a lead's conversion, giving it back `status`.
+    fn unconvert(
+        &self,
+        lead_id: Uuid,
+        status: String,
+    ) -> LocalBoxFuture<'_, Result<(), EngineError>>;
     /// Drops a change the server refused.
     fn discard_rejected(&self, mutation_id: u64) -> LocalBoxFuture<'_, Result<(), EngineError>>;
     /// Wakes the sync loop so it runs now.

@@ -174,10 +174,39 @@ impl Crm {
         self.after_write(device);
         Ok(())
     }
-    /// Converts a lead on this device and schedules a sync.
-    pub async fn convert(&self, lead_id: Uuid, request: ConvertRequest) -> Result<(), SaveError> {
+    /// Converts a lead on this device and schedules a sync. Attaching to an
+    /// existing customer may also change its status (`customer_status`),
+    /// as an ordinary edit. The Undo notice then offers to take all of it
+    /// back.
+    pub async fn convert(
+        &self,
+        lead_id: Uuid,
+        request: ConvertRequest,
+        customer_status: Option<String>,
+    ) -> Result<(), SaveError> {
         let device = self.writable()?;
-        self.write(&*device, device.convert(lead_id, request)).await
+        let customer_id = request.customer_id;
+        let status_patch: Option<Map<String, Value>> = customer_status.map(|status| {
+            [("status".to_owned(), Value::String(status))]
+                .into_iter()
+                .collect()
+        });
+        let steps = self.steps_of_conversion(lead_id, &request, status_patch.as_ref());
+        let converted = async {
+            device.convert(lead_id, request).await?;
+            if let Some(patch) = status_patch {
+                device.upsert(Entity::Customer, customer_id, patch).await?;
+            }
+            Ok(())
+        };
+        self.write(&*device, converted).await?;
+        let label = format!(
+            "Converted {} into {}",
+            self.title_of(Entity::Lead, lead_id),
+            self.title_of(Entity::Customer, customer_id)
+        );
+        self.offer_undo(label, steps);
+        Ok(())
     }
     /// Puts an overwritten value back (an ordinary, synced edit) and closes the conflict.
     pub async fn restore(&self, conflict: &Conflict) -> Result<(), SaveError> {

@@ -4,8 +4,8 @@
 
 use super::{Crm, SaveError};
 use crate::domain::{
-    record_title, BatchChange, Entity, Notice, Origin, Record, RecordKey, UndoAction, UndoChange,
-    UndoStep,
+    contact_from_lead, customer_from_lead, record_title, BatchChange, ConvertRequest, Entity,
+    Notice, Origin, Record, RecordKey, UndoAction, UndoChange, UndoStep,
 };
 use crate::sync::EngineError;
 use leptos::prelude::*;
@@ -50,6 +50,7 @@ impl Crm {
                 (key, if restored { "Restored" } else { "Saved" })
             }
             UndoStep::Merged { .. } => return "Merged".to_owned(),
+            UndoStep::Converted { key, .. } => (key, "Converted"),
         };
         format!("{verb} {}", self.title_of(key.entity, key.id))
     }
@@ -74,6 +75,49 @@ impl Crm {
                 }),
             })
             .collect()
+    }
+
+    /// The undo steps of a conversion, read before it is made: the
+    /// customer and contact it creates (not those it attaches to), the
+    /// lead, and the edit of an existing customer's status.
+    pub(super) fn steps_of_conversion(
+        &self,
+        lead_id: Uuid,
+        request: &ConvertRequest,
+        customer_status: Option<&Map<String, Value>>,
+    ) -> Vec<UndoStep> {
+        let Some(lead) = self.last_known(Entity::Lead, lead_id) else {
+            return Vec::new();
+        };
+        let mut steps = Vec::new();
+        let customer = RecordKey::new(Entity::Customer, request.customer_id);
+        if self
+            .last_known(Entity::Customer, request.customer_id)
+            .is_none()
+        {
+            let wrote = customer_from_lead(&lead.fields, request.new_customer_status());
+            steps.push(UndoStep::Created {
+                key: customer,
+                wrote,
+            });
+        }
+        let new_contact = request
+            .contact_id
+            .filter(|contact| self.last_known(Entity::Contact, *contact).is_none());
+        if let (Some(contact), Some(wrote)) = (
+            new_contact,
+            contact_from_lead(&lead.fields, request.customer_id),
+        ) {
+            steps.push(UndoStep::Created {
+                key: RecordKey::new(Entity::Contact, contact),
+                wrote,
+            });
+        }
+        steps.push(UndoStep::of_conversion(&lead, request.customer_id));
+        if let Some(patch) = customer_status {
+            steps.push(self.step_of_save(Entity::Customer, request.customer_id, patch));
+        }
+        steps
     }
 
     /// Shows `action` in the Undo notice, replacing whatever it showed.
@@ -133,15 +177,22 @@ impl Crm {
         let device = self.writable()?;
         let mut batch = Vec::new();
         let mut unmerges = Vec::new();
+        let mut unconversions = Vec::new();
         for change in changes {
             match change {
                 UndoChange::Batch(change) => batch.push(change),
                 UndoChange::Unmerge(entity, id) => unmerges.push((entity, id)),
+                UndoChange::Unconvert { lead, status } => unconversions.push((lead, status)),
             }
         }
         let undone = async {
             for (entity, id) in unmerges {
                 device.unmerge(entity, id).await?;
+            }
+            // Before the batch: a lead still converted would go with the
+            // delete of the customer it was converted into.
+            for (lead, status) in unconversions {
+                device.unconvert(lead, status).await?;
             }
             if !batch.is_empty() {
                 device.save_batch(batch, Some(Origin::Undo)).await?;

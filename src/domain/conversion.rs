@@ -8,7 +8,7 @@
 
 use super::customer::{Contact, Customer};
 use super::lead::Lead;
-use super::schema::{FieldError, CUSTOMER_STATUSES, LEAD_CONVERTED};
+use super::schema::{FieldError, CUSTOMER_STATUSES, LEAD_CONVERTED, LEAD_STATUSES};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -158,6 +158,36 @@ pub fn converted_lead(customer_id: Uuid) -> Map<String, Value> {
     lead.insert("status".into(), LEAD_CONVERTED.into());
     lead.insert("customer_id".into(), customer_id.to_string().into());
     lead
+}
+
+/// The only field an `unconvert` mutation may carry: the status the lead
+/// goes back to, as it was before its conversion.
+pub const UNCONVERT_FIELDS: &[&str] = &["status"];
+
+/// The lead's change when its conversion is taken back (an undo): the
+/// status it had before, read from the `unconvert` mutation's fields, and
+/// no customer. Refused, naming `status`, when that is not a lead status
+/// a user could have set (only conversion gives "Converted").
+pub fn unconverted_lead(fields: &Map<String, Value>) -> Result<Map<String, Value>, FieldError> {
+    let status = fields
+        .get("status")
+        .and_then(Value::as_str)
+        .filter(|status| *status != LEAD_CONVERTED && LEAD_STATUSES.contains(status))
+        .ok_or_else(|| {
+            let choices: Vec<&str> = LEAD_STATUSES
+                .iter()
+                .copied()
+                .filter(|status| *status != LEAD_CONVERTED)
+                .collect();
+            FieldError::new(
+                "status",
+                format!("Status must be one of: {}", choices.join(", ")),
+            )
+        })?;
+    let mut lead = Map::new();
+    lead.insert("status".into(), status.into());
+    lead.insert("customer_id".into(), Value::Null);
+    Ok(lead)
 }
 
 /// "Jane van Doe" → ("Jane", "van Doe"): the first word is the first name.
@@ -430,5 +460,27 @@ mod tests {
         assert!(!similar("Ac", "Ac Industries"), "too short to be telling");
         assert!(!similar("Acme", "Acmeville"));
         assert!(!similar("Ltd", "Inc"));
+    }
+
+    #[test]
+    fn an_unconversion_gives_back_a_status_a_user_could_set_and_no_customer() {
+        let fields = |status: Value| {
+            json!({ "status": status })
+                .as_object()
+                .cloned()
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            unconverted_lead(&fields(json!("Qualified"))),
+            Ok(json!({"status": "Qualified", "customer_id": null})
+                .as_object()
+                .cloned()
+                .unwrap_or_default())
+        );
+        for refused in [json!("Converted"), json!("Won"), json!(3), Value::Null] {
+            let error = unconverted_lead(&fields(refused.clone())).expect_err("refused");
+            assert_eq!(error.field, "status", "{refused}");
+            assert!(!error.message.contains("Converted"), "{}", error.message);
+        }
     }
 }

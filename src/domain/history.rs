@@ -21,6 +21,8 @@ pub enum HistoryKind {
     Merged,
     Unmerged,
     Converted,
+    /// A conversion taken back: the lead is a lead again.
+    Unconverted,
 }
 
 impl HistoryKind {
@@ -34,6 +36,7 @@ impl HistoryKind {
             HistoryKind::Merged => "Merged",
             HistoryKind::Unmerged => "Unmerged",
             HistoryKind::Converted => "Converted",
+            HistoryKind::Unconverted => "Conversion undone",
         }
     }
 
@@ -56,7 +59,10 @@ impl HistoryKind {
             (false, true) => HistoryKind::Deleted,
             _ if matches!(
                 doing,
-                HistoryKind::Merged | HistoryKind::Unmerged | HistoryKind::Converted
+                HistoryKind::Merged
+                    | HistoryKind::Unmerged
+                    | HistoryKind::Converted
+                    | HistoryKind::Unconverted
             ) =>
             {
                 doing

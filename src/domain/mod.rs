@@ -40,7 +40,8 @@ pub use conflict::{display_value, Conflict};
 pub use contacts::{choose_default_contact, DefaultCandidate};
 pub use conversion::{
     contact_from_lead, converted_lead, customer_from_lead, find_duplicates, is_converted,
-    ConvertRequest, Duplicate, MatchReason, CONVERTED_CUSTOMER_STATUS, CONVERT_FIELDS,
+    unconverted_lead, ConvertRequest, Duplicate, MatchReason, CONVERTED_CUSTOMER_STATUS,
+    CONVERT_FIELDS, UNCONVERT_FIELDS,
 };
 pub use customer::{Contact, Customer};
 pub use duplicates::{
@@ -84,7 +85,8 @@ pub use team::{
     Role, Team, TeamChange, TeamMember, DISPLAY_NAME_MAX,
 };
 pub use trash::{
-    record_title, restore_blocker, still_in_trash, trashed, Trashed, TRASHED_ENTITIES, TRASH_DAYS,
+    purged_by_server, record_title, restore_blocker, still_in_trash, trashed, Trashed,
+    TRASHED_ENTITIES, TRASH_DAYS,
 };
 pub use undo::{Notice, ShownNotice, UndoAction, UndoChange, UndoStep};
 pub use unmerge::{can_unmerge, too_late_to_unmerge, MergeUndo, MovedRecord, UNMERGE_DAYS};

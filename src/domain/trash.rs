@@ -16,6 +16,16 @@ use uuid::Uuid;
 /// How long a deleted record stays in the Trash.
 pub const TRASH_DAYS: i64 = 30;
 
+/// Whether the server has purged this record from the Trash, given the
+/// highest version it purged: a tombstone written no later than that. A
+/// record merged away is never purged (later edits that name it follow it
+/// to its survivor), and versions only grow, so every older tombstone went.
+pub fn purged_by_server(record: &Record, purged_through: i64) -> bool {
+    record.deleted
+        && record.version <= purged_through
+        && record.reference(MERGED_INTO_FIELD).is_none()
+}
+
 /// The entities the Trash lists, in the order its filter bar offers them.
 pub const TRASHED_ENTITIES: [Entity; 5] = [
     Entity::Customer,

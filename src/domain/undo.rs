@@ -6,9 +6,10 @@
 //! Pure code: the browser records an [`UndoAction`] as it saves and asks
 //! [`UndoAction::plan`] for the changes that take it back.
 
+use super::conversion::converted_lead;
 use super::import::BatchChange;
 use super::record::{Record, RecordKey};
-use super::schema::{normalize_patch, Entity, CHANGED_BY_FIELD};
+use super::schema::{normalize_patch, Entity, CHANGED_BY_FIELD, LEAD_CONVERTED, LEAD_STATUSES};
 use super::trash::record_title;
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -31,6 +32,14 @@ pub enum UndoStep {
     },
     /// Records the action merged away: undone by unmerging them.
     Merged { entity: Entity, merged: Vec<Uuid> },
+    /// A lead the action converted: undone by unconverting it, back to
+    /// `status_before`. `wrote` is what the conversion set on it.
+    Converted {
+        key: RecordKey,
+        status_before: String,
+        wrote: Map<String, Value>,
+        base_version: i64,
+    },
 }
 
 /// What the user just did, as the Undo notice names it ("Deleted Acme").
@@ -41,11 +50,12 @@ pub struct UndoAction {
 }
 
 /// A change that takes an action back: ordinary edits and deletes saved
-/// as one batch, or unmerges.
+/// as one batch, unmerges, or the unconversion of a lead (to a status).
 #[derive(Clone, Debug, PartialEq)]
 pub enum UndoChange {
     Batch(BatchChange),
     Unmerge(Entity, Uuid),
+    Unconvert { lead: Uuid, status: String },
 }
 
 /// A field's value as a record holds it; a missing field is empty.
@@ -94,6 +104,25 @@ impl UndoStep {
         Self::of_save(key, Some(record), &deleted)
     }
 
+    /// The step for the conversion of `lead` into `customer_id`.
+    pub fn of_conversion(lead: &Record, customer_id: Uuid) -> Self {
+        let status_before = lead
+            .fields
+            .get("status")
+            .and_then(Value::as_str)
+            .filter(|status| *status != LEAD_CONVERTED)
+            // Status is required, so only a record from before it was
+            // has none: it goes back to the first, as a new lead.
+            .unwrap_or(LEAD_STATUSES[0])
+            .to_owned();
+        UndoStep::Converted {
+            key: RecordKey::new(Entity::Lead, lead.id),
+            status_before,
+            wrote: converted_lead(customer_id),
+            base_version: lead.version,
+        }
+    }
+
     /// Why this step cannot be taken back, if it cannot: a field it wrote
     /// holds something else now, or another member changed the record
     /// after it. `current` reads a record as last known, tombstones
@@ -107,6 +136,12 @@ impl UndoStep {
         let (key, wrote, base_version) = match self {
             UndoStep::Created { key, wrote } => (key, wrote, 0),
             UndoStep::Changed {
+                key,
+                wrote,
+                base_version,
+                ..
+            }
+            | UndoStep::Converted {
                 key,
                 wrote,
                 base_version,
@@ -173,6 +208,12 @@ impl UndoStep {
                 .iter()
                 .map(|id| UndoChange::Unmerge(*entity, *id))
                 .collect(),
+            UndoStep::Converted {
+                key, status_before, ..
+            } => vec![UndoChange::Unconvert {
+                lead: key.id,
+                status: status_before.clone(),
+            }],
         }
     }
 }
@@ -351,6 +392,69 @@ mod tests {
         assert_eq!(
             action.plan(|_| None, Some(me), |_| "Ada".into()),
             Err("That customer no longer exists".into())
+        );
+    }
+
+    #[test]
+    fn a_conversion_is_undone_by_unconverting_the_lead_then_deleting_what_it_made() {
+        let me = Uuid::now_v7();
+        let ada = Uuid::now_v7();
+        let mut lead = Record::new_local(Uuid::now_v7(), chrono::Utc::now());
+        lead.version = 3;
+        lead.fields = fields(json!({"person_name": "Jane", "status": "Qualified"}));
+        let customer = acme(0, me);
+        let customer_key = RecordKey::new(Entity::Customer, customer.id);
+        let action = UndoAction {
+            label: "Converted Jane into Acme".into(),
+            steps: vec![
+                UndoStep::Created {
+                    key: customer_key,
+                    wrote: fields(json!({"name": "Acme"})),
+                },
+                UndoStep::of_conversion(&lead, customer.id),
+            ],
+        };
+        let mut converted = lead.clone();
+        converted.apply_patch(&converted_lead(customer.id));
+        converted.version = 4;
+        converted
+            .fields
+            .insert(CHANGED_BY_FIELD.into(), me.to_string().into());
+        let current = |key: RecordKey| {
+            Some(if key == customer_key {
+                customer.clone()
+            } else {
+                converted.clone()
+            })
+        };
+        assert_eq!(
+            action.plan(current, Some(me), |_| "Ada".into()),
+            Ok(vec![
+                UndoChange::Unconvert {
+                    lead: lead.id,
+                    status: "Qualified".into(),
+                },
+                UndoChange::Batch(BatchChange::Delete {
+                    entity: Entity::Customer,
+                    id: customer.id,
+                }),
+            ])
+        );
+        let mut edited = converted.clone();
+        edited.apply_patch(&fields(
+            json!({"notes": "called", "changed_by": ada.to_string()}),
+        ));
+        edited.version = 5;
+        let current = |key: RecordKey| {
+            Some(if key == customer_key {
+                customer.clone()
+            } else {
+                edited.clone()
+            })
+        };
+        assert_eq!(
+            action.plan(current, Some(me), |_| "Ada".into()),
+            Err("Ada changed Jane since".into())
         );
     }
 }

@@ -35,12 +35,14 @@ pub async fn pull(
     let changes = repo::changed_since(db, workspace, cursor, limit, PULL_PAGE_MAX_BYTES).await?;
     // Read after the rows: a purge committed before they were read is
     // seen here, so no tombstone is missed between the two statements.
-    if cursor > 0 && cursor < repo::trash::purged_through(db, workspace).await? {
+    let purged_through = repo::trash::purged_through(db, workspace).await?;
+    if cursor > 0 && cursor < purged_through {
         return Ok(PullPage {
             rows: empty_rows(),
             cursor: 0,
             more: true,
             restart: true,
+            purged_through,
         });
     }
     Ok(PullPage {
@@ -48,6 +50,7 @@ pub async fn pull(
         cursor: changes.last_version.unwrap_or(cursor),
         more: changes.more,
         restart: false,
+        purged_through,
     })
 }
 

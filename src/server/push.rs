@@ -8,9 +8,10 @@ use crate::domain::{changes_between, HistoryEntry, HistoryKind, Origin};
 use crate::domain::{
     check_change, check_required, choose_default_contact, contact_from_lead, converted_lead,
     customer_from_lead, is_converted, merge_attachments, normalize_patch, too_late_to_unmerge,
-    unknown_field, ConvertRequest, DefaultCandidate, Entity, FieldError, FieldKind, MergeRequest,
-    MergeUndo, MovedRecord, Record, Role, CHANGED_BY_FIELD, CONVERT_FIELDS, DELETED_WITH_FIELD,
-    MERGED_INTO_FIELD, MERGE_FIELDS, OWNER_FIELD,
+    unconverted_lead, unknown_field, ConvertRequest, DefaultCandidate, Entity, FieldError,
+    FieldKind, MergeRequest, MergeUndo, MovedRecord, Record, Role, CHANGED_BY_FIELD,
+    CONVERT_FIELDS, DELETED_WITH_FIELD, MERGED_INTO_FIELD, MERGE_FIELDS, OWNER_FIELD,
+    UNCONVERT_FIELDS,
 };
 use crate::sync::{FieldConflict, Mutation, MutationResult, MutationStatus, Op, PushResponse};
 use chrono::{DateTime, Utc};
@@ -240,6 +241,23 @@ fn check_batch(mutations: &[Mutation]) -> Result<(), ServerError> {
                     mutation.id
                 )));
             }
+        } else if mutation.op == Op::Unconvert {
+            if mutation.entity != Entity::Lead {
+                return Err(ServerError::BadRequest(format!(
+                    "mutation {}: only a lead can be unconverted, not a {}",
+                    mutation.id, mutation.entity
+                )));
+            }
+            if let Some(field) = mutation
+                .fields
+                .keys()
+                .find(|field| !UNCONVERT_FIELDS.contains(&field.as_str()))
+            {
+                return Err(ServerError::BadRequest(format!(
+                    "mutation {}: `{field}` is not a field of an unconversion",
+                    mutation.id
+                )));
+            }
         } else if mutation.op == Op::Merge {
             if let Some(field) = mutation
                 .fields
@@ -318,6 +336,7 @@ impl PushState {
             Op::Convert => HistoryKind::Converted,
             Op::Merge => HistoryKind::Merged,
             Op::Unmerge => HistoryKind::Unmerged,
+            Op::Unconvert => HistoryKind::Unconverted,
         };
         self.doing = Doing {
             kind: Some(kind),
@@ -448,6 +467,7 @@ async fn apply(
         Op::Convert => convert(tx, state, mutation, existing).await,
         Op::Merge => merge_records(tx, state, mutation, existing).await,
         Op::Unmerge => unmerge_record(tx, state, mutation, existing).await,
+        Op::Unconvert => unconvert(state, mutation, existing),
     }
 }
 
@@ -839,6 +859,44 @@ async fn convert(
     }
     let version = state.versions.take();
     let patch = converted_lead(request.customer_id);
+    lead.record.apply_patch(&patch);
+    lead.record.version = version;
+    lead.record.updated_at = state.now;
+    for field in patch.keys() {
+        lead.field_versions.insert(field.clone(), version);
+    }
+    state.save(Entity::Lead, lead);
+    Ok(MutationResult::applied(mutation.id, version, Vec::new()))
+}
+
+/// Takes back a lead's conversion (an undo): the lead gets back the
+/// status the mutation names and no longer points at its customer, so the
+/// deletes of that customer and contact which follow it do not take the
+/// lead with them. A lead not converted (never, or unconverted already by
+/// a retry or another device) is answered `applied` and left alone.
+fn unconvert(
+    state: &mut PushState,
+    mutation: &Mutation,
+    existing: Option<StoredRecord>,
+) -> Result<MutationResult, ServerError> {
+    let Some(mut lead) = existing else {
+        return Ok(not_found(mutation));
+    };
+    if lead.record.deleted {
+        return Ok(deleted_by_someone_else(mutation, &lead));
+    }
+    if !is_converted(&lead.record.fields) {
+        return Ok(MutationResult::applied(
+            mutation.id,
+            lead.record.version,
+            Vec::new(),
+        ));
+    }
+    let patch = match unconverted_lead(&mutation.fields) {
+        Ok(patch) => patch,
+        Err(error) => return Ok(MutationResult::rejected(mutation.id, error)),
+    };
+    let version = state.versions.take();
     lead.record.apply_patch(&patch);
     lead.record.version = version;
     lead.record.updated_at = state.now;

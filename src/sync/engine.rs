@@ -205,6 +205,16 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
         self.enqueue(mutation).await
     }
 
+    /// Takes back a lead's conversion, offline or not, giving the lead
+    /// back `status` (see [`Op::Unconvert`](super::protocol::Op::Unconvert)).
+    pub async fn unconvert(&self, lead_id: Uuid, status: &str) -> Result<(), EngineError> {
+        let mutation = self
+            .replica
+            .borrow_mut()
+            .prepare_unconvert(lead_id, status)?;
+        self.enqueue(mutation).await
+    }
+
     /// Saves many edits as one (an import): stored in one atomic write,
     /// so a tab closed meanwhile keeps all of them or none, and shown at once.
     /// `origin` says what the batch is part of (an import), for the history.
@@ -366,6 +376,7 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
                     .replica
                     .borrow()
                     .record_counts_with(&page.rows, &self.loaded.borrow()),
+                purged_through: page.purged_through,
             });
             self.store
                 .apply_pulled(&page.rows, page.cursor, end.as_ref())
@@ -374,6 +385,11 @@ impl<S: LocalStore, T: Transport> Engine<S, T> {
             self.replica
                 .borrow_mut()
                 .pulled(page.rows, page.cursor, forget);
+            if last_page {
+                self.replica
+                    .borrow_mut()
+                    .purged_on_server(page.purged_through);
+            }
             on_progress(PullProgress {
                 rows: report.pulled,
                 cursor: page.cursor,

@@ -50,6 +50,12 @@ pub enum Op {
     /// moved where nobody has changed it since. No fields; unmerging a
     /// record that is not merged is a no-op.
     Unmerge,
+    /// Takes back a lead's conversion (an undo): the lead gets back the
+    /// status it had (field `status`, see `domain::unconverted_lead`) and
+    /// loses its customer. The customer and contact the conversion made
+    /// are deleted by ordinary deletes after it. Unconverting a lead that
+    /// is not converted is a no-op.
+    Unconvert,
 }
 
 /// One local change, queued in the outbox until the server has it.
@@ -188,6 +194,10 @@ pub struct PullResponse {
     /// pulled row and pull again from cursor 0, keeping the changes not
     /// yet sent. The page then carries no rows.
     pub restart: bool,
+    /// The highest version of a deleted record the server has purged from
+    /// the Trash (0: none). A device that stayed in sync still holds those
+    /// tombstones and drops them (see `domain::purged_by_server`).
+    pub purged_through: i64,
 }
 
 /// A page of changes as the server sends it: [`PullResponse`]'s wire shape,
@@ -202,6 +212,13 @@ pub struct PullPage {
     /// See [`PullResponse::restart`]; left out of the JSON when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub restart: bool,
+    /// See [`PullResponse::purged_through`]; left out of the JSON when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub purged_through: i64,
+}
+
+fn is_zero(number: &i64) -> bool {
+    *number == 0
 }
 
 impl PullPage {
@@ -212,6 +229,7 @@ impl PullPage {
             cursor: self.cursor,
             more: self.more,
             restart: self.restart,
+            purged_through: self.purged_through,
         })
     }
 }

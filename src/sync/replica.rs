@@ -9,9 +9,9 @@ use super::store::{PendingMutation, RejectedMutation, Snapshot};
 use crate::domain::{
     can_unmerge, check_change, check_required, choose_default_contact, contact_from_lead,
     converted_lead, customer_from_lead, is_converted, merge_attachments, normalize_patch,
-    too_late_to_unmerge, BatchChange, ConvertRequest, DefaultCandidate, Entity, FieldError,
-    FieldKind, MergeRequest, QueuedChange, Record, RecordKey, DELETED_WITH_FIELD,
-    MERGED_INTO_FIELD,
+    purged_by_server, too_late_to_unmerge, unconverted_lead, BatchChange, ConvertRequest,
+    DefaultCandidate, Entity, FieldError, FieldKind, MergeRequest, QueuedChange, Record, RecordKey,
+    DELETED_WITH_FIELD, MERGED_INTO_FIELD,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -55,6 +55,8 @@ pub struct Replica {
     outbox: Vec<PendingMutation>,
     rejected: Vec<RejectedMutation>,
     cursor: i64,
+    /// How far the server has purged the Trash (see [`Replica::purged_on_server`]).
+    purged_through: i64,
     next_mutation_id: u64,
     /// `confirmed`'s tombstones by the record they were deleted with.
     went_with: WentWith,
@@ -146,12 +148,17 @@ impl Replica {
             outbox: snapshot.outbox,
             rejected: snapshot.rejected,
             cursor: snapshot.cursor,
+            purged_through: snapshot.purged_through,
             next_mutation_id: snapshot.next_mutation_id.max(1),
             went_with: WentWith::default(),
             view: View::default(),
         };
         for row in snapshot.rows {
             replica.confirm(row, Stale::Skip);
+        }
+        if replica.purged_through > 0 {
+            let held: Vec<RecordKey> = replica.confirmed.keys().copied().collect();
+            replica.drop_purged(held);
         }
         replica
             .outbox
@@ -425,6 +432,24 @@ impl Replica {
         Ok(self.reserve(Entity::Lead, Op::Convert, lead_id, request.to_fields()))
     }
 
+    /// Builds the mutation that takes back a lead's conversion (an undo),
+    /// giving it back `status`: shown at once, offline too; the customer
+    /// and contact it made are deleted by the deletes that follow it.
+    pub fn prepare_unconvert(
+        &mut self,
+        lead_id: Uuid,
+        status: &str,
+    ) -> Result<Mutation, FieldError> {
+        let fields: Map<String, Value> = [("status".to_owned(), Value::from(status))]
+            .into_iter()
+            .collect();
+        unconverted_lead(&fields)?;
+        self.get(RecordKey::new(Entity::Lead, lead_id))
+            .filter(|lead| is_converted(&lead.fields))
+            .ok_or_else(|| FieldError::new("status", "This lead is not converted"))?;
+        Ok(self.reserve(Entity::Lead, Op::Unconvert, lead_id, fields))
+    }
+
     /// A merge as the server will take it: every record live, none a
     /// converted lead, and a default contact merged into another contact
     /// of its customer handing the mark to the one that stays.
@@ -641,6 +666,56 @@ impl Replica {
         self.recompute(keys);
     }
 
+    /// The server has purged the Trash through version `through` (see
+    /// `PullResponse::purged_through`): a device that stayed in sync drops
+    /// the tombstones it purged, unless a change still waiting to be sent
+    /// names one. Rows read from the store later are dropped likewise.
+    pub fn purged_on_server(&mut self, through: i64) {
+        if through <= self.purged_through {
+            return;
+        }
+        self.purged_through = through;
+        let held: Vec<RecordKey> = self.confirmed.keys().copied().collect();
+        let purged = self.drop_purged(held);
+        self.recompute(purged);
+    }
+
+    /// Drops those of `keys` whose held copy the server has purged, unless
+    /// a change waiting to be sent names it; answers the keys dropped.
+    /// Every copy of a record must have been taken first: an older copy
+    /// of a purged tombstone may be live.
+    fn drop_purged(&mut self, keys: impl IntoIterator<Item = RecordKey>) -> Vec<RecordKey> {
+        if self.purged_through == 0 {
+            return Vec::new();
+        }
+        let pending: HashSet<RecordKey> = self
+            .outbox
+            .iter()
+            .flat_map(|pending| keys_of(&self.went_with, &pending.mutation))
+            .collect();
+        let purged: Vec<RecordKey> = keys
+            .into_iter()
+            .filter(|key| {
+                !pending.contains(key)
+                    && self
+                        .confirmed
+                        .get(key)
+                        .is_some_and(|record| purged_by_server(record, self.purged_through))
+            })
+            .collect();
+        for key in &purged {
+            let parent = self
+                .confirmed
+                .remove(key)
+                .and_then(|record| deleted_with(&record));
+            if let Some(keys) = parent.and_then(|parent| self.went_with.get_mut(&parent)) {
+                keys.remove(key);
+            }
+        }
+        self.went_with.retain(|_, keys| !keys.is_empty());
+        purged
+    }
+
     /// Forgets every row the server sent (see `PullResponse::restart`):
     /// the view keeps only what pending changes show, until the pull
     /// from scratch brings the rest back.
@@ -649,6 +724,7 @@ impl Replica {
         self.confirmed.clear();
         self.went_with.clear();
         self.cursor = 0;
+        self.purged_through = 0;
         self.recompute(keys);
     }
 
@@ -660,6 +736,8 @@ impl Replica {
             .into_iter()
             .filter_map(|row| self.confirm(row, Stale::Skip))
             .collect();
+        // Every copy of these entities is in: what the server purged goes.
+        self.drop_purged(keys.iter().copied());
         self.recompute(keys);
     }
 
@@ -941,6 +1019,16 @@ fn apply_to_own_record(record: &mut Option<Rc<Record>>, mutation: &Mutation) {
             if let (Some(lead), Ok(request)) = (record.as_mut().map(Rc::make_mut), request) {
                 if !lead.deleted && !is_converted(&lead.fields) {
                     lead.apply_patch(&converted_lead(request.customer_id));
+                }
+            }
+        }
+        Op::Unconvert => {
+            if let (Some(lead), Ok(patch)) = (
+                record.as_mut().map(Rc::make_mut),
+                unconverted_lead(&mutation.fields),
+            ) {
+                if !lead.deleted && is_converted(&lead.fields) {
+                    lead.apply_patch(&patch);
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! The engine's door to local storage, and an in-memory store behind it.
 
 use super::protocol::{Mutation, PulledRow};
-use crate::domain::{Entity, FieldError};
+use crate::domain::{purged_by_server, Entity, FieldError};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -74,6 +74,9 @@ pub struct Snapshot {
     pub cursor: i64,
     /// The id the next local mutation takes.
     pub next_mutation_id: u64,
+    /// How far the server had purged the Trash at the last complete pull
+    /// (see `PullResponse::purged_through`): rows it purged are not loaded.
+    pub purged_through: i64,
 }
 
 /// What a store may tidy once a pull has stored its last page.
@@ -85,6 +88,9 @@ pub struct PullEnd {
     /// tombstones included, for the entities it has read: a store that keeps
     /// superseded copies learns how many of its copies are current.
     pub records: Vec<(Entity, usize)>,
+    /// How far the server has purged the Trash: keep it, and drop the
+    /// tombstones it purged (`domain::purged_by_server`) when tidying.
+    pub purged_through: i64,
 }
 
 /// A failure of the device's storage (quota, a closed database, bad data).
@@ -208,10 +214,17 @@ impl LocalStore for MemoryStore {
             state.rows.push(row.clone());
         }
         state.cursor = cursor;
-        if let Some(through) = end.and_then(|end| end.forget_through) {
+        if let Some(end) = end {
+            if let Some(through) = end.forget_through {
+                state
+                    .outbox
+                    .retain(|pending| !(pending.acknowledged && pending.mutation.id <= through));
+            }
+            state.purged_through = state.purged_through.max(end.purged_through);
+            let purged_through = state.purged_through;
             state
-                .outbox
-                .retain(|pending| !(pending.acknowledged && pending.mutation.id <= through));
+                .rows
+                .retain(|row| !purged_by_server(&row.record, purged_through));
         }
         Ok(())
     }
@@ -228,6 +241,7 @@ impl LocalStore for MemoryStore {
         let mut state = self.state.borrow_mut();
         state.rows.clear();
         state.cursor = 0;
+        state.purged_through = 0;
         Ok(())
     }
 }

@@ -246,6 +246,7 @@ fn describe(rejected: &RejectedMutation) -> String {
         Op::Convert => "Converting",
         Op::Merge => "Merging",
         Op::Unmerge => "Unmerging",
+        Op::Unconvert => "Undoing the conversion of",
     };
     let FieldError { field, message } = &rejected.error;
     let name = rejected

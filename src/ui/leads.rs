@@ -20,7 +20,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
-use serde_json::Value;
 use uuid::Uuid;
 
 /// The id of the "Convert to customer" button, where focus returns when
@@ -326,14 +325,7 @@ fn ConvertPanel(lead: Lead, on_cancel: Callback<()>) -> impl IntoView {
             .filter(|status| !status.is_empty());
         let navigate = navigate.clone();
         spawn_local(async move {
-            let mut done = crm.convert(lead_id, request).await;
-            if let (Ok(()), Some(status)) = (&done, status_change) {
-                let patch = [("status".to_owned(), Value::String(status))]
-                    .into_iter()
-                    .collect();
-                done = crm.save(Entity::Customer, customer_id, patch).await;
-            }
-            match done {
+            match crm.convert(lead_id, request, status_change).await {
                 Ok(()) => navigate(&format!("/customers/{customer_id}"), Default::default()),
                 Err(error) => problem.set(Some(error.message())),
             }
