@@ -1,15 +1,18 @@
 // Browser timings of issue 6 in headless Chromium, against a running server
 // on a seeded database (benches/run starts both):
 //   node benches/browser.cjs --url http://127.0.0.1:PORT --rows N [--runs K]
-// Prints, as medians of K runs (search: of every keystroke), the initial
-// sync from sign-in to all N rows stored in IndexedDB (and when the first
-// customers showed), reload to the first 50 customers offline, search
-// keystroke to updated list, owner filter change ("Mine", "Everyone")
-// to updated list, exporting every customer to CSV, and importing a
+// Prints, as medians of K runs (search: of every keystroke), a cold first
+// visit over a slow network, the initial sync from sign-in to all N rows
+// stored in IndexedDB (and when the first customers showed), the tab's
+// memory, reload to the first 50 customers offline, search keystroke (typed
+// as people type) to updated list, status and owner filter changes to
+// updated list, opening a customer page from the list, exporting every
+// customer to CSV, and importing a
 // generated customer file of `rows / 8.6` rows (50,000 at full size) offline,
 // with the longest frame while it ran. Figures only: nothing here passes or
 // fails on time.
 "use strict";
+const fs = require("node:fs");
 const path = require("node:path");
 const { chromium } = require(path.resolve(__dirname, "../end2end/node_modules/@playwright/test"));
 
@@ -42,8 +45,14 @@ function options() {
 }
 
 function median(values) {
+  return percentile(values, 50);
+}
+
+/** The value below which `percent` of `values` lie (nearest rank). */
+function percentile(values, percent) {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+  const rank = Math.ceil((percent / 100) * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
 }
 
 /**
@@ -164,12 +173,29 @@ async function offlineReload(page) {
   return ms;
 }
 
+/**
+ * What issue 22 types into the search, as people type: each word letter
+ * by letter (one-letter prefixes match thousands), then deleted letter by
+ * letter back to the whole list: 42 keystrokes.
+ */
+const TYPED_WORDS = ["mar", "cedar", "smith ltd", "0207"];
+
+/** Each value the search box holds, keystroke by keystroke, over `words`. */
+function keystrokes(words) {
+  const values = [];
+  for (const word of words) {
+    for (let length = 1; length <= word.length; length++) values.push(word.slice(0, length));
+    for (let length = word.length - 1; length >= 0; length--) values.push(word.slice(0, length));
+  }
+  return values;
+}
+
 /** Keystroke to the list redrawn: the input event until the next frame. */
-async function searchKeystrokes(page, text) {
+async function searchKeystrokes(page) {
   const search = page.getByRole("searchbox", { name: "Search customers" });
   await search.fill("");
   const timings = [];
-  for (let length = 1; length <= text.length; length++) {
+  for (const value of keystrokes(TYPED_WORDS)) {
     timings.push(
       await search.evaluate(async (input, value) => {
         const started = performance.now();
@@ -177,11 +203,111 @@ async function searchKeystrokes(page, text) {
         input.dispatchEvent(new Event("input", { bubbles: true }));
         await new Promise((resolve) => requestAnimationFrame(() => resolve()));
         return performance.now() - started;
-      }, text.slice(0, length)),
+      }, value),
     );
   }
   await search.fill("");
   return timings;
+}
+
+/** Status filter change to the list redrawn, over every status and back to All. */
+async function statusFilterChanges(page) {
+  const timings = [];
+  for (const status of ["prospect", "suspect", "customer", "inactive", "all", "customer", "all"]) {
+    timings.push(
+      await page.getByTestId(`status-${status}`).evaluate(async (button) => {
+        const started = performance.now();
+        button.click();
+        await new Promise((resolve) => requestAnimationFrame(() => resolve()));
+        return performance.now() - started;
+      }),
+    );
+  }
+  return timings;
+}
+
+/**
+ * Click on a customer in the list to its page drawn with its contacts,
+ * deals and timeline, for the first `count` rows, back to the list in
+ * between. The first open also loads that page's code.
+ */
+async function customerPageOpens(page, count) {
+  const timings = [];
+  for (let at = 0; at < count; at++) {
+    const link = page.getByTestId("customer-row").nth(at).getByRole("link").first();
+    timings.push(
+      await link.evaluate(
+        (anchor) =>
+          new Promise((resolve) => {
+            const started = performance.now();
+            anchor.click();
+            const drawn = () =>
+              ["customer-name", "contacts", "opportunities", "timeline"].every((id) =>
+                document.querySelector(`[data-testid="${id}"]`),
+              );
+            const check = () => (drawn() ? resolve(performance.now() - started) : requestAnimationFrame(check));
+            requestAnimationFrame(check);
+          }),
+      ),
+    );
+    await page.goBack();
+    await page.getByTestId("customer-row").nth(at).waitFor();
+  }
+  return timings;
+}
+
+/**
+ * The resident memory of the tab's renderer process (the largest renderer:
+ * the tab, not a spare), in MB, and how much of it is anonymous memory,
+ * read from /proc as the kernel counts it.
+ */
+async function tabMemory(browser) {
+  const cdp = await browser.newBrowserCDPSession();
+  const { processInfo } = await cdp.send("SystemInfo.getProcessInfo");
+  await cdp.detach();
+  let most = { resident: 0, anonymous: 0 };
+  for (const process of processInfo.filter((info) => info.type === "renderer")) {
+    let status;
+    try {
+      status = fs.readFileSync(`/proc/${process.id}/status`, "utf8");
+    } catch {
+      continue;
+    }
+    const kib = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    if (kib("VmRSS") > most.resident) most = { resident: kib("VmRSS"), anonymous: kib("RssAnon") };
+  }
+  return { resident: most.resident / 1024, anonymous: most.anonymous / 1024 };
+}
+
+/**
+ * A first visit with nothing cached over a slow network (Chromium's
+ * throttling: 1.6 Mbps down, 750 kbps up, 150 ms latency): milliseconds
+ * from navigation to the sign-in page usable (the app has taken over the
+ * page), and the bytes the page fetched by then.
+ */
+async function coldVisit(browser, url) {
+  const context = await browser.newContext({ baseURL: url });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: 150,
+    downloadThroughput: 1_600_000 / 8,
+    uploadThroughput: 750_000 / 8,
+  });
+  await page.goto("/login", { waitUntil: "commit" });
+  await page.locator("html[data-app-running]").waitFor({ timeout: 120_000 });
+  await page.getByTestId("login-form").waitFor();
+  const measured = await page.evaluate(() => ({
+    usable: performance.now(),
+    fetched: performance
+      .getEntriesByType("resource")
+      .concat(performance.getEntriesByType("navigation"))
+      .reduce((sum, entry) => sum + (entry.transferSize || 0), 0),
+  }));
+  await context.close();
+  return measured;
 }
 
 /** Owner filter change to the list redrawn: "Mine", then "Everyone", a
@@ -347,6 +473,11 @@ async function main() {
     const firsts = [];
     const reloads = [];
     const keystrokes = [];
+    const statusChanges = [];
+    const pageOpens = [];
+    const memoryAfterSync = [];
+    const memoryAfterReload = [];
+    const colds = [];
     const ownerChanges = [];
     const exports = [];
     const duplicates = [];
@@ -357,13 +488,18 @@ async function main() {
     const bulkRows = Math.round(importRows / 10);
     const bulks = [];
     for (let run = 0; run < runs; run++) {
+      colds.push(await coldVisit(browser, url));
       const { context, page, firstCustomers, allStored, historyAfter } = await initialSync(browser, url, rows);
       syncs.push(allStored);
       histories.push(historyAfter);
       firsts.push(firstCustomers);
+      memoryAfterSync.push(await tabMemory(browser));
       reloads.push(await offlineReload(page));
-      keystrokes.push(...(await searchKeystrokes(page, "cedar")));
+      memoryAfterReload.push(await tabMemory(browser));
+      keystrokes.push(...(await searchKeystrokes(page)));
+      statusChanges.push(...(await statusFilterChanges(page)));
       ownerChanges.push(...(await ownerFilterChanges(page)));
+      pageOpens.push(...(await customerPageOpens(page, 6)));
       exports.push(await exportAll(page));
       const found = await duplicateGroups(page);
       duplicates.push(found.elapsed);
@@ -382,13 +518,31 @@ async function main() {
         `(the sync itself does not wait for it; median of ${runs})`,
     );
     console.log(`browser reload, offline, to 50 customers on screen: ${median(reloads).toFixed(0)} ms (median of ${runs})`);
+    const spread = (timings, what) =>
+      `${median(timings).toFixed(1)} ms median, ${percentile(timings, 95).toFixed(1)} ms 95th percentile, ` +
+      `${Math.max(...timings).toFixed(1)} ms slowest (${timings.length} ${what})`;
     console.log(
-      `browser search, keystroke to list on screen: ${median(keystrokes).toFixed(1)} ms median, ` +
-        `${Math.max(...keystrokes).toFixed(1)} ms slowest (${keystrokes.length} keystrokes)`,
+      `browser search typed as people type (${TYPED_WORDS.map((word) => `"${word}"`).join(", ")}, ` +
+        `letter by letter and deleted again), keystroke to list on screen: ${spread(keystrokes, "keystrokes")}`,
+    );
+    console.log(`browser status filter, change to list on screen: ${spread(statusChanges, "changes")}`);
+    console.log(`browser owner filter, change to list on screen: ${spread(ownerChanges, "changes")}`);
+    console.log(
+      `browser customer page from the list, click to contacts, deals and timeline drawn: ` +
+        `${spread(pageOpens.filter((_, at) => at % 6 !== 0), "opens")}; first open with its code ` +
+        `${median(pageOpens.filter((_, at) => at % 6 === 0)).toFixed(0)} ms`,
+    );
+    const memory = (readings) =>
+      `${median(readings.map((reading) => reading.resident)).toFixed(0)} MB resident ` +
+      `(${median(readings.map((reading) => reading.anonymous)).toFixed(0)} MB anonymous)`;
+    console.log(
+      `browser tab memory (renderer process): ${memory(memoryAfterSync)} after the initial sync, ` +
+        `${memory(memoryAfterReload)} after an offline reload (median of ${runs})`,
     );
     console.log(
-      `browser owner filter, change to list on screen: ${median(ownerChanges).toFixed(1)} ms median, ` +
-        `${Math.max(...ownerChanges).toFixed(1)} ms slowest (${ownerChanges.length} changes)`,
+      `browser cold first visit at 1.6 Mbps and 150 ms latency, to the sign-in page usable: ` +
+        `${median(colds.map((cold) => cold.usable)).toFixed(0)} ms, ` +
+        `${(median(colds.map((cold) => cold.fetched)) / 1024).toFixed(0)} KB fetched by then (median of ${runs})`,
     );
     console.log(`browser export of every customer to CSV: ${median(exports).toFixed(0)} ms click to file (median of ${runs})`);
     console.log(

@@ -1276,8 +1276,9 @@ impl World {
                     }
                 }
                 // Conversions are checked by `check_conversions`; this search
-                // makes no unmerges (tests/merge.rs takes merges back).
-                Op::Convert | Op::Unmerge => {}
+                // takes back no merge or conversion (tests/merge.rs and
+                // tests/sales.rs do).
+                Op::Convert | Op::Unmerge | Op::Unconvert => {}
             }
         }
         // A conversion sets the lead's status at the version it was answered with.

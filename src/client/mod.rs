@@ -522,7 +522,15 @@ where
         body.set_inner_html("");
     }
     leptos::mount::mount_to_body(app);
+    // Says the page is the app's now, not the server's HTML: what the
+    // benchmark's cold visit waits for.
+    if let Some(root) = document.document_element() {
+        let _ = root.set_attribute(APP_RUNNING_ATTRIBUTE, "true");
+    }
 }
+
+/// The attribute on `<html>` that says the app has taken over the page.
+const APP_RUNNING_ATTRIBUTE: &str = "data-app-running";
 
 /// Text typed into the server's page before the app started, by field id.
 #[derive(Default)]
