@@ -7,7 +7,9 @@
 
 mod common;
 
-use clientele::domain::{ConvertRequest, Customer, Entity, Lead, Record, RecordKey};
+use clientele::domain::{
+    ConvertRequest, Customer, Entity, Lead, Record, RecordKey, DELETED_WITH_FIELD,
+};
 use clientele::server::repository::live_referencing;
 use clientele::server::repository::Db;
 use clientele::server::{pull, push, ServerError, DEFAULT_WORKSPACE};
@@ -837,13 +839,10 @@ async fn a_conversion_undone_offline_makes_the_lead_a_lead_again_and_takes_away_
     alice.convert(lead, request.clone()).await.expect("convert");
     sync(&alice).await;
 
-    // The undo, offline: the lead first, then what the conversion made.
+    // The undo, offline: the lead first, then the customer the conversion
+    // made, which takes its contact along.
     set_network(&alice, Network::Down);
     alice.unconvert(lead, "Qualified").await.expect("unconvert");
-    alice
-        .delete(Entity::Contact, contact)
-        .await
-        .expect("contact deleted");
     alice
         .delete(Entity::Customer, request.customer_id)
         .await
@@ -870,6 +869,13 @@ async fn a_conversion_undone_offline_makes_the_lead_a_lead_again_and_takes_away_
     assert_eq!(stored_lead.reference("customer_id"), None);
     assert_eq!(live_customers(&pool).await, 0);
     assert_eq!(live_contacts(&pool).await, 0);
+    assert_eq!(
+        stored_record(&pool, Entity::Contact, contact)
+            .await
+            .reference(DELETED_WITH_FIELD),
+        Some(request.customer_id),
+        "the contact went with its customer, to come back with it"
+    );
     sync(&bob).await;
     assert_eq!(shown_lead(&bob).map(|l| l.status), Some("Qualified".into()));
 

@@ -78,8 +78,9 @@ impl Crm {
     }
 
     /// The undo steps of a conversion, read before it is made: the
-    /// customer and contact it creates (not those it attaches to), the
-    /// lead, and the edit of an existing customer's status.
+    /// customer it creates, or the contact it adds to an existing one
+    /// (a new customer's delete takes its contact along), the lead, and
+    /// the edit of an existing customer's status.
     pub(super) fn steps_of_conversion(
         &self,
         lead_id: Uuid,
@@ -91,10 +92,10 @@ impl Crm {
         };
         let mut steps = Vec::new();
         let customer = RecordKey::new(Entity::Customer, request.customer_id);
-        if self
+        let new_customer = self
             .last_known(Entity::Customer, request.customer_id)
-            .is_none()
-        {
+            .is_none();
+        if new_customer {
             let wrote = customer_from_lead(&lead.fields, request.new_customer_status());
             steps.push(UndoStep::Created {
                 key: customer,
@@ -103,6 +104,7 @@ impl Crm {
         }
         let new_contact = request
             .contact_id
+            .filter(|_| !new_customer)
             .filter(|contact| self.last_known(Entity::Contact, *contact).is_none());
         if let (Some(contact), Some(wrote)) = (
             new_contact,
