@@ -3,11 +3,26 @@
 //! still queued here, in one list, offline too.
 
 use super::Crm;
-use crate::domain::{history_lines, Conflict, Entity, HistoryLine, OverwrittenValue, RecordKey};
+use crate::domain::{
+    display_value, history_lines, Conflict, Entity, FieldKind, HistoryLine, OverwrittenValue,
+    RecordKey,
+};
 use leptos::prelude::*;
+use serde_json::Value;
 use uuid::Uuid;
 
 impl Crm {
+    /// A field's value as a History view shows it: a member by name, a
+    /// record it points at by its title, anything else as written.
+    pub fn value_label(&self, entity: Entity, field: &str, value: &Value) -> String {
+        let id = value.as_str().and_then(|text| Uuid::parse_str(text).ok());
+        match (entity.field(field).map(|spec| spec.kind), id) {
+            (Some(FieldKind::Member), Some(person)) => untrack(|| self.person_name(person)),
+            (Some(FieldKind::Reference(target)), Some(record)) => self.title_of(target, record),
+            _ => display_value(value),
+        }
+    }
+
     /// Tells History views that more of the workspace's history arrived.
     pub fn history_arrived(&self) {
         self.history_revision.update(|revision| *revision += 1);

@@ -5,11 +5,11 @@
 
 use super::role::WhenCanEdit;
 use crate::crm::Crm;
-use crate::domain::{display_value, Entity, FieldChange, HistoryLine};
+use crate::domain::{Entity, FieldChange, HistoryLine};
 use crate::ui::clock::day_month_year_time;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::Map;
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 /// The History section of a record page: closed until asked for, since
@@ -128,7 +128,10 @@ fn FieldChangeItem(
     let label = entity
         .field(&change.field)
         .map_or(change.field.clone(), |spec| spec.label.to_owned());
-    let old = display_value(&change.old);
+    let old = crm.value_label(entity, &change.field, &change.old);
+    let new = crm.value_label(entity, &change.field, &change.new);
+    // A creation has no old values worth a "(empty) →" each.
+    let show_old = !queued && (restorable || !is_empty(&change.old));
     let restore_label = format!("Restore {label} to {old}");
     let restore = move |_| {
         let mut patch = Map::new();
@@ -139,9 +142,9 @@ fn FieldChangeItem(
     };
     view! {
         <li data-testid="history-change">
-            <span class="field">{label}</span> ": "
-            {(!queued).then(|| view! { <span class="old">{old}</span> " → " })}
-            <span class="new">{display_value(&change.new)}</span>
+            <span class="history-field">{label}</span> ": "
+            {show_old.then(|| view! { <span class="old">{old}</span> " → " })}
+            <span class="new">{new}</span>
             {restorable.then(|| view! {
                 <WhenCanEdit>
                     " "
@@ -153,4 +156,9 @@ fn FieldChangeItem(
             {move || problem.get().map(|problem| view! { <span class="form-summary" role="alert">{problem}</span> })}
         </li>
     }
+}
+
+/// Whether a value is nothing at all, as forms write an emptied field.
+fn is_empty(value: &Value) -> bool {
+    value.is_null() || value.as_str() == Some("")
 }
