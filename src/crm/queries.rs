@@ -64,9 +64,13 @@ impl Crm {
     }
     /// Leads converted into a customer: their history is the customer's too.
     pub fn leads_of(&self, customer_id: Uuid) -> Vec<Lead> {
-        let mut leads = self.list(Entity::Lead, Lead::from_record);
-        leads.retain(|lead| lead.customer_id == Some(customer_id));
-        leads
+        self.read(Vec::new(), |replica| {
+            replica
+                .records(Entity::Lead)
+                .filter(|lead| lead.reference("customer_id") == Some(customer_id))
+                .map(Lead::from_record)
+                .collect()
+        })
     }
     /// Live opportunities whose customer or lead is still there; deleting
     /// the parent takes them along on the server, and here at once.
@@ -85,9 +89,18 @@ impl Crm {
                 .collect()
         })
     }
-    /// The activities of one timeline, newest first.
+    /// The activities of one timeline, newest first. Records outside the
+    /// scope are never made into `Activity` values: a workspace holds
+    /// hundreds of thousands of activities, a timeline a handful.
     pub fn timeline(&self, scope: &TimelineScope) -> Vec<Activity> {
-        scope.timeline(self.list(Entity::Activity, Activity::from_record))
+        self.read(Vec::new(), |replica| {
+            scope.timeline(
+                replica
+                    .records(Entity::Activity)
+                    .filter(|record| scope.holds(record))
+                    .map(Activity::from_record),
+            )
+        })
     }
     /// What a customer's timeline and opportunity list gather: the customer,
     /// its contacts, the leads converted into it and its opportunities.
@@ -129,9 +142,8 @@ impl Crm {
     pub fn contacts_of(&self, customer_id: Uuid) -> Vec<Contact> {
         let mut contacts = self.read(Vec::new(), |replica| {
             replica
-                .records(Entity::Contact)
+                .contacts_of(customer_id)
                 .map(Contact::from_record)
-                .filter(|contact| contact.customer_id == Some(customer_id))
                 .collect::<Vec<_>>()
         });
         contacts

@@ -90,6 +90,18 @@ impl TimelineScope {
             || any(activity.opportunity_id, &self.opportunities)
     }
 
+    /// Whether an activity's record belongs to the scope, read without
+    /// making an [`Activity`] of it (see [`TimelineScope::includes`]).
+    pub fn holds(&self, record: &Record) -> bool {
+        let any = |field: &str, set: &HashSet<Uuid>| {
+            !set.is_empty() && record.reference(field).is_some_and(|id| set.contains(&id))
+        };
+        any("customer_id", &self.customers)
+            || any("contact_id", &self.contacts)
+            || any("lead_id", &self.leads)
+            || any("opportunity_id", &self.opportunities)
+    }
+
     /// The scope's activities, newest first.
     pub fn timeline(&self, activities: impl IntoIterator<Item = Activity>) -> Vec<Activity> {
         let mut timeline: Vec<Activity> = activities
@@ -164,6 +176,32 @@ mod tests {
             .map(|a| a.subject)
             .collect();
         assert_eq!(subjects, ["via contact", "via lead", "old"]);
+    }
+
+    #[test]
+    fn a_scope_holds_a_record_exactly_when_it_includes_its_activity() {
+        let ids: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
+        let scope = TimelineScope {
+            customers: [ids[0]].into(),
+            contacts: [ids[1]].into(),
+            leads: HashSet::new(),
+            opportunities: [ids[3]].into(),
+        };
+        for field in ["customer_id", "contact_id", "lead_id", "opportunity_id"] {
+            for id in &ids {
+                let mut record = Record::new_local(Uuid::now_v7(), Utc::now());
+                record.apply_patch(
+                    json!({ field: id.to_string() })
+                        .as_object()
+                        .expect("object"),
+                );
+                assert_eq!(
+                    scope.holds(&record),
+                    scope.includes(&Activity::from_record(&record)),
+                    "{field} = {id}"
+                );
+            }
+        }
     }
 
     #[test]

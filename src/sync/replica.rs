@@ -191,6 +191,14 @@ impl Replica {
         self.view.get(key).filter(|record| !record.deleted)
     }
 
+    /// A customer's live contacts, in no particular order, from the index
+    /// the view keeps: a customer page never reads every contact.
+    pub fn contacts_of(&self, customer: Uuid) -> impl Iterator<Item = &Record> {
+        self.view
+            .contacts_of(customer)
+            .filter(|contact| !contact.deleted)
+    }
+
     /// A customer's live default contact; `None` when it has no contacts.
     /// Reads that customer's contacts only, so a list can ask per row.
     pub fn default_contact(&self, customer: Uuid) -> Option<&Record> {
