@@ -56,6 +56,12 @@ impl Conflict {
     }
 }
 
+/// Whether a value is nothing at all: no value, or the empty text a form
+/// writes for a field left empty.
+pub fn is_blank(value: &Value) -> bool {
+    value.is_null() || value.as_str() == Some("")
+}
+
 /// A field value as users read it: text as is, nothing as "(empty)".
 pub fn display_value(value: &Value) -> String {
     match value {

@@ -36,7 +36,7 @@ pub use account::{
 };
 pub use activity::{open_tasks, stamp_logged, Activity, TimelineScope};
 pub use bulk::{bulk_label, plan_bulk, BulkAction, BulkPlan};
-pub use conflict::{display_value, Conflict};
+pub use conflict::{display_value, is_blank, Conflict};
 pub use contacts::{choose_default_contact, DefaultCandidate};
 pub use conversion::{
     contact_from_lead, converted_lead, customer_from_lead, find_duplicates, is_converted,

@@ -6,6 +6,7 @@
 //! Pure code: the browser records an [`UndoAction`] as it saves and asks
 //! [`UndoAction::plan`] for the changes that take it back.
 
+use super::conflict::is_blank;
 use super::conversion::converted_lead;
 use super::import::BatchChange;
 use super::record::{Record, RecordKey};
@@ -69,8 +70,7 @@ fn value_of(record: &Record, field: &str) -> Value {
 /// Whether two values say the same: empty text and no value are alike,
 /// as the forms write them.
 fn same(a: &Value, b: &Value) -> bool {
-    let empty = |value: &Value| value.is_null() || value.as_str() == Some("");
-    a == b || (empty(a) && empty(b))
+    a == b || (is_blank(a) && is_blank(b))
 }
 
 impl UndoStep {

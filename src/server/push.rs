@@ -224,48 +224,25 @@ fn check_batch(mutations: &[Mutation]) -> Result<(), ServerError> {
         )));
     }
     for mutation in mutations {
-        if mutation.op == Op::Convert {
-            if mutation.entity != Entity::Lead {
-                return Err(ServerError::BadRequest(format!(
-                    "mutation {}: only a lead can be converted, not a {}",
-                    mutation.id, mutation.entity
-                )));
-            }
+        let lead_only = match mutation.op {
+            Op::Convert => Some("converted"),
+            Op::Unconvert => Some("unconverted"),
+            _ => None,
+        };
+        if let Some(done) = lead_only.filter(|_| mutation.entity != Entity::Lead) {
+            return Err(ServerError::BadRequest(format!(
+                "mutation {}: only a lead can be {done}, not a {}",
+                mutation.id, mutation.entity
+            )));
+        }
+        if let Some((allowed, what)) = op_fields(mutation.op) {
             if let Some(field) = mutation
                 .fields
                 .keys()
-                .find(|field| !CONVERT_FIELDS.contains(&field.as_str()))
+                .find(|field| !allowed.contains(&field.as_str()))
             {
                 return Err(ServerError::BadRequest(format!(
-                    "mutation {}: `{field}` is not a field of a conversion",
-                    mutation.id
-                )));
-            }
-        } else if mutation.op == Op::Unconvert {
-            if mutation.entity != Entity::Lead {
-                return Err(ServerError::BadRequest(format!(
-                    "mutation {}: only a lead can be unconverted, not a {}",
-                    mutation.id, mutation.entity
-                )));
-            }
-            if let Some(field) = mutation
-                .fields
-                .keys()
-                .find(|field| !UNCONVERT_FIELDS.contains(&field.as_str()))
-            {
-                return Err(ServerError::BadRequest(format!(
-                    "mutation {}: `{field}` is not a field of an unconversion",
-                    mutation.id
-                )));
-            }
-        } else if mutation.op == Op::Merge {
-            if let Some(field) = mutation
-                .fields
-                .keys()
-                .find(|field| !MERGE_FIELDS.contains(&field.as_str()))
-            {
-                return Err(ServerError::BadRequest(format!(
-                    "mutation {}: `{field}` is not a field of a merge",
+                    "mutation {}: `{field}` is not a field of {what}",
                     mutation.id
                 )));
             }
@@ -284,6 +261,18 @@ fn check_batch(mutations: &[Mutation]) -> Result<(), ServerError> {
         }
     }
     Ok(())
+}
+
+/// The only fields an op other than an edit may carry, and what the
+/// refusal calls the op; `None` where the entity's schema decides (upsert,
+/// delete) or no field is allowed (unmerge).
+fn op_fields(op: Op) -> Option<(&'static [&'static str], &'static str)> {
+    match op {
+        Op::Convert => Some((CONVERT_FIELDS, "a conversion")),
+        Op::Unconvert => Some((UNCONVERT_FIELDS, "an unconversion")),
+        Op::Merge => Some((MERGE_FIELDS, "a merge")),
+        Op::Upsert | Op::Delete | Op::Unmerge => None,
+    }
 }
 
 /// What every mutation of one push shares: who pushes, the change numbers

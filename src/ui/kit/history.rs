@@ -5,11 +5,11 @@
 
 use super::role::WhenCanEdit;
 use crate::crm::Crm;
-use crate::domain::{Entity, FieldChange, HistoryLine};
+use crate::domain::{is_blank, Entity, FieldChange, HistoryLine};
 use crate::ui::clock::day_month_year_time;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::{Map, Value};
+use serde_json::Map;
 use uuid::Uuid;
 
 /// The History section of a record page: closed until asked for, since
@@ -131,7 +131,7 @@ fn FieldChangeItem(
     let old = crm.value_label(entity, &change.field, &change.old);
     let new = crm.value_label(entity, &change.field, &change.new);
     // A creation has no old values worth a "(empty) →" each.
-    let show_old = !queued && (restorable || !is_empty(&change.old));
+    let show_old = !queued && (restorable || !is_blank(&change.old));
     let restore_label = format!("Restore {label} to {old}");
     let restore = move |_| {
         let mut patch = Map::new();
@@ -156,9 +156,4 @@ fn FieldChangeItem(
             {move || problem.get().map(|problem| view! { <span class="form-summary" role="alert">{problem}</span> })}
         </li>
     }
-}
-
-/// Whether a value is nothing at all, as forms write an emptied field.
-fn is_empty(value: &Value) -> bool {
-    value.is_null() || value.as_str() == Some("")
 }
